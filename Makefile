@@ -1,0 +1,55 @@
+# The README's quick start is `make run` and `make test`; both set everything up from a clean clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+OVERLAY_SOURCES := $(shell find overlays -path overlays/node_modules -prune -o -type f \( -name '*.js' -o -name '*.vue' -o -name '*.html' -o -name '*.css' -o -name '*.json' \) -print 2>/dev/null)
+OVERLAY_DIST := streampai_desktop/server/overlay_dist
+
+.PHONY: run test setup overlays lint check bench dist clean
+
+## make run: set up and start the app (headless with the overlay URLs when there is no display)
+run: setup
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
+	  echo "No display found: starting Streampai Desktop headless."; \
+	else bash scripts/system-deps.sh run || true; fi
+	$(PY) -m streampai_desktop $(ARGS)
+
+## make test: set up and run every test (Python, overlays, lint)
+test: setup $(STAMPS)/system-test
+	cd overlays && npm test --silent
+	$(VENV)/bin/ruff check streampai_desktop tests bench
+	$(VENV)/bin/ruff format --check streampai_desktop tests bench
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(STAMPS)/venv overlays
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/venv: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/system-test: scripts/system-deps.sh
+	bash scripts/system-deps.sh test
+	@mkdir -p $(STAMPS) && touch $@
+
+overlays: $(OVERLAY_DIST)/.built
+
+$(OVERLAY_DIST)/.built: $(OVERLAY_SOURCES)
+	@command -v npm >/dev/null || { echo "npm is needed to build the overlays: install Node.js 20 or newer (apt-get install nodejs npm)"; exit 1; }
+	cd overlays && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+	@touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check streampai_desktop tests bench
+	$(VENV)/bin/mypy
+
+bench: setup $(STAMPS)/system-test
+	$(PY) bench/startup.py
+
+clean:
+	rm -rf $(VENV) $(STAMPS) $(OVERLAY_DIST) overlays/node_modules build dist *.egg-info test-artifacts

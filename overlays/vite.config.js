@@ -1,0 +1,55 @@
+// Multi-page build of the overlay widgets. Each widget is one HTML entry; the output lands inside
+// the Python package (streampai_desktop/server/overlay_dist), where the overlay server serves
+// /overlay/{widget} from {widget}.html and /overlay/assets/{name} from assets/.
+import { fileURLToPath, URL } from 'node:url'
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+
+// One line per widget: the page name is the widget type (also the server's /overlay/{widget}).
+export const WIDGET_PAGES = ['alert_box', 'chat_box']
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url))
+
+export default defineConfig(({ mode }) => ({
+  plugins: [vue()],
+  // Asset URLs in the HTML are absolute under /overlay/, where the server mounts the bundle.
+  base: '/overlay/',
+  // Vue's compile-time flags: smaller bundles, no devtools hooks on stream. Left alone under
+  // Vitest so @vue/test-utils gets the full runtime.
+  define:
+    mode === 'test'
+      ? {}
+      : {
+          __VUE_OPTIONS_API__: 'false',
+          __VUE_PROD_DEVTOOLS__: 'false',
+          __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+        },
+  build: {
+    outDir: '../streampai_desktop/server/overlay_dist',
+    emptyOutDir: true,
+    // The server's CSP is `script-src 'self'`: the modulepreload polyfill would be an inline
+    // script, and OBS's Chromium supports modulepreload natively anyway.
+    modulePreload: { polyfill: false },
+    // Never turn a small asset into an inline data: URL for scripts; images may (img-src data:).
+    assetsInlineLimit: 4096,
+    // The server serves assets/ flat (no sub-folders), so keep every file directly in assets/.
+    assetsDir: 'assets',
+    target: 'es2020',
+    reportCompressedSize: true,
+    rolldownOptions: {
+      input: Object.fromEntries(WIDGET_PAGES.map((w) => [w, here(`./${w}.html`)])),
+      output: {
+        // Vue and src/shared/ in one chunk every page shares (named for what it is, not after
+        // whichever module the bundler happened to pick); each page adds only its widget.
+        codeSplitting: {
+          groups: [{ name: 'shared', test: /node_modules|[\\/]src[\\/]shared[\\/]/ }],
+        },
+      },
+    },
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['tests/**/*.test.js'],
+    restoreMocks: true,
+  },
+}))

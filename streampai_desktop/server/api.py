@@ -1,0 +1,78 @@
+"""The local API (``/api/v1``, Bearer api token, JSON in and out) for the app's own test buttons
+and for other tools on this computer (stream decks, bots). Documented in the README."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from streampai_desktop import __version__
+from streampai_desktop.core.events import EventError, event_from_json
+from streampai_desktop.server.context import CONTEXT
+from streampai_desktop.server.security import bearer_token, token_matches, unauthorized
+
+log = logging.getLogger(__name__)
+
+ApiHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def require_api_token(handler: ApiHandler) -> ApiHandler:
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if not token_matches(bearer_token(request), request.app[CONTEXT].tokens.api):
+            return unauthorized(json_body=True)
+        return await handler(request)
+
+    return guarded
+
+
+async def _json_body(request: web.Request) -> Any:
+    # Requiring a JSON content type also stops plain HTML forms on other sites (no preflight).
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(
+            text=json.dumps({"error": "send JSON with Content-Type: application/json"}),
+            content_type="application/json",
+        )
+    try:
+        return await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "the body is not valid JSON"}),
+            content_type="application/json",
+        ) from None
+
+
+@require_api_token
+async def post_event(request: web.Request) -> web.StreamResponse:
+    """POST /api/v1/events — inject an event (a test alert unless ``"test": false`` is sent)."""
+    body = await _json_body(request)
+    if isinstance(body, dict):
+        body.setdefault("test", True)
+    try:
+        event = event_from_json(body)
+    except EventError as exc:
+        return _error(422, str(exc))
+    accepted = await request.app[CONTEXT].submit_event(event)
+    return web.json_response(
+        {"id": event.id, "kind": event.kind, "accepted": accepted, "duplicate": not accepted},
+        status=202 if accepted else 200,
+    )
+
+
+@require_api_token
+async def get_status(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/status — read-only facts about the running app."""
+    ctx = request.app[CONTEXT]
+    return web.json_response({"version": __version__, **ctx.status()})
+
+
+async def healthz(request: web.Request) -> web.StreamResponse:
+    """GET /healthz — open, for OBS-side checks and start-up probes; says nothing private."""
+    return web.json_response({"ok": True, "version": __version__})

@@ -1,0 +1,16 @@
+"""The URLs the streamer pastes into OBS and other tools (DESIGN.md §4: keep these stable)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+HOST = "127.0.0.1"
+
+
+def overlay_url(port: int, widget: str, token: str) -> str:
+    """``http://127.0.0.1:{port}/overlay/{widget}?token={overlay_token}``."""
+    return f"http://{HOST}:{port}/overlay/{quote(widget, safe='')}?token={quote(token, safe='')}"
+
+
+def api_base_url(port: int) -> str:
+    return f"http://{HOST}:{port}/api/v1"

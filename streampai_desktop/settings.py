@@ -1,0 +1,203 @@
+"""Typed settings: a declared table of keys with types, defaults and environment overrides.
+
+Stored values live in the preferences table; an environment variable (for tests and self-hosters)
+wins over the stored value for that run only, and a command-line flag wins over both. Every
+external base URL is a setting here (DESIGN.md §4), so the app can be pointed at a local server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_OVERLAY_PORT = 7470
+THEMES = ("system", "light", "dark")
+
+
+class SettingsError(ValueError):
+    """A setting value that cannot be used (the message says which and why)."""
+
+
+def _port(value: Any) -> int:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"port must be a number, got {value!r}") from None
+    if not 1024 <= port <= 65535:
+        raise SettingsError(f"port must be between 1024 and 65535, got {port}")
+    return port
+
+
+def _theme(value: Any) -> str:
+    if value not in THEMES:
+        raise SettingsError(f"theme must be one of {', '.join(THEMES)}, got {value!r}")
+    return str(value)
+
+
+def _url(value: Any) -> str:
+    text = str(value).strip().rstrip("/")
+    if not text.startswith(("http://", "https://", "ws://", "wss://")):
+        raise SettingsError(f"expected an http(s):// or ws(s):// URL, got {value!r}")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"expected yes or no, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    key: str
+    parse: Callable[[Any], Any]
+    default: Any
+    env: str | None = None
+    label: str = ""
+
+
+SPECS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        SettingSpec(
+            "overlay_port",
+            _port,
+            DEFAULT_OVERLAY_PORT,
+            "STREAMPAI_OVERLAY_PORT",
+            "Overlay server port",
+        ),
+        SettingSpec("theme", _theme, "system", None, "Theme"),
+        SettingSpec(
+            "demo_when_offline", _bool, True, None, "Demo events when no account is connected"
+        ),
+        SettingSpec(
+            "twitch_eventsub_url",
+            _url,
+            "wss://eventsub.wss.twitch.tv/ws",
+            "STREAMPAI_TWITCH_EVENTSUB_URL",
+            "Twitch EventSub WebSocket",
+        ),
+        SettingSpec(
+            "twitch_api_url",
+            _url,
+            "https://api.twitch.tv/helix",
+            "STREAMPAI_TWITCH_API_URL",
+            "Twitch Helix API",
+        ),
+        SettingSpec(
+            "twitch_auth_url",
+            _url,
+            "https://id.twitch.tv/oauth2",
+            "STREAMPAI_TWITCH_AUTH_URL",
+            "Twitch OAuth",
+        ),
+        SettingSpec(
+            "youtube_api_url",
+            _url,
+            "https://www.googleapis.com/youtube/v3",
+            "STREAMPAI_YOUTUBE_API_URL",
+            "YouTube Data API",
+        ),
+        SettingSpec(
+            "kick_api_url", _url, "https://api.kick.com", "STREAMPAI_KICK_API_URL", "Kick API"
+        ),
+        SettingSpec(
+            "facebook_api_url",
+            _url,
+            "https://graph.facebook.com",
+            "STREAMPAI_FACEBOOK_API_URL",
+            "Facebook Graph API",
+        ),
+        SettingSpec(
+            "cloudflare_api_url",
+            _url,
+            "https://api.cloudflare.com/client/v4",
+            "STREAMPAI_CLOUDFLARE_API_URL",
+            "Cloudflare API",
+        ),
+        SettingSpec(
+            "account_service_url",
+            _url,
+            "https://api.streampai.com",
+            "STREAMPAI_ACCOUNT_URL",
+            "Streampai account service",
+        ),
+        SettingSpec(
+            "obs_websocket_url", _url, "ws://127.0.0.1:4455", "STREAMPAI_OBS_URL", "OBS WebSocket"
+        ),
+    )
+}
+
+
+class Settings:
+    """Effective settings: command-line overrides > environment > stored values > defaults."""
+
+    def __init__(
+        self,
+        stored: Mapping[str, Any] | None = None,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._stored = dict(stored or {})
+        self._overrides = {k: SPECS[k].parse(v) for k, v in (overrides or {}).items()}
+        self._environ = os.environ if environ is None else environ
+        self.problems: list[str] = []  # stored or env values that were unusable (shown in the UI)
+
+    def get(self, key: str) -> Any:
+        spec = SPECS[key]
+        if key in self._overrides:
+            return self._overrides[key]
+        if spec.env and (raw := self._environ.get(spec.env)):
+            try:
+                return spec.parse(raw)
+            except SettingsError as exc:
+                self._note(f"{spec.env}: {exc}; using the saved value instead")
+        if key in self._stored:
+            try:
+                return spec.parse(self._stored[key])
+            except SettingsError as exc:
+                self._note(f"{spec.label or key}: {exc}; using the default {spec.default!r}")
+        return spec.default
+
+    def source(self, key: str) -> str:
+        """Where the value comes from: "command line", "environment", "saved" or "default"."""
+        spec = SPECS[key]
+        if key in self._overrides:
+            return "command line"
+        if spec.env and self._environ.get(spec.env):
+            return "environment"
+        return "saved" if key in self._stored else "default"
+
+    def validate(self, key: str, value: Any) -> Any:
+        """The parsed value, or :class:`SettingsError` with a message for the user."""
+        return SPECS[key].parse(value)
+
+    def set_stored(self, key: str, value: Any) -> Any:
+        """Record a newly saved value (the caller persists it); returns the parsed value."""
+        parsed = self.validate(key, value)
+        self._stored[key] = parsed
+        return parsed
+
+    def _note(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    @property
+    def overlay_port(self) -> int:
+        return int(self.get("overlay_port"))
+
+    @property
+    def theme(self) -> str:
+        return str(self.get("theme"))
+
+    @property
+    def demo_when_offline(self) -> bool:
+        return bool(self.get("demo_when_offline"))

@@ -1,0 +1,60 @@
+"""The local SQLite database: widget configs, accounts, preferences, event log, metrics.
+
+Open it once at start-up with :func:`open_database` (creates, checks, backs up and migrates),
+then work in short transactions::
+
+    opened = open_database(data_dir)          # blocking: run it on the database thread
+    for notice in opened.notices:             # e.g. "... was moved to X; nothing was deleted"
+        show(notice)
+    with opened.db.session() as session:      # one transaction: commit on success, else rollback
+        PreferencesRepo(session).set("overlay_port", 8642)
+        widget = WidgetConfigRepo(session).ensure_default("alert_box", "Alert box", defaults)
+    opened.db.close()
+
+Conventions:
+
+* Every repository takes a :class:`~sqlalchemy.orm.Session` from ``Database.session()``, so
+  several repositories used in one ``with`` block share one transaction.
+* Repositories return frozen dataclasses (:mod:`.records`), never ORM rows, so results can be
+  handed to another thread after the session closes.
+* Datetimes go in tz-aware (naive ones are refused) and come out as UTC.
+* All of it is blocking and meant for one thread at a time (the app's database executor).
+* No Qt and nothing from :mod:`streampai_desktop.core` is imported here.
+"""
+
+from streampai_desktop.store.db import DB_FILENAME, Database
+from streampai_desktop.store.errors import (
+    BackupFailed,
+    MigrationFailed,
+    RecordNotFound,
+    StoreError,
+)
+from streampai_desktop.store.records import Account, EventRecord, MetricSample, WidgetConfig
+from streampai_desktop.store.repositories import (
+    AccountRepo,
+    EventLogRepo,
+    MetricRepo,
+    PreferencesRepo,
+    WidgetConfigRepo,
+)
+from streampai_desktop.store.startup import OpenedDatabase, open_database
+
+__all__ = [
+    "DB_FILENAME",
+    "Account",
+    "AccountRepo",
+    "BackupFailed",
+    "Database",
+    "EventLogRepo",
+    "EventRecord",
+    "MetricRepo",
+    "MetricSample",
+    "MigrationFailed",
+    "OpenedDatabase",
+    "PreferencesRepo",
+    "RecordNotFound",
+    "StoreError",
+    "WidgetConfig",
+    "WidgetConfigRepo",
+    "open_database",
+]

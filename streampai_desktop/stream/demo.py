@@ -1,0 +1,253 @@
+"""Demo mode: a believable stream's worth of chat and alerts, so overlays show activity with no
+account connected (and streamers can rehearse their scene).
+
+The pace imitates a small, lively channel: a chat line every couple of seconds, an alert every
+ten to twenty-five seconds, and a first alert within a couple of seconds of starting so a freshly
+pasted browser source shows something straight away. Every event is marked ``test``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from streampai_desktop.core.events import (
+    Badge,
+    ChannelPointRedemption,
+    ChatMessage,
+    Cheer,
+    Donation,
+    Event,
+    Follow,
+    Fragment,
+    GiftSubscription,
+    Money,
+    Platform,
+    Raid,
+    Subscription,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+_VIEWERS = [
+    ("PixelPaladin", "#1E90FF"),
+    ("CozyCactus", "#2E8B57"),
+    ("NightOwlNina", "#9B59B6"),
+    ("TurboTaco", "#FF7F50"),
+    ("LunaLoops", "#DAA520"),
+    ("ByteBandit", "#00CED1"),
+    ("MapleMochi", "#FF69B4"),
+    ("RetroRaccoon", "#8A2BE2"),
+    ("QuietQuokka", None),
+    ("GlitchGoblin", "#32CD32"),
+]
+_CHAT_LINES = [
+    "hi chat!",
+    "that play was clean",
+    "first time here, love the vibe",
+    "what keyboard is that?",
+    "LUL",
+    "GG",
+    "@{streamer} can you show the settings?",
+    "lets gooo",
+    "the overlay looks so good",
+    "hydrate check",
+    "PogChamp PogChamp",
+    "how long have you been streaming today?",
+]
+_EMOTES = {"LUL": "425618", "PogChamp": "305954156", "Kappa": "25"}
+_DONATION_MESSAGES = ["Keep it up!", "For the snack fund", "", "Loved the last stream <3"]
+_PLATFORMS = [Platform.TWITCH, Platform.TWITCH, Platform.YOUTUBE, Platform.KICK]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPace:
+    """Seconds between events, as (min, max) ranges."""
+
+    chat: tuple[float, float] = (1.0, 4.0)
+    alert: tuple[float, float] = (10.0, 25.0)
+    first_alert: float = 1.5
+
+
+class DemoSource:
+    """Emits demo events into ``submit`` until stopped."""
+
+    def __init__(
+        self,
+        submit: Callable[[Event], Awaitable[bool]],
+        *,
+        pace: DemoPace | None = None,
+        seed: int | None = None,
+        streamer: str = "you",
+    ) -> None:
+        self._submit = submit
+        self._pace = pace or DemoPace()
+        self._random = random.Random(seed)
+        self._streamer = streamer
+        self._tasks: list[asyncio.Task[None]] = []
+        self._counter = itertools.count(1)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks)
+
+    def start(self) -> None:
+        if self._tasks:
+            return
+        log.info("demo mode: sending demo chat and alerts (no account connected)")
+        self._tasks = [
+            asyncio.create_task(self._chat_loop(), name="demo-chat"),
+            asyncio.create_task(self._alert_loop(), name="demo-alerts"),
+        ]
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _chat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._random.uniform(*self._pace.chat))
+            await self._submit(self.chat_message())
+
+    async def _alert_loop(self) -> None:
+        await asyncio.sleep(self._pace.first_alert)
+        while True:
+            await self._submit(self.alert())
+            await asyncio.sleep(self._random.uniform(*self._pace.alert))
+
+    # --- event factories (public so previews and tests can use the same fake data) -------------
+
+    def _user(self) -> User:
+        name, color = self._random.choice(_VIEWERS)
+        badges: tuple[Badge, ...] = ()
+        if self._random.random() < 0.4:
+            months = self._random.choice([1, 3, 6, 12, 24])
+            badges = (Badge("subscriber", str(months), str(months)),)
+        return User(
+            id=str(zlib.crc32(name.encode())),
+            login=name.lower(),
+            display_name=name,
+            color=color,
+            badges=badges,
+        )
+
+    def _id(self) -> str:
+        return f"demo-{next(self._counter)}-{self._random.getrandbits(32):08x}"
+
+    def chat_message(self) -> ChatMessage:
+        text = self._random.choice(_CHAT_LINES).replace("{streamer}", self._streamer)
+        fragments: list[Fragment] = []
+        plain: list[str] = []  # consecutive plain words become one text fragment
+        for i, word in enumerate(text.split(" ")):
+            special = word in _EMOTES or word.startswith("@")
+            if not special:
+                plain.append(word if i == 0 else " " + word)
+                continue
+            if i:
+                plain.append(" ")
+            if plain:
+                fragments.append(Fragment("text", "".join(plain)))
+                plain = []
+            if word in _EMOTES:
+                fragments.append(Fragment("emote", word, emote_id=_EMOTES[word]))
+            else:
+                fragments.append(Fragment("mention", word, user_login=word[1:]))
+        if plain:
+            fragments.append(Fragment("text", "".join(plain)))
+        return ChatMessage(
+            platform=self._random.choice(_PLATFORMS),
+            id=self._id(),
+            user=self._user(),
+            text=text,
+            fragments=tuple(fragments),
+            test=True,
+        )
+
+    def alert(self) -> Event:
+        """One alert of a random kind, weighted like a real channel (follows most often)."""
+        kinds = [
+            self.follow,
+            self.subscription,
+            self.gift,
+            self.cheer,
+            self.raid,
+            self.donation,
+            self.redemption,
+        ]
+        factory = self._random.choices(kinds, weights=[35, 20, 8, 12, 5, 12, 8])[0]
+        return factory()
+
+    def follow(self) -> Follow:
+        return Follow(platform=Platform.TWITCH, id=self._id(), user=self._user(), test=True)
+
+    def subscription(self) -> Subscription:
+        months = self._random.choice([1, 1, 2, 6, 12])
+        return Subscription(
+            platform=Platform.TWITCH,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            tier=self._random.choice(["1000", "1000", "2000", "3000"]),
+            months=months,
+            message="Love this community!" if months > 1 else "",
+        )
+
+    def gift(self) -> GiftSubscription:
+        return GiftSubscription(
+            platform=Platform.TWITCH,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            count=self._random.choice([1, 5, 10]),
+        )
+
+    def cheer(self) -> Cheer:
+        return Cheer(
+            platform=Platform.TWITCH,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            bits=self._random.choice([100, 250, 500, 1000]),
+            message="Cheer100 great stream",
+        )
+
+    def raid(self) -> Raid:
+        return Raid(
+            platform=Platform.TWITCH,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            viewers=self._random.randint(5, 120),
+        )
+
+    def donation(self) -> Donation:
+        return Donation(
+            platform=Platform.STREAMPAI,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            amount=Money(self._random.choice([300, 500, 1000, 2500]), "USD"),
+            message=self._random.choice(_DONATION_MESSAGES),
+        )
+
+    def redemption(self) -> ChannelPointRedemption:
+        title, cost = self._random.choice(
+            [("Hydrate", 100), ("Choose the next song", 500), ("Posture check", 200)]
+        )
+        return ChannelPointRedemption(
+            platform=Platform.TWITCH,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            reward_id=title.lower().replace(" ", "-"),
+            reward_title=title,
+            cost=cost,
+        )

@@ -1,0 +1,79 @@
+"""A real overlay server on 127.0.0.1 with a real bus and ingest path, for the server tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from streampai_desktop.core.bus import EventBus
+from streampai_desktop.secrets import new_token
+from streampai_desktop.server import OverlayServer, ServerContext
+from streampai_desktop.server.context import Tokens
+from streampai_desktop.stream.ingest import EventIngest
+
+PAGE_HTML = (
+    '<!doctype html><html><body><div id="app"></div>'
+    '<script type="module" src="/overlay/assets/page-abc123.js"></script></body></html>'
+)
+
+
+@dataclass
+class RunningServer:
+    server: OverlayServer
+    bus: EventBus
+    ingest: EventIngest
+    tokens: Tokens
+    port: int
+    http: aiohttp.ClientSession
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def overlay_ws(self, token: str | None = None) -> str:
+        return f"{self.base}/overlay/ws?token={token or self.tokens.overlay}"
+
+    def api_headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.tokens.api}"}
+
+
+@pytest.fixture
+def overlay_dist(tmp_path: Path) -> Path:
+    """A stand-in bundle: these tests are about serving rules, not the Vue pages themselves."""
+    dist = tmp_path / "overlay_dist"
+    (dist / "assets").mkdir(parents=True)
+    for widget in ("alert_box", "chat_box"):
+        (dist / f"{widget}.html").write_text(PAGE_HTML.replace("page", widget))
+    (dist / "assets" / "alert_box-abc123.js").write_text("console.log('alert box')")
+    (tmp_path / "secrets.json").write_text('{"overlay_token": "do-not-serve-me"}')
+    return dist
+
+
+@pytest.fixture
+async def running(free_port: int, overlay_dist: Path) -> AsyncIterator[RunningServer]:
+    bus = EventBus()
+    ingest = EventIngest(bus)
+    tokens = Tokens(overlay=new_token(), api=new_token())
+    configs = {"alert_box": {"duration_ms": 5000}, "chat_box": {"max_messages": 50}}
+
+    async def widget_config(widget: str) -> dict:
+        return configs[widget]
+
+    ctx = ServerContext(
+        bus=bus,
+        port=free_port,
+        tokens=tokens,
+        overlay_dist=overlay_dist,
+        submit_event=ingest.submit,
+        widget_config=widget_config,
+        server_id="test-server",
+    )
+    server = OverlayServer(ctx)
+    await server.start()
+    async with aiohttp.ClientSession() as http:
+        yield RunningServer(server, bus, ingest, tokens, free_port, http)
+    await server.stop()

@@ -1,0 +1,169 @@
+"""The composition root, in-process on a plain asyncio loop (no Qt): start, run, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from streampai_desktop import persistence
+from streampai_desktop.app import App, AppOptions
+from streampai_desktop.core.events import Follow, Platform
+from streampai_desktop.instance import AlreadyRunningError, running_instance
+from streampai_desktop.secrets import OVERLAY_TOKEN
+from streampai_desktop.server import PortInUseError
+from streampai_desktop.store import open_database
+
+
+def options(tmp_path: Path, port: int, **kw) -> AppOptions:
+    return AppOptions(data_dir=tmp_path / "data", port=port, headless=True, log_to_file=False, **kw)
+
+
+async def test_start_serve_log_events_and_stop(tmp_path: Path, free_port: int) -> None:
+    app = App(options(tmp_path, free_port, demo=False))
+    await app.start()
+    try:
+        assert running_instance(app.data_dir).port == free_port
+        urls = app.overlay_urls()
+        assert set(urls) == {"alert_box", "chat_box"}
+        async with aiohttp.ClientSession() as http, http.get(urls["alert_box"]) as resp:
+            assert resp.status in (200, 503)  # 503 only when the overlay bundle is not built
+        for i in range(3):
+            await app.submit_event(Follow(platform=Platform.TWITCH, id=f"f{i}"))
+        assert await app.submit_event(Follow(platform=Platform.TWITCH, id="f0")) is False
+    finally:
+        await app.shutdown()
+        await app.shutdown()  # idempotent
+    assert running_instance(app.data_dir) is None
+    opened = open_database(app.data_dir)
+    try:
+        logged = persistence.recent_events(opened.db, 10)
+    finally:
+        opened.db.close()
+    assert sorted(e.id for e in logged) == ["f0", "f1", "f2"], "flushed to the event log on stop"
+
+
+async def test_demo_is_on_when_no_account_is_connected(tmp_path: Path, free_port: int) -> None:
+    app = App(options(tmp_path, free_port))
+    await app.start()
+    try:
+        assert app.demo is not None
+        assert "no account is connected" in app.state.demo_reason
+        alerts = app.bus.subscribe("alerts")
+        first = await asyncio.wait_for(alerts.get(), 10)
+        assert first.payload.test is True
+    finally:
+        await app.shutdown()
+
+
+async def test_failed_start_undoes_earlier_steps(tmp_path: Path, free_port: int) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", free_port))
+        squatter.listen()
+        app = App(options(tmp_path, free_port, demo=False))
+        with pytest.raises(PortInUseError):
+            await app.start()
+    assert running_instance(app.data_dir) is None, "the instance lock was released"
+    again = App(options(tmp_path, free_port, demo=False))
+    await again.start()
+    await again.shutdown()
+
+
+async def test_port_in_use_handler_picks_the_replacement_and_saves_it(
+    tmp_path: Path, free_port: int
+) -> None:
+    offered: list[int | None] = []
+
+    async def choose(exc: PortInUseError) -> int | None:
+        offered.append(exc.suggestion)
+        return exc.suggestion
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", free_port))
+        squatter.listen()
+        app = App(
+            AppOptions(data_dir=tmp_path / "d", headless=True, demo=False, log_to_file=False),
+            on_port_in_use=choose,
+        )
+        # The saved port is the taken one.
+        opened = open_database(app.data_dir)
+        persistence.save_preference(opened.db, "overlay_port", free_port)
+        opened.db.close()
+        await app.start()
+    try:
+        assert offered and app.port == offered[0] != free_port
+        assert app.settings.overlay_port == app.port
+    finally:
+        await app.shutdown()
+
+
+async def test_second_app_on_same_folder_is_refused(tmp_path: Path, free_port: int) -> None:
+    first = App(options(tmp_path, free_port, demo=False))
+    await first.start()
+    try:
+        with pytest.raises(AlreadyRunningError, match=f"overlay port {free_port}"):
+            await App(options(tmp_path, free_port + 1, demo=False)).start()
+    finally:
+        await first.shutdown()
+
+
+async def test_regenerated_overlay_token_locks_out_the_old_url(
+    tmp_path: Path, free_port: int
+) -> None:
+    app = App(options(tmp_path, free_port, demo=False))
+    await app.start()
+    try:
+        old = app.overlay_urls()["chat_box"]
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(old.replace("/overlay/chat_box", "/overlay/ws"))
+            await ws.send_json({"type": "subscribe", "id": "1", "data": {"widget": "chat_box"}})
+            await ws.receive(timeout=5)
+            await app.regenerate_token(OVERLAY_TOKEN)
+            closed = False
+            for _ in range(5):
+                msg = await ws.receive(timeout=5)
+                if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                    closed = True
+                    break
+            assert closed, "open pages with the old token are disconnected"
+            async with http.get(old) as resp:
+                assert resp.status == 401
+        assert app.overlay_urls()["chat_box"] != old
+    finally:
+        await app.shutdown()
+
+
+async def test_config_save_reaches_the_bus_and_survives_restart(
+    tmp_path: Path, free_port: int
+) -> None:
+    app = App(options(tmp_path, free_port, demo=False))
+    await app.start()
+    configs = app.bus.subscribe("widget_config:chat_box")
+    await app.save_widget_config("chat_box", {"max_messages": 12})
+    assert (await configs.get()).payload == {"widget": "chat_box", "config": {"max_messages": 12}}
+    await app.shutdown()
+    again = App(options(tmp_path, free_port, demo=False))
+    await again.start()
+    try:
+        assert again.widget_configs["chat_box"]["max_messages"] == 12
+    finally:
+        await again.shutdown()
+
+
+async def test_secrets_never_reach_the_log_file(tmp_path: Path, free_port: int) -> None:
+    app = App(
+        AppOptions(
+            data_dir=tmp_path / "data", port=free_port, headless=True, demo=False, verbose=True
+        )
+    )
+    await app.start()
+    logging.getLogger("test").info("pasted %s", app.overlay_urls()["alert_box"])
+    logging.getLogger("test").warning("token %s", app.tokens.api)
+    await app.shutdown()
+    text = (app.data_dir / "logs" / "streampai.log").read_text()
+    assert "pasted http://127.0.0.1" in text and "token=***" in text and "token ***" in text
+    assert app.tokens.overlay not in text and app.tokens.api not in text
