@@ -11,18 +11,21 @@ import asyncio
 import concurrent.futures
 import inspect
 import logging
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from streampai_desktop import __version__, persistence
+from streampai_desktop.core.alerts import AlertPlan, AlertQueue, QueueSettings
 from streampai_desktop.core.bus import EventBus, widget_config_topic
 from streampai_desktop.core.events import Event
 from streampai_desktop.instance import InstanceLock
 from streampai_desktop.logging_setup import setup_logging, teardown_logging
+from streampai_desktop.persistence import WidgetInstance
 from streampai_desktop.secrets import (
     API_TOKEN,
     OVERLAY_TOKEN,
@@ -31,12 +34,13 @@ from streampai_desktop.secrets import (
 )
 from streampai_desktop.server import OverlayServer, PortInUseError, ServerContext, overlay_url
 from streampai_desktop.server.context import Tokens
+from streampai_desktop.server.emotes import EmoteCache
 from streampai_desktop.server.pages import OVERLAY_DIST
 from streampai_desktop.settings import Settings
 from streampai_desktop.store import Database, open_database
 from streampai_desktop.stream.demo import DemoSource
 from streampai_desktop.stream.ingest import EventIngest
-from streampai_desktop.widgets import WIDGETS
+from streampai_desktop.widgets import WIDGETS, alert_box
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +95,9 @@ class App:
         self.ingest: EventIngest
         self.server: OverlayServer
         self.demo: DemoSource | None = None
-        self.widget_configs: dict[str, dict[str, Any]] = {}
+        self.widgets: dict[str, WidgetInstance] = {}  # instance id → instance
+        self.alerts: AlertQueue
+        self._alert_rng = random.Random()
 
     # --- start-up -------------------------------------------------------------------------------
 
@@ -105,6 +111,7 @@ class App:
             self._init_secrets,
             self._init_ingest,
             self._init_widgets,
+            self._init_alert_queue,
             self._init_server,
             self._init_demo,
         )
@@ -170,12 +177,25 @@ class App:
         self.on_shutdown("event ingest", self.ingest.stop)
 
     async def _init_widgets(self) -> None:
-        for spec in WIDGETS.values():
-            self.widget_configs[spec.type] = await self.run_db(
-                persistence.ensure_widget_config, self.db, spec
-            )
+        instances = await self.run_db(persistence.load_widgets, self.db)
+        self.widgets = {w.id: w for w in instances}
+
+    async def _init_alert_queue(self) -> None:
+        self.alerts = AlertQueue(
+            self.bus, self._plan_alert, self._alert_queue_settings, self._alert_box_can_show
+        )
+        self.alerts.start()
+        self.on_shutdown("alert queue", self.alerts.stop)
 
     async def _init_server(self) -> None:
+        self.emotes = EmoteCache(
+            self.data_dir / "cache" / "emotes",
+            {
+                "twitch": self.settings.get("twitch_emote_url"),
+                "kick": self.settings.get("kick_emote_url"),
+            },
+        )
+        self.on_shutdown("emote cache", self.emotes.close)
         port = self.settings.overlay_port
         while True:
             self.server = OverlayServer(self._server_context(port))
@@ -218,8 +238,8 @@ class App:
         return self.server.ctx.port
 
     def overlay_urls(self) -> dict[str, str]:
-        """Widget type → the URL to paste into an OBS browser source."""
-        return {w: overlay_url(self.port, w, self.tokens.overlay) for w in WIDGETS}
+        """Widget instance id → the URL to paste into an OBS browser source."""
+        return {w: overlay_url(self.port, w, self.tokens.overlay) for w in self.widgets}
 
     async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking store call on the single database thread."""
@@ -255,14 +275,12 @@ class App:
         port = self.settings.validate("overlay_port", port)
         if port == self.port:
             return
+        # Start on the new port before letting go of the old one: if the new port is taken,
+        # nothing changed and OBS keeps its connection.
         candidate = OverlayServer(self._server_context(port))
-        await self.server.stop()
-        try:
-            await candidate.start()
-        except PortInUseError:
-            await self.server.start()  # back to the old port, the one OBS knows
-            raise
-        self.server = candidate
+        await candidate.start()
+        previous, self.server = self.server, candidate
+        await previous.stop()
         await self.save_setting("overlay_port", port)
         self.instance_lock.publish(port, self.options.headless)
 
@@ -278,11 +296,70 @@ class App:
             raise ValueError(f"unknown token {which!r}")
         return value
 
-    async def save_widget_config(self, widget: str, config: dict[str, Any]) -> None:
-        """Persist a widget's config and push it to every open page of that widget."""
-        await self.run_db(persistence.save_widget_config, self.db, widget, config)
-        self.widget_configs[widget] = config
-        self.bus.publish(widget_config_topic(widget), {"widget": widget, "config": config})
+    async def save_widget_config(self, widget_id: str, config: dict[str, Any]) -> dict[str, Any]:
+        """Validate, persist and push a widget's config to every open page of that widget.
+
+        Raises :class:`~streampai_desktop.widgets.schema.ConfigError` (nothing saved) when a
+        value is not usable; returns the cleaned config.
+        """
+        widget = self.widgets[widget_id]
+        cleaned = WIDGETS[widget.type].validate(config)
+        await self.run_db(persistence.save_widget_config, self.db, widget_id, cleaned)
+        self.widgets[widget_id] = replace(widget, config=cleaned)
+        self.bus.publish(widget_config_topic(widget_id), {"widget": widget_id, "config": cleaned})
+        self.alerts.poke()
+        return cleaned
+
+    async def create_widget(self, widget_type: str, name: str) -> WidgetInstance:
+        """Another instance of a widget type, with its own URL and settings."""
+        widget = await self.run_db(persistence.create_widget, self.db, widget_type, name)
+        self.widgets[widget.id] = widget
+        return widget
+
+    async def rename_widget(self, widget_id: str, name: str) -> None:
+        await self.run_db(persistence.rename_widget, self.db, widget_id, name)
+        self.widgets[widget_id] = replace(self.widgets[widget_id], name=name)
+
+    async def delete_widget(self, widget_id: str) -> None:
+        """Remove an extra instance (the first of each type stays: its URL is the stable one)."""
+        widget = self.widgets[widget_id]
+        if widget.id == widget.type:
+            raise ValueError("the first widget of each type cannot be deleted")
+        await self.run_db(persistence.delete_widget, self.db, widget_id)
+        del self.widgets[widget_id]
+
+    # --- alerts -----------------------------------------------------------------------------------
+
+    def _alert_boxes(self) -> list[WidgetInstance]:
+        return [w for w in self.widgets.values() if w.type == "alert_box"]
+
+    def _plan_alert(self, event: Event, alert_id: str) -> AlertPlan | None:
+        """Each alert box instance's resolved settings; None when none of them shows it."""
+        frames: dict[str, dict[str, Any]] = {}
+        duration = 0
+        for box in self._alert_boxes():
+            # Seeded per alert and instance: a replay or a reconnect draws the same variation.
+            rng = random.Random(f"{alert_id}:{box.id}")
+            resolved = alert_box.resolve(box.config, event, rng)
+            if resolved is not None:
+                frames[box.id] = {"settings": resolved.settings, "variation": resolved.variation}
+                duration = max(duration, int(resolved.settings["duration_ms"]))
+        return AlertPlan(duration, frames) if frames else None
+
+    def _primary_alert_box(self) -> dict[str, Any]:
+        return self.widgets["alert_box"].config if "alert_box" in self.widgets else {}
+
+    def _alert_queue_settings(self) -> QueueSettings:
+        config = self._primary_alert_box()
+        return QueueSettings(
+            gap_ms=config.get("gap_ms", 1000), max_wait_s=config.get("max_wait_s", 600)
+        )
+
+    def _alert_box_can_show(self) -> bool:
+        if not self.server.running:
+            return False
+        hold = bool(self._primary_alert_box().get("hold_when_hidden", False))
+        return self.server.hub.showing_pages("alert_box", visible_only=hold) > 0
 
     def status(self) -> dict[str, Any]:
         return {
@@ -293,18 +370,22 @@ class App:
         }
 
     def _server_context(self, port: int) -> ServerContext:
-        async def widget_config(widget: str) -> dict[str, Any]:
-            return self.widget_configs.get(widget, {})
+        def widget_lookup(widget_id: str) -> tuple[str, dict[str, Any]] | None:
+            widget = self.widgets.get(widget_id)
+            return (widget.type, widget.config) if widget else None
 
         return ServerContext(
             bus=self.bus,
             port=port,
             tokens=self.tokens,
             overlay_dist=OVERLAY_DIST,
+            data_dir=self.data_dir,
+            emotes=self.emotes,
             submit_event=self.submit_event,
-            widget_config=widget_config,
+            widget_lookup=widget_lookup,
             status=self.status,
             server_id=self.server_id,
+            on_presence=lambda: self.alerts.poke(),
         )
 
     # --- shutdown -------------------------------------------------------------------------------

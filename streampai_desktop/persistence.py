@@ -7,7 +7,9 @@ database thread (``App.run_db``); nothing here may be called from the event loop
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from streampai_desktop.core.events import Event, EventError, event_from_json
@@ -19,7 +21,7 @@ from streampai_desktop.store import (
     PreferencesRepo,
     WidgetConfigRepo,
 )
-from streampai_desktop.widgets import WidgetSpec
+from streampai_desktop.widgets import WIDGETS
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +36,62 @@ def save_preference(db: Database, key: str, value: Any) -> None:
         PreferencesRepo(session).set(key, value)
 
 
-def ensure_widget_config(db: Database, spec: WidgetSpec) -> dict[str, Any]:
-    """The saved config over the defaults (a key added in a new version gets its default)."""
-    with db.session() as session:
-        row = WidgetConfigRepo(session).ensure_default(spec.type, spec.title, dict(spec.defaults))
-    return {**spec.defaults, **row.config}
+@dataclass(frozen=True, slots=True)
+class WidgetInstance:
+    """One configured widget: its own URL (``/overlay/{id}``), name and config."""
+
+    id: str
+    type: str
+    name: str
+    config: dict[str, Any]
 
 
-def save_widget_config(db: Database, widget_type: str, config: dict[str, Any]) -> None:
+def load_widgets(db: Database) -> list[WidgetInstance]:
+    """Every widget instance, creating the first one of each type (its id is the type's name, so
+    the first URLs stay stable). Saved configs are repaired: a value this version cannot use falls
+    back to its default with a warning, so a damaged config never leaves an overlay blank."""
     with db.session() as session:
         repo = WidgetConfigRepo(session)
-        row = repo.ensure_default(widget_type, widget_type, config)
-        repo.update_config(row.id, config)
+        rows = repo.list()
+        present = {row.widget_type for row in rows}
+        for spec in WIDGETS.values():
+            if spec.type not in present:
+                rows.append(repo.create(spec.type, spec.title, spec.defaults, id=spec.type))
+    instances = []
+    for row in rows:
+        spec = WIDGETS.get(row.widget_type)
+        if spec is None:
+            log.info("ignoring widget %s of unknown type %s", row.id, row.widget_type)
+            continue
+        config, problems = spec.repair(row.config)
+        for where, problem in problems.items():
+            log.warning("%s %r: %s (%s); using the default", spec.title, row.name, problem, where)
+        instances.append(WidgetInstance(row.id, row.widget_type, row.name, config))
+    return instances
+
+
+def save_widget_config(db: Database, widget_id: str, config: dict[str, Any]) -> None:
+    with db.session() as session:
+        WidgetConfigRepo(session).update_config(widget_id, config)
+
+
+def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:
+    """A new instance of ``widget_type`` with default settings and its own URL."""
+    spec = WIDGETS[widget_type]
+    widget_id = f"{widget_type}-{uuid.uuid4().hex[:6]}"
+    with db.session() as session:
+        WidgetConfigRepo(session).create(widget_type, name, spec.defaults, id=widget_id)
+    return WidgetInstance(widget_id, widget_type, name, spec.defaults)
+
+
+def rename_widget(db: Database, widget_id: str, name: str) -> None:
+    with db.session() as session:
+        WidgetConfigRepo(session).rename(widget_id, name)
+
+
+def delete_widget(db: Database, widget_id: str) -> None:
+    with db.session() as session:
+        WidgetConfigRepo(session).delete(widget_id)
 
 
 def any_account_enabled(db: Database) -> bool:

@@ -99,6 +99,20 @@ SPECS: dict[str, SettingSpec] = {
             "Twitch OAuth",
         ),
         SettingSpec(
+            "twitch_emote_url",
+            _url,
+            "https://static-cdn.jtvnw.net/emoticons/v2/{id}/default/dark/2.0",
+            "STREAMPAI_TWITCH_EMOTE_URL",
+            "Twitch emote images",
+        ),
+        SettingSpec(
+            "kick_emote_url",
+            _url,
+            "https://files.kick.com/emotes/{id}/fullsize",
+            "STREAMPAI_KICK_EMOTE_URL",
+            "Kick emote images",
+        ),
+        SettingSpec(
             "youtube_api_url",
             _url,
             "https://www.googleapis.com/youtube/v3",
@@ -184,6 +198,8 @@ class Settings:
         """Record a newly saved value (the caller persists it); returns the parsed value."""
         parsed = self.validate(key, value)
         self._stored[key] = parsed
+        # The user just chose this value in the app: a command-line override no longer applies.
+        self._overrides.pop(key, None)
         return parsed
 
     def _note(self, problem: str) -> None:

@@ -106,6 +106,14 @@ class Subscription:
     async def __anext__(self) -> Message:
         return await self.get()
 
+    def add_topics(self, *topics: str) -> None:
+        """Also receive ``topics`` from now on (e.g. the config topic of a widget just opened)."""
+        new = frozenset(topics) - self.topics
+        if new and not self._closed:
+            self.topics |= new
+            for topic in new:
+                self._bus._by_topic.setdefault(topic, []).append(self)
+
     def close(self) -> None:
         """Stop receiving; a pending ``get`` ends once what is queued is read."""
         if not self._closed:

@@ -141,6 +141,30 @@ class ChatMessage(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMessageDeleted(Event):
+    """A moderator deleted one message; overlays remove it (``user`` is the author when known)."""
+
+    kind: ClassVar[str] = "chat_message_deleted"
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatUserBanned(Event):
+    """A user was banned or timed out; overlays remove their messages."""
+
+    kind: ClassVar[str] = "chat_user_banned"
+    duration_s: int | None = None  # None: a permanent ban
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatCleared(Event):
+    """The whole chat was cleared by a moderator."""
+
+    kind: ClassVar[str] = "chat_cleared"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Follow(Event):
     kind: ClassVar[str] = "follow"
     alertable: ClassVar[bool] = True
@@ -248,6 +272,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
         ChatMessage,
+        ChatMessageDeleted,
+        ChatUserBanned,
+        ChatCleared,
         Follow,
         Subscription,
         GiftSubscription,
@@ -265,6 +292,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
 """Every kind, by its JSON name: the one list of kinds; nothing else enumerates them."""
 
 ALERT_KINDS: tuple[str, ...] = tuple(k for k, cls in EVENT_TYPES.items() if cls.alertable)
+CHAT_KINDS: tuple[str, ...] = (
+    ChatMessage.kind,
+    ChatMessageDeleted.kind,
+    ChatUserBanned.kind,
+    ChatCleared.kind,
+)
+"""Kinds the chat box receives: messages and the moderation that removes them."""
 
 
 def event_from_json(data: Any) -> Event:

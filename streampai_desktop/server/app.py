@@ -27,7 +27,7 @@ def create_app(ctx: ServerContext) -> web.Application:
         middlewares=[security_headers, host_and_origin_guard], client_max_size=MAX_REQUEST_BYTES
     )
     app[CONTEXT] = ctx
-    hub = OverlayHub(ctx.bus)
+    hub = OverlayHub(ctx.bus, ctx.on_presence)
     app[HUB] = hub
 
     async def start_hub(app: web.Application) -> None:
@@ -44,6 +44,8 @@ def create_app(ctx: ServerContext) -> web.Application:
     # Registration order matters: the socket and assets before the catch-all widget page.
     r.add_get("/overlay/ws", hub.handle)
     r.add_get("/overlay/assets/{name}", pages.overlay_asset)
+    r.add_get("/overlay/media/{where:builtin|user}/{name}", pages.overlay_media)
+    r.add_get("/overlay/emotes/{platform}/{emote_id}", pages.overlay_emote)
     r.add_get("/overlay/{widget}", pages.overlay_page)
     r.add_post("/api/v1/events", api.post_event)
     r.add_get("/api/v1/status", api.get_status)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event
+from streampai_desktop.server.emotes import EmoteCache
 
 
 @dataclass(slots=True)
@@ -27,13 +28,18 @@ class ServerContext:
     port: int
     tokens: Tokens
     overlay_dist: Path
+    data_dir: Path  # picked media live under it
+    emotes: EmoteCache
     # The app's ingest path (dedupe → event log → bus); returns False for a duplicate.
     submit_event: Callable[[Event], Awaitable[bool]]
-    # The current config of a widget type, for the page that just subscribed.
-    widget_config: Callable[[str], Awaitable[dict[str, Any]]]
+    # A widget instance id → (widget type, current config), or None when there is no such widget.
+    widget_lookup: Callable[[str], tuple[str, dict[str, Any]] | None]
     # Read-only facts for GET /api/v1/status.
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     server_id: str = ""
+    # Called when an overlay connects, disconnects or is shown/hidden in OBS (the alert queue
+    # waits for a visible alert box).
+    on_presence: Callable[[], None] = field(default=lambda: None)
 
 
 CONTEXT: web.AppKey[ServerContext] = web.AppKey("context", ServerContext)

@@ -6,9 +6,9 @@ OBS source, a stalled socket) is disconnected rather than allowed to stall the o
 memory — the page reconnects and re-syncs by itself.
 
 Envelope contract (DESIGN.md §4): ``{"type": ..., "id": ..., "data": ...}``.
-  page → server: ``subscribe`` {"widget": "alert_box"}
-  server → page: ``hello`` {"server_id", "widget"}, ``config`` {"widget", "config"},
-                 ``event`` {"topic", "event"}, ``error`` {"message"}
+The full table is in docs/overlay-protocol.md. Alerts are the exception to "serialise once":
+each alert box instance has its own resolved settings, so an ``AlertShow`` becomes one frame per
+instance (alerts are rare; chat, the busy topic, is serialised once).
 """
 
 from __future__ import annotations
@@ -19,11 +19,19 @@ import json
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from streampai_desktop.core.bus import TOPIC_APP, EventBus, Message, widget_config_topic
+from streampai_desktop.core.alerts import AlertShow, AlertSkip
+from streampai_desktop.core.bus import (
+    TOPIC_ALERTS,
+    TOPIC_APP,
+    EventBus,
+    Message,
+    widget_config_topic,
+)
 from streampai_desktop.core.events import Event
 from streampai_desktop.server.context import CONTEXT
 from streampai_desktop.server.security import token_matches, unauthorized
@@ -45,13 +53,34 @@ def envelope(kind: str, data: Any, msg_id: str | None = None) -> str:
 
 
 def encode_message(message: Message) -> str | None:
-    """The frame for one bus message, or None when pages do not receive that kind of payload."""
+    """The frame for one bus message shared by every page on its topic, or None when the
+    payload is not for pages (or, like alerts, is framed per page)."""
     payload = message.payload
     if isinstance(payload, Event):
         return envelope("event", {"topic": message.topic, "event": payload.to_json()}, payload.id)
+    if isinstance(payload, AlertSkip):
+        return envelope("alert_skip", {"alert_id": payload.alert_id})
     if message.topic.startswith("widget_config:") and isinstance(payload, dict):
         return envelope("config", payload)
     return None
+
+
+def encode_alert(show: AlertShow, widget_id: str) -> str | None:
+    """The ``alert`` frame for one alert box instance, or None when it does not show this one."""
+    frame = show.plan.frames.get(widget_id)
+    if frame is None:
+        return None
+    data = {"alert_id": show.alert_id, "event": show.event.to_json(), **frame}
+    return envelope("alert", data, show.alert_id)
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """A page's frame as a dict; anything malformed becomes {} (pages are not trusted)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 class OverlayClient:
@@ -60,7 +89,9 @@ class OverlayClient:
     def __init__(self, ws: web.WebSocketResponse, remote: str) -> None:
         self.ws = ws
         self.remote = remote
-        self.widget: str | None = None
+        self.widget: str | None = None  # the instance id
+        self.widget_type: str | None = None
+        self.visible: bool | None = None  # from OBS; None when the page is not in OBS
         self.topics: frozenset[str] = frozenset()
         self.outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_LIMIT)
         self.overflowed = False
@@ -80,13 +111,13 @@ class OverlayClient:
 class OverlayHub:
     """Tracks connected overlay pages and fans bus messages out to them."""
 
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, on_presence: Callable[[], None] = lambda: None) -> None:
         self.bus = bus
+        self._on_presence = on_presence
         self.clients: set[OverlayClient] = set()
         self._pump_task: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()  # keep references until they finish
         topics = {t for spec in WIDGETS.values() for t in spec.topics}
-        topics |= {widget_config_topic(w) for w in WIDGETS}
         self._subscription = bus.subscribe(topics, maxsize=50_000, name="overlay-hub")
 
     def start(self) -> None:
@@ -110,20 +141,55 @@ class OverlayHub:
 
     def connected_counts(self) -> dict[str, int]:
         """How many pages of each widget type are connected (for the status bar)."""
-        counts = Counter(c.widget for c in self.clients if c.widget)
+        counts = Counter(c.widget_type for c in self.clients if c.widget_type)
         return {w: counts.get(w, 0) for w in WIDGETS}
 
+    def connected_instances(self) -> dict[str, int]:
+        """How many pages of each widget instance are connected (for the Widgets page)."""
+        return dict(Counter(c.widget for c in self.clients if c.widget))
+
+    def showing_pages(self, widget_type: str, *, visible_only: bool) -> int:
+        """Connected pages of a type that can show something now (hidden OBS sources excluded
+        when ``visible_only``)."""
+        return sum(
+            1
+            for c in self.clients
+            if c.widget_type == widget_type and not (visible_only and c.visible is False)
+        )
+
     def _announce_presence(self) -> None:
-        self.bus.publish(TOPIC_APP, {"type": "overlays", "connected": self.connected_counts()})
+        self.bus.publish(
+            TOPIC_APP,
+            {
+                "type": "overlays",
+                "connected": self.connected_counts(),
+                "instances": self.connected_instances(),
+            },
+        )
+        self._on_presence()
 
     async def _pump(self) -> None:
         async for message in self._subscription:
+            if isinstance(message.payload, AlertShow):
+                self._send_alert(message.payload)
+                continue
             frame = encode_message(message)
             if frame is None:
                 continue
             for client in list(self.clients):
                 if message.topic in client.topics and not client.offer(frame):
                     self._drop_slow(client)
+
+    def _send_alert(self, show: AlertShow) -> None:
+        frames: dict[str, str | None] = {}
+        for client in list(self.clients):
+            if TOPIC_ALERTS not in client.topics or client.widget is None:
+                continue
+            if client.widget not in frames:
+                frames[client.widget] = encode_alert(show, client.widget)
+            frame = frames[client.widget]
+            if frame is not None and not client.offer(frame):
+                self._drop_slow(client)
 
     def _drop_slow(self, client: OverlayClient) -> None:
         """Disconnect a page that stopped reading; it reconnects and re-syncs when it recovers."""
@@ -176,29 +242,43 @@ class OverlayHub:
             return False
         if msg.type != WSMsgType.TEXT:
             return False
-        try:
-            body = json.loads(msg.data)
-            widget = body["data"]["widget"] if body.get("type") == "subscribe" else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            widget = None
-        spec = get_widget(widget) if isinstance(widget, str) else None
-        if spec is None:
+        body = _parse(msg.data)
+        data = body.get("data") if body.get("type") == "subscribe" else None
+        widget = data.get("widget") if isinstance(data, dict) else None
+        found = ctx.widget_lookup(widget) if isinstance(widget, str) else None
+        spec = get_widget(found[0]) if found else None
+        if found is None or spec is None or not isinstance(widget, str):
             await client.ws.send_str(envelope("error", {"message": "unknown widget"}))
             await client.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"unknown widget")
             return False
-        client.widget = spec.type
-        client.topics = frozenset((*spec.topics, widget_config_topic(spec.type)))
+        config_topic = widget_config_topic(widget)
+        self._subscription.add_topics(config_topic)
+        client.widget, client.widget_type = widget, spec.type
+        client.topics = frozenset((*spec.topics, config_topic))
         # hello and the current config go first, ahead of anything the pump queues later.
-        client.offer(envelope("hello", {"server_id": ctx.server_id, "widget": spec.type}))
-        config = await ctx.widget_config(spec.type)
-        client.offer(envelope("config", {"widget": spec.type, "config": config}))
+        hello = {"server_id": ctx.server_id, "widget": widget, "widget_type": spec.type}
+        client.offer(envelope("hello", hello))
+        client.offer(envelope("config", {"widget": widget, "config": found[1]}))
         return True
 
     async def _read_until_closed(self, client: OverlayClient) -> None:
-        # Pages have nothing more to say yet; reading keeps the close handshake and pings working.
         async for msg in client.ws:
             if msg.type == WSMsgType.ERROR:
                 break
+            if msg.type != WSMsgType.TEXT:
+                continue
+            body = _parse(msg.data)
+            data = body.get("data")
+            if body.get("type") == "visibility" and isinstance(data, dict):
+                visible = data.get("visible")
+                if isinstance(visible, bool) and visible != client.visible:
+                    client.visible = visible
+                    log.info(
+                        "overlay %s is now %s in OBS",
+                        client.widget,
+                        "visible" if visible else "hidden",
+                    )
+                    self._announce_presence()
 
     async def _write(self, client: OverlayClient) -> None:
         while True:

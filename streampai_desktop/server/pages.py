@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from streampai_desktop.media import resolve_media
 from streampai_desktop.server.context import CONTEXT
 from streampai_desktop.server.security import token_matches, unauthorized
 from streampai_desktop.widgets import get_widget
@@ -20,9 +21,10 @@ async def overlay_page(request: web.Request) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
     if not token_matches(request.query.get("token"), ctx.tokens.overlay):
         return unauthorized(json_body=False)
-    spec = get_widget(request.match_info["widget"])
+    found = ctx.widget_lookup(request.match_info["widget"])
+    spec = get_widget(found[0]) if found else None
     if spec is None:
-        raise web.HTTPNotFound(text="No such widget.")
+        raise web.HTTPNotFound(text="No such widget. Copy its URL again from Streampai Desktop.")
     page = ctx.overlay_dist / f"{spec.type}.html"
     try:
         html = page.read_text(encoding="utf-8")
@@ -45,3 +47,33 @@ async def overlay_asset(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     # Vite puts a content hash in every asset name, so a changed file always has a new URL.
     return web.FileResponse(path, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+async def overlay_media(request: web.Request) -> web.StreamResponse:
+    """GET /overlay/media/{where}/{name}?token=… — an alert's image, video or sound."""
+    ctx = request.app[CONTEXT]
+    if not token_matches(request.query.get("token"), ctx.tokens.overlay):
+        return unauthorized(json_body=False)
+    ref = f"{request.match_info['where']}/{request.match_info['name']}"
+    found = resolve_media(ctx.data_dir, ref)
+    if found is None:
+        raise web.HTTPNotFound()
+    path, content_type = found
+    # Ranges matter here: Chromium streams video and audio with Range requests.
+    return web.FileResponse(
+        path, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=3600"}
+    )
+
+
+async def overlay_emote(request: web.Request) -> web.StreamResponse:
+    """GET /overlay/emotes/{platform}/{emote_id}?token=… — a chat emote, cached locally."""
+    ctx = request.app[CONTEXT]
+    if not token_matches(request.query.get("token"), ctx.tokens.overlay):
+        return unauthorized(json_body=False)
+    found = await ctx.emotes.get(request.match_info["platform"], request.match_info["emote_id"])
+    if found is None:
+        raise web.HTTPNotFound()
+    path, content_type = found
+    return web.FileResponse(
+        path, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=86400"}
+    )

@@ -15,13 +15,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
-from streampai_desktop.core.bus import (
-    TOPIC_ALERTS,
-    TOPIC_CHAT,
-    TOPIC_EVENTS,
-    EventBus,
-)
-from streampai_desktop.core.events import ChatMessage, Event
+from streampai_desktop.core.bus import TOPIC_CHAT, TOPIC_EVENTS, EventBus
+from streampai_desktop.core.events import CHAT_KINDS, Event
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +73,10 @@ class EventIngest:
             else:
                 self.unlogged += 1
         self.bus.publish(TOPIC_EVENTS, event)
-        if isinstance(event, ChatMessage):
+        if event.kind in CHAT_KINDS:
             self.bus.publish(TOPIC_CHAT, event)
-        elif event.alertable:
-            self.bus.publish(TOPIC_ALERTS, event)
+        # Alertable events reach the overlays through the alert queue (core/alerts.py), which
+        # reads them from ``events`` and decides when each one shows.
         return True
 
     async def submit(self, event: Event) -> bool:
@@ -91,8 +86,10 @@ class EventIngest:
     async def _write_loop(self) -> None:
         failures = 0
         while True:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), BATCH_INTERVAL)
+                async with asyncio.timeout(BATCH_INTERVAL):
+                    await self._wakeup.wait()
             self._wakeup.clear()
             if await self._flush():
                 failures = 0

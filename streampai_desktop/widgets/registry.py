@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_CHAT
+from streampai_desktop.widgets import alert_box, chat_box
+
+Repair = Callable[[Any], tuple[dict[str, Any], dict[str, str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +20,18 @@ class WidgetSpec:
     title: str
     description: str
     topics: tuple[str, ...]  # bus topics the overlay page receives
-    defaults: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, Any]
+    # (usable config, problems): bad values replaced by defaults; an empty dict means valid.
+    repair: Repair
+
+    def validate(self, config: Any) -> dict[str, Any]:
+        """The cleaned config, or ConfigError naming every bad value (for the settings form)."""
+        from streampai_desktop.widgets.schema import ConfigError
+
+        cleaned, problems = self.repair(config)
+        if problems:
+            raise ConfigError(problems)
+        return cleaned
 
 
 ALERT_BOX = WidgetSpec(
@@ -24,7 +39,8 @@ ALERT_BOX = WidgetSpec(
     title="Alert Box",
     description="Follows, subs, gifts, cheers, raids, donations and more, one at a time.",
     topics=(TOPIC_ALERTS,),
-    defaults={"duration_ms": 5000},
+    defaults=alert_box.defaults(),
+    repair=alert_box.repair,
 )
 
 CHAT_BOX = WidgetSpec(
@@ -32,7 +48,8 @@ CHAT_BOX = WidgetSpec(
     title="Chat Box",
     description="Chat from every connected platform in one box.",
     topics=(TOPIC_CHAT,),
-    defaults={"max_messages": 50},
+    defaults=chat_box.defaults(),
+    repair=chat_box.repair,
 )
 
 WIDGETS: dict[str, WidgetSpec] = {spec.type: spec for spec in (ALERT_BOX, CHAT_BOX)}

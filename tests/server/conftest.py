@@ -13,6 +13,7 @@ from streampai_desktop.core.bus import EventBus
 from streampai_desktop.secrets import new_token
 from streampai_desktop.server import OverlayServer, ServerContext
 from streampai_desktop.server.context import Tokens
+from streampai_desktop.server.emotes import EmoteCache
 from streampai_desktop.stream.ingest import EventIngest
 
 PAGE_HTML = (
@@ -58,18 +59,22 @@ async def running(free_port: int, overlay_dist: Path) -> AsyncIterator[RunningSe
     bus = EventBus()
     ingest = EventIngest(bus)
     tokens = Tokens(overlay=new_token(), api=new_token())
-    configs = {"alert_box": {"duration_ms": 5000}, "chat_box": {"max_messages": 50}}
+    widgets = {
+        "alert_box": ("alert_box", {"gap_ms": 1000}),
+        "chat_box": ("chat_box", {"max_messages": 50}),
+        "chat_box-2": ("chat_box", {"max_messages": 5}),
+    }
 
-    async def widget_config(widget: str) -> dict:
-        return configs[widget]
-
+    emotes = EmoteCache(overlay_dist.parent / "emotes", {})
     ctx = ServerContext(
         bus=bus,
         port=free_port,
         tokens=tokens,
         overlay_dist=overlay_dist,
+        data_dir=overlay_dist.parent,
+        emotes=emotes,
         submit_event=ingest.submit,
-        widget_config=widget_config,
+        widget_lookup=widgets.get,
         server_id="test-server",
     )
     server = OverlayServer(ctx)
@@ -77,3 +82,4 @@ async def running(free_port: int, overlay_dist: Path) -> AsyncIterator[RunningSe
     async with aiohttp.ClientSession() as http:
         yield RunningServer(server, bus, ingest, tokens, free_port, http)
     await server.stop()
+    await emotes.close()

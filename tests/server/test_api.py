@@ -6,7 +6,7 @@ from .conftest import RunningServer
 
 
 async def test_post_event_reaches_the_bus_as_a_test_alert(running: RunningServer) -> None:
-    alerts = running.bus.subscribe("alerts")
+    alerts = running.bus.subscribe("events")
     body = {
         "kind": "cheer",
         "platform": "twitch",

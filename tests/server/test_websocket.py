@@ -7,6 +7,7 @@ import json
 
 import aiohttp
 
+from streampai_desktop.core.alerts import AlertPlan, AlertShow, AlertSkip
 from streampai_desktop.core.bus import widget_config_topic
 from streampai_desktop.core.events import ChatMessage, Follow, Platform
 from streampai_desktop.server.app import HUB
@@ -27,22 +28,69 @@ async def receive(ws: aiohttp.ClientWebSocketResponse) -> dict:
 async def test_page_gets_hello_config_then_only_its_topics(running: RunningServer) -> None:
     alert_box = await subscribe(running, "alert_box")
     hello, config = await receive(alert_box), await receive(alert_box)
-    assert hello["type"] == "hello" and hello["data"] == {
+    assert hello["type"] == "hello"
+    assert hello["data"] == {
         "server_id": "test-server",
         "widget": "alert_box",
+        "widget_type": "alert_box",
     }
     assert config == {
         "type": "config",
         "id": config["id"],
-        "data": {"widget": "alert_box", "config": {"duration_ms": 5000}},
+        "data": {"widget": "alert_box", "config": {"gap_ms": 1000}},
     }
-    await running.ingest.submit(ChatMessage(platform=Platform.TWITCH, text="not for alerts"))
+    chat_box = await subscribe(running, "chat_box")
+    await receive(chat_box), await receive(chat_box)
+    await running.ingest.submit(ChatMessage(platform=Platform.TWITCH, id="c1", text="hi"))
     follow = Follow(platform=Platform.TWITCH, id="f1")
-    await running.ingest.submit(follow)
+    plan = AlertPlan(5000, {"alert_box": {"settings": {"duration_ms": 5000}, "variation": None}})
+    running.bus.publish("alerts", AlertShow("a1", follow, plan))
     message = await receive(alert_box)
-    assert message["type"] == "event" and message["id"] == "f1"
-    assert message["data"] == {"topic": "alerts", "event": follow.to_json()}
+    assert message["type"] == "alert", "the alert box gets the alert, not the chat"
+    assert message["data"] == {
+        "alert_id": "a1",
+        "event": follow.to_json(),
+        "settings": {"duration_ms": 5000},
+        "variation": None,
+    }
+    chat = await receive(chat_box)
+    assert chat["type"] == "event" and chat["data"]["event"]["id"] == "c1"
+    running.bus.publish("alerts", AlertSkip("a1"))
+    assert (await receive(alert_box))["type"] == "alert_skip"
     await alert_box.close()
+    await chat_box.close()
+
+
+async def test_each_instance_gets_its_own_config(running: RunningServer) -> None:
+    second = await subscribe(running, "chat_box-2")
+    hello, config = await receive(second), await receive(second)
+    assert hello["data"]["widget_type"] == "chat_box"
+    assert config["data"] == {"widget": "chat_box-2", "config": {"max_messages": 5}}
+    first = await subscribe(running, "chat_box")
+    await receive(first), await receive(first)
+    running.bus.publish(
+        widget_config_topic("chat_box-2"), {"widget": "chat_box-2", "config": {"max_messages": 9}}
+    )
+    assert (await receive(second))["data"]["config"] == {"max_messages": 9}
+    await running.ingest.submit(ChatMessage(platform=Platform.TWITCH, id="c9", text="both"))
+    assert (await receive(first))["data"]["event"]["id"] == "c9", "no config frame for the first"
+    await first.close()
+    await second.close()
+
+
+async def test_visibility_from_obs_is_tracked(running: RunningServer) -> None:
+    hub = running.server.app[HUB]
+    page = await subscribe(running, "alert_box")
+    await receive(page), await receive(page)
+    assert hub.showing_pages("alert_box", visible_only=True) == 1
+    await page.send_json({"type": "visibility", "id": "v", "data": {"visible": False}})
+    for _ in range(100):
+        if hub.showing_pages("alert_box", visible_only=True) == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert hub.showing_pages("alert_box", visible_only=True) == 0
+    assert hub.showing_pages("alert_box", visible_only=False) == 1
+    await page.close()
 
 
 async def test_config_change_reaches_open_pages(running: RunningServer) -> None:

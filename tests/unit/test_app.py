@@ -53,8 +53,8 @@ async def test_demo_is_on_when_no_account_is_connected(tmp_path: Path, free_port
     try:
         assert app.demo is not None
         assert "no account is connected" in app.state.demo_reason
-        alerts = app.bus.subscribe("alerts")
-        first = await asyncio.wait_for(alerts.get(), 10)
+        events = app.bus.subscribe("events")
+        first = await asyncio.wait_for(events.get(), 10)
         assert first.payload.test is True
     finally:
         await app.shutdown()
@@ -143,13 +143,14 @@ async def test_config_save_reaches_the_bus_and_survives_restart(
     app = App(options(tmp_path, free_port, demo=False))
     await app.start()
     configs = app.bus.subscribe("widget_config:chat_box")
-    await app.save_widget_config("chat_box", {"max_messages": 12})
-    assert (await configs.get()).payload == {"widget": "chat_box", "config": {"max_messages": 12}}
+    cleaned = await app.save_widget_config("chat_box", {"max_messages": 12})
+    assert cleaned["max_messages"] == 12 and cleaned["theme"] == "boxed", "defaults filled in"
+    assert (await configs.get()).payload == {"widget": "chat_box", "config": cleaned}
     await app.shutdown()
     again = App(options(tmp_path, free_port, demo=False))
     await again.start()
     try:
-        assert again.widget_configs["chat_box"]["max_messages"] == 12
+        assert again.widgets["chat_box"].config["max_messages"] == 12
     finally:
         await again.shutdown()
 
@@ -167,3 +168,39 @@ async def test_secrets_never_reach_the_log_file(tmp_path: Path, free_port: int) 
     text = (app.data_dir / "logs" / "streampai.log").read_text()
     assert "pasted http://127.0.0.1" in text and "token=***" in text and "token ***" in text
     assert app.tokens.overlay not in text and app.tokens.api not in text
+
+
+async def test_port_change_moves_the_server_or_leaves_it_untouched(
+    tmp_path: Path, free_port: int
+) -> None:
+    app = App(options(tmp_path, free_port, demo=False))
+    await app.start()
+    try:
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", 0))
+            squatter.listen()
+            taken = squatter.getsockname()[1]
+            with pytest.raises(PortInUseError):
+                await app.change_port(taken)
+        assert app.port == free_port
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{free_port}/healthz") as resp:
+                assert resp.status == 200, "the old port still serves"
+            new_port = free_port + 7
+            await app.change_port(new_port)
+            assert app.port == new_port and running_instance(app.data_dir).port == new_port
+            ws = await http.ws_connect(
+                app.overlay_urls()["alert_box"].replace("/overlay/alert_box", "/overlay/ws")
+            )
+            await ws.send_json({"type": "subscribe", "id": "1", "data": {"widget": "alert_box"}})
+            await ws.receive(timeout=5)
+            await ws.receive(timeout=5)
+            await app.submit_event(Follow(platform=Platform.TWITCH, id="after-move"))
+            message = await ws.receive(timeout=5)
+            assert '"after-move"' in message.data, "events reach pages on the new port"
+            await ws.close()
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await http.get(f"http://127.0.0.1:{free_port}/healthz")
+        assert app.settings.overlay_port == new_port
+    finally:
+        await app.shutdown()

@@ -13,24 +13,24 @@ from streampai_desktop.stream.ingest import EventIngest
 
 async def test_duplicate_platform_ids_show_once() -> None:
     bus = EventBus()
-    alerts = bus.subscribe("alerts")
+    events = bus.subscribe("events")
     ingest = EventIngest(bus)
     follow = Follow(platform=Platform.TWITCH, id="f-1")
     assert await ingest.submit(follow) is True
     assert await ingest.submit(Follow(platform=Platform.TWITCH, id="f-1")) is False
     # Same id on another platform is another event.
     assert await ingest.submit(Follow(platform=Platform.KICK, id="f-1")) is True
-    assert alerts.qsize() == 2 and ingest.duplicates == 1
+    assert events.qsize() == 2 and ingest.duplicates == 1
 
 
 async def test_events_are_routed_by_kind() -> None:
     bus = EventBus()
-    every, chat, alerts = bus.subscribe("events"), bus.subscribe("chat"), bus.subscribe("alerts")
+    every, chat = bus.subscribe("events"), bus.subscribe("chat")
     ingest = EventIngest(bus)
     await ingest.submit(ChatMessage(platform=Platform.TWITCH, text="hi"))
     await ingest.submit(Follow(platform=Platform.TWITCH))
     await ingest.submit(ViewerCount(platform=Platform.TWITCH, viewers=3))
-    assert every.qsize() == 3 and chat.qsize() == 1 and alerts.qsize() == 1
+    assert every.qsize() == 3 and chat.qsize() == 1
 
 
 async def test_event_log_gets_batches_and_retries_after_a_failure(monkeypatch) -> None:

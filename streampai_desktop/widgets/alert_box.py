@@ -1,0 +1,359 @@
+"""Alert Box: what every alert type looks like, its variations, and how an event becomes the
+resolved settings the overlay page renders.
+
+The app resolves variations (not the page) so that every alert box instance shows the same
+alert, including when a variation is drawn at random.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from streampai_desktop.core.events import (
+    ALERT_KINDS,
+    ChannelPointRedemption,
+    Cheer,
+    Donation,
+    Event,
+    GiftSubscription,
+    Membership,
+    Money,
+    Raid,
+    Subscription,
+    SuperChat,
+)
+from streampai_desktop.widgets.schema import FONTS, ConfigError, Field, defaults_of, validate_fields
+
+LAYOUTS = ("image_above", "image_left", "text_over_image")
+SHOW_ANIMATIONS = ("fade", "slide_up", "slide_down", "zoom", "bounce", "none")
+HIDE_ANIMATIONS = ("fade", "slide_up", "slide_down", "zoom", "none")
+
+KIND_TITLES = {
+    "follow": "Follow",
+    "subscription": "Subscription",
+    "gift_subscription": "Gift subscription",
+    "cheer": "Cheer (bits)",
+    "raid": "Raid",
+    "donation": "Donation",
+    "channel_point_redemption": "Channel points",
+    "super_chat": "Super Chat",
+    "membership": "Membership",
+}
+assert set(KIND_TITLES) == set(ALERT_KINDS), "every alertable kind needs an alert type"
+
+# Per kind: (template, image, sound). The media are bundled in resources/media/.
+_KIND_DEFAULTS: dict[str, tuple[str, str, str]] = {
+    "follow": ("{name} just followed!", "builtin/follow.svg", "builtin/chime.wav"),
+    "subscription": (
+        "{name} subscribed for {months} months!",
+        "builtin/subscription.svg",
+        "builtin/fanfare.wav",
+    ),
+    "gift_subscription": (
+        "{name} gifted {count} subs!",
+        "builtin/gift.svg",
+        "builtin/fanfare.wav",
+    ),
+    "cheer": ("{name} cheered {amount}!", "builtin/cheer.svg", "builtin/coins.wav"),
+    "raid": ("{name} is raiding with {viewers} viewers!", "builtin/raid.svg", "builtin/horn.wav"),
+    "donation": ("{name} donated {amount}!", "builtin/donation.svg", "builtin/coins.wav"),
+    "channel_point_redemption": (
+        "{name} redeemed {reward}",
+        "builtin/points.svg",
+        "builtin/chime.wav",
+    ),
+    "super_chat": (
+        "{name} sent a Super Chat: {amount}",
+        "builtin/donation.svg",
+        "builtin/coins.wav",
+    ),
+    "membership": ("{name} became a member!", "builtin/subscription.svg", "builtin/fanfare.wav"),
+}
+
+
+def type_fields(kind: str) -> tuple[Field, ...]:
+    """The settings of one alert type, with that type's defaults."""
+    template, image, sound = _KIND_DEFAULTS[kind]
+    return (
+        Field("enabled", "Show this alert", "bool", True),
+        Field("duration_ms", "Duration", "int", 6000, 1000, 60000, suffix="ms"),
+        Field(
+            "template",
+            "Message template",
+            "template",
+            template,
+            help="Placeholders: {name} {amount} {currency} {months} {count} {tier} "
+            "{viewers} {message} {platform} {reward}",
+        ),
+        Field(
+            "layout",
+            "Layout",
+            "choice",
+            "image_above",
+            choices=LAYOUTS,
+            choice_labels=("Image above text", "Image left of text", "Text over image"),
+        ),
+        Field("image", "Image or video", "media", image, media_kinds=("image", "video")),
+        Field("sound", "Sound", "media", sound, media_kinds=("sound",)),
+        Field("volume", "Volume", "int", 60, 0, 100, suffix="%"),
+        Field("font_family", "Font", "choice", "Inter", choices=FONTS),
+        Field("font_size", "Font size", "int", 48, 12, 160, suffix="px"),
+        Field("font_weight", "Font weight", "int", 800, 100, 900),
+        Field("text_color", "Text colour", "color", "#ffffff"),
+        Field("highlight_color", "Highlight colour", "color", "#9146ff"),
+        Field("text_shadow", "Text shadow", "bool", True),
+        Field("show_animation", "Show animation", "choice", "fade", choices=SHOW_ANIMATIONS),
+        Field("hide_animation", "Hide animation", "choice", "fade", choices=HIDE_ANIMATIONS),
+        Field("text_delay_ms", "Text delay", "int", 0, 0, 10000, suffix="ms"),
+        Field(
+            "min_amount",
+            "Minimum amount",
+            "int",
+            0,
+            0,
+            10**9,
+            help="Smaller ones are not shown (cents for money, bits, viewers, gifts).",
+        ),
+        Field("show_message", "Show the viewer's message", "bool", True),
+        Field("message_min_amount", "Message from amount", "int", 0, 0, 10**9),
+    )
+
+
+QUEUE_FIELDS = (
+    Field("gap_ms", "Gap between alerts", "int", 1000, 0, 30000, suffix="ms"),
+    Field("hold_when_hidden", "Hold alerts while the OBS source is hidden", "bool", False),
+    Field(
+        "max_wait_s",
+        "Keep alerts while no alert box is open for",
+        "int",
+        600,
+        0,
+        86400,
+        suffix="s",
+        help="After this, waiting alerts are recorded as missed.",
+    ),
+)
+
+CONDITION_FIELDS = ("amount", "tier", "months", "count", "viewers", "platform")
+CONDITION_OPS = (">=", "=")
+OVERRIDABLE = {f.key for f in type_fields("follow")} - {"enabled"}
+
+
+def defaults() -> dict[str, Any]:
+    config = defaults_of(QUEUE_FIELDS)
+    config["types"] = {
+        kind: {**defaults_of(type_fields(kind)), "variations": []} for kind in ALERT_KINDS
+    }
+    return config
+
+
+def validate(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The cleaned config (defaults filled in) or :class:`ConfigError` naming every bad value."""
+    cleaned, problems = repair(config)
+    if problems:
+        raise ConfigError(problems)
+    return cleaned
+
+
+def repair(config: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """(usable config, problems): bad values replaced by defaults, bad variations dropped."""
+    if not isinstance(config, Mapping):
+        return defaults(), {"": "the alert box config must be an object"}
+    cleaned, problems = validate_fields(QUEUE_FIELDS, config)
+    types_in = config.get("types", {})
+    if not isinstance(types_in, Mapping):
+        problems["types"] = "must be an object"
+        types_in = {}
+    types_out: dict[str, Any] = {}
+    for kind in ALERT_KINDS:
+        raw = types_in.get(kind, {})
+        if not isinstance(raw, Mapping):
+            problems[f"types.{kind}"] = "must be an object"
+            raw = {}
+        values, type_problems = validate_fields(type_fields(kind), raw, path=f"types.{kind}.")
+        problems.update(type_problems)
+        values["variations"] = _validate_variations(kind, raw.get("variations", []), problems)
+        types_out[kind] = values
+    for kind, raw in types_in.items():  # a newer version's alert type is kept, not dropped
+        if kind not in types_out:
+            types_out[kind] = raw
+    cleaned["types"] = types_out
+    return cleaned, problems
+
+
+def _validate_variations(kind: str, raw: Any, problems: dict[str, str]) -> list[dict[str, Any]]:
+    path = f"types.{kind}.variations"
+    if not isinstance(raw, list):
+        problems[path] = "must be a list"
+        return []
+    out = []
+    fields = {f.key: f for f in type_fields(kind)}
+    for i, variation in enumerate(raw):
+        where = f"{path}[{i}]"
+        problems_before = len(problems)
+        if not isinstance(variation, Mapping):
+            problems[where] = "must be an object"
+            continue
+        name = variation.get("name", "")
+        if not isinstance(name, str) or not name.strip():
+            problems[f"{where}.name"] = "Variation name must not be empty"
+        weight = variation.get("weight", 0)
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 1000:
+            problems[f"{where}.weight"] = "Random weight must be a whole number from 0 to 1000"
+        conditions = variation.get("conditions", [])
+        if not isinstance(conditions, list):
+            problems[f"{where}.conditions"] = "must be a list"
+            conditions = []
+        for j, cond in enumerate(conditions):
+            cwhere = f"{where}.conditions[{j}]"
+            if not isinstance(cond, Mapping) or cond.get("field") not in CONDITION_FIELDS:
+                problems[cwhere] = f"condition field must be one of {', '.join(CONDITION_FIELDS)}"
+                continue
+            if cond.get("op") not in CONDITION_OPS:
+                problems[cwhere] = "condition must use >= or ="
+                continue
+            value = cond.get("value")
+            numeric = cond["field"] not in ("platform", "tier")
+            if numeric and (isinstance(value, bool) or not isinstance(value, int)):
+                problems[cwhere] = f"{cond['field']} must be compared with a whole number"
+            elif not numeric and not isinstance(value, str):
+                problems[cwhere] = f"{cond['field']} must be compared with text"
+        overrides = variation.get("overrides", {})
+        if not isinstance(overrides, Mapping):
+            problems[f"{where}.overrides"] = "must be an object"
+            overrides = {}
+        unknown = set(overrides) - OVERRIDABLE
+        if unknown:
+            problems[f"{where}.overrides"] = f"unknown settings: {', '.join(sorted(unknown))}"
+        checked, override_problems = validate_fields(
+            [fields[k] for k in overrides if k in OVERRIDABLE],
+            {k: v for k, v in overrides.items() if k in OVERRIDABLE},
+            path=f"{where}.overrides.",
+            partial=True,
+        )
+        problems.update(override_problems)
+        if len(problems) > problems_before:
+            continue  # a broken rule is dropped rather than half-applied
+        out.append(
+            {
+                "name": name,
+                "conditions": [dict(c) for c in conditions if isinstance(c, Mapping)],
+                "weight": weight,
+                "overrides": checked,
+            }
+        )
+    return out
+
+
+# --- turning an event into what the page shows ----------------------------------------------------
+
+_CURRENCY_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "BRL": "R$",
+    "INR": "₹",
+    "KRW": "₩",
+    "PLN": "zł ",
+}
+_ZERO_DECIMAL = {"JPY", "KRW", "CLP", "VND", "ISK", "HUF"}
+
+
+def format_money(money: Money) -> str:
+    """``$5.00``, ``¥500``, ``12.50 CHF``: good enough for a headline; the page may re-format."""
+    decimals = 0 if money.currency in _ZERO_DECIMAL else 2
+    value = money.minor / (10**decimals)
+    number = f"{value:,.{decimals}f}"
+    symbol = _CURRENCY_SYMBOLS.get(money.currency)
+    return f"{symbol}{number}" if symbol else f"{number} {money.currency}"
+
+
+def event_amount(event: Event) -> int | None:
+    """The number that ``min_amount`` and ``amount`` conditions compare against."""
+    match event:
+        case Donation() | SuperChat():
+            return event.amount.minor
+        case Cheer():
+            return event.bits
+        case Raid():
+            return event.viewers
+        case GiftSubscription():
+            return event.count
+        case Subscription() | Membership():
+            return event.months
+        case ChannelPointRedemption():
+            return event.cost
+    return None
+
+
+def amount_text(event: Event) -> str:
+    match event:
+        case Donation() | SuperChat():
+            return format_money(event.amount)
+        case Cheer():
+            return f"{event.bits:,} bits"
+    amount = event_amount(event)
+    return "" if amount is None else f"{amount:,}"
+
+
+def _condition_holds(event: Event, cond: Mapping[str, Any]) -> bool:
+    name, op, expected = cond["field"], cond["op"], cond["value"]
+    actual: Any
+    if name == "amount":
+        actual = event_amount(event)
+    elif name == "platform":
+        actual = event.platform.value
+    else:
+        actual = getattr(event, name, None)
+    if actual is None:
+        return False
+    if op == "=":
+        return (
+            str(actual).lower() == str(expected).lower()
+            if name in ("platform", "tier")
+            else actual == expected
+        )
+    return isinstance(actual, int) and actual >= expected
+
+
+def choose_variation(
+    variations: list[dict[str, Any]], event: Event, rng: random.Random
+) -> dict[str, Any] | None:
+    """Rules are checked in order and the first one whose conditions all hold wins. When that rule
+    has a random weight, the winner is drawn among every matching weighted rule by weight."""
+    matching = [v for v in variations if all(_condition_holds(event, c) for c in v["conditions"])]
+    if not matching:
+        return None
+    first = matching[0]
+    if not first.get("weight"):
+        return first
+    weighted = [v for v in matching if v.get("weight")]
+    return rng.choices(weighted, weights=[v["weight"] for v in weighted])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedAlert:
+    settings: dict[str, Any]
+    variation: str | None
+
+
+def resolve(config: Mapping[str, Any], event: Event, rng: random.Random) -> ResolvedAlert | None:
+    """What the page shows for ``event``; None when the type is off or below its minimum."""
+    type_config = config.get("types", {}).get(event.kind)
+    if not type_config or not type_config.get("enabled", True):
+        return None
+    amount = event_amount(event)
+    if amount is not None and amount < type_config.get("min_amount", 0):
+        return None
+    variation = choose_variation(type_config.get("variations", []), event, rng)
+    settings = {k: v for k, v in type_config.items() if k != "variations"}
+    if variation:
+        settings.update(variation["overrides"])
+    settings["amount_text"] = amount_text(event)
+    return ResolvedAlert(settings, variation["name"] if variation else None)

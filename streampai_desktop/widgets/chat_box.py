@@ -1,0 +1,73 @@
+"""Chat Box: one stream of chat from every platform; filtering happens in the page, per instance,
+so two chat boxes with different settings can show the same chat differently."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from streampai_desktop.widgets.schema import FONTS, ConfigError, Field, defaults_of, validate_fields
+
+THEMES = ("clean", "boxed", "platform")
+DEFAULT_BOTS = ["nightbot", "streamelements", "streamlabs", "moobot", "fossabot", "wizebot"]
+
+FIELDS = (
+    Field(
+        "theme",
+        "Theme",
+        "choice",
+        "boxed",
+        choices=THEMES,
+        choice_labels=("Clean (text only)", "Boxed", "Platform colours"),
+    ),
+    Field("font_family", "Font", "choice", "Inter", choices=FONTS),
+    Field("font_size", "Font size", "int", 20, 10, 64, suffix="px"),
+    Field("text_color", "Text colour", "color", "#ffffff"),
+    Field("background_color", "Background", "color", "transparent", choices=("transparent",)),
+    Field("message_background", "Message background", "color_alpha", "#000000a0"),
+    Field(
+        "lifetime_s",
+        "Fade messages out after",
+        "int",
+        0,
+        0,
+        600,
+        suffix="s",
+        help="0 keeps messages until newer ones push them out.",
+    ),
+    Field("max_messages", "Messages on screen", "int", 20, 1, 200),
+    Field("hide_commands", "Hide commands (!…)", "bool", True),
+    Field("hidden_bots", "Hidden bots", "logins", DEFAULT_BOTS),
+    Field("muted_users", "Muted users", "logins", []),
+    Field("show_badges", "Show badges", "bool", True),
+    Field("show_platform_icons", "Show platform icons", "bool", True),
+    Field(
+        "message_delay_ms",
+        "Message delay",
+        "int",
+        0,
+        0,
+        60000,
+        suffix="ms",
+        help="Hold messages so moderators can delete them before they show.",
+    ),
+    Field("highlight_mentions", "Highlight mentions", "bool", True),
+)
+
+
+def defaults() -> dict[str, Any]:
+    return defaults_of(FIELDS)
+
+
+def repair(config: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """(usable config, problems): bad values replaced by their defaults."""
+    if not isinstance(config, Mapping):
+        return defaults(), {"": "the chat box config must be an object"}
+    return validate_fields(FIELDS, config)
+
+
+def validate(config: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned, problems = repair(config)
+    if problems:
+        raise ConfigError(problems)
+    return cleaned

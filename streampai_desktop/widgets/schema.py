@@ -1,0 +1,145 @@
+"""Widget config schemas declared as data: each field's kind, label, default and limits.
+
+One table per widget drives three things: validation (a clear message per bad value), the
+generated settings form in the app, and defaults for new instances and for stored configs that
+fail validation (a bad stored value falls back to its default with a warning; the overlay is never
+left blank).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+COLOR_ALPHA = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
+MEDIA_REF = re.compile(
+    r"^(builtin/[a-z0-9_-]{1,60}\.[a-z0-9]{2,5}|user/[0-9a-f]{64}\.[a-z0-9]{2,5})$"
+)
+LOGIN = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
+MAX_TEXT = 500
+
+FONTS = ("Inter", "Roboto", "Montserrat", "Bangers", "Press Start 2P", "Permanent Marker")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One setting. ``kind`` picks the validator and the form editor."""
+
+    key: str
+    label: str
+    kind: str  # bool | int | choice | color | color_alpha | text | template | media | logins
+    default: Any
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    choice_labels: tuple[str, ...] = ()
+    media_kinds: tuple[str, ...] = ()  # for media: "image", "video", "sound"
+    help: str = ""
+    suffix: str = ""  # unit shown in the form, e.g. "ms"
+
+
+class ConfigError(ValueError):
+    """A config value the widget cannot use; ``problems`` maps field path → message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
+def check_value(f: Field, value: Any) -> Any:
+    """The cleaned value, or ValueError with a message for the streamer."""
+    kind = f.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("must be on or off")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError("must be a whole number")
+            value = int(value)
+        if f.minimum is not None and value < f.minimum:
+            raise ValueError(f"must be at least {f.minimum}{f.suffix and ' ' + f.suffix}")
+        if f.maximum is not None and value > f.maximum:
+            raise ValueError(f"must be at most {f.maximum}{f.suffix and ' ' + f.suffix}")
+        return value
+    if kind == "choice":
+        if value not in f.choices:
+            raise ValueError(f"must be one of: {', '.join(f.choices)}")
+        return value
+    if kind in ("color", "color_alpha"):
+        pattern = COLOR if kind == "color" else COLOR_ALPHA
+        if not isinstance(value, str) or not (pattern.match(value) or value in f.choices):
+            extra = f" or {', '.join(f.choices)}" if f.choices else ""
+            raise ValueError(f"must be a colour like #ff8800{extra}")
+        return value.lower()
+    if kind in ("text", "template"):
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"must be at most {MAX_TEXT} characters")
+        if kind == "template" and not value.strip():
+            raise ValueError("must not be empty")
+        return value
+    if kind == "media":
+        if value == "":
+            return value
+        if not isinstance(value, str) or not MEDIA_REF.match(value):
+            raise ValueError("must be a file picked in the app")
+        return value
+    if kind == "logins":
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of names")
+        cleaned = []
+        for name in value:
+            name = name.strip().lstrip("@").lower()
+            if not name:
+                continue
+            if not LOGIN.match(name):
+                raise ValueError(f"{name!r} is not a valid user name")
+            if name not in cleaned:
+                cleaned.append(name)
+        return cleaned
+    raise AssertionError(f"unknown field kind {kind}")
+
+
+def defaults_of(fields: Sequence[Field]) -> dict[str, Any]:
+    return {f.key: (list(f.default) if isinstance(f.default, list) else f.default) for f in fields}
+
+
+def validate_fields(
+    fields: Sequence[Field], values: Mapping[str, Any], *, path: str = "", partial: bool = False
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(cleaned values, problems). Missing and bad values take defaults unless ``partial``; unknown
+    keys are kept (a newer version's setting survives a round trip through an older one)."""
+    cleaned: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    known = {f.key for f in fields}
+    for f in fields:
+        if f.key not in values:
+            if not partial:
+                cleaned[f.key] = defaults_of([f])[f.key]
+            continue
+        try:
+            cleaned[f.key] = check_value(f, values[f.key])
+        except ValueError as exc:
+            problems[f"{path}{f.key}"] = f"{f.label} {exc}"
+            if not partial:  # the default stands in, so a bad value never blanks the overlay
+                cleaned[f.key] = defaults_of([f])[f.key]
+    for key, value in values.items():
+        if key not in known:
+            cleaned[key] = value
+    return cleaned, problems
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled group of fields in the generated form."""
+
+    title: str
+    fields: tuple[Field, ...] = field(default_factory=tuple)

@@ -1,0 +1,198 @@
+"""Widget specs: validation messages, repair of bad stored configs, variations, templates' data."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from streampai_desktop.core.events import (
+    Cheer,
+    Donation,
+    Follow,
+    GiftSubscription,
+    Money,
+    Platform,
+    Raid,
+    Subscription,
+    User,
+)
+from streampai_desktop.widgets import WIDGETS, alert_box, chat_box
+from streampai_desktop.widgets.schema import ConfigError
+
+RNG = random.Random(1)
+DAVE = User("9", "dave", "Dave")
+
+
+def with_type(kind: str, **settings) -> dict:
+    config = alert_box.defaults()
+    config["types"][kind].update(settings)
+    return config
+
+
+def test_defaults_are_valid_for_every_widget() -> None:
+    for spec in WIDGETS.values():
+        assert spec.validate(spec.defaults) == spec.defaults
+
+
+@pytest.mark.parametrize(
+    ("config", "where", "message"),
+    [
+        (with_type("follow", duration_ms=100), "types.follow.duration_ms", "at least 1000"),
+        (
+            with_type("cheer", text_color="red; background:url(x)"),
+            "types.cheer.text_color",
+            "colour like #ff8800",
+        ),
+        (with_type("raid", layout="sideways"), "types.raid.layout", "must be one of"),
+        (
+            with_type("donation", image="../../secrets.json"),
+            "types.donation.image",
+            "picked in the app",
+        ),
+        (with_type("follow", template="   "), "types.follow.template", "must not be empty"),
+        ({"gap_ms": "soon"}, "gap_ms", "must be a number"),
+    ],
+)
+def test_bad_values_are_refused_with_the_reason(config, where: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        WIDGETS["alert_box"].validate(config)
+    assert message in info.value.problems[where]
+
+
+def test_a_damaged_stored_config_is_repaired_not_blanked() -> None:
+    stored = with_type("follow", font_size=10_000, template="{name} followed")
+    stored["types"]["cheer"] = "garbage"
+    repaired, problems = alert_box.repair(stored)
+    assert repaired["types"]["follow"]["font_size"] == 48, "the default stands in"
+    assert repaired["types"]["follow"]["template"] == "{name} followed", "good values are kept"
+    assert repaired["types"]["cheer"]["enabled"] is True
+    assert set(problems) == {"types.follow.font_size", "types.cheer"}
+    config, problems = chat_box.repair({"max_messages": -1, "muted_users": ["@Troll", "troll"]})
+    assert config["max_messages"] == 20 and config["muted_users"] == ["troll"]
+
+
+def test_unknown_keys_from_a_newer_version_survive() -> None:
+    config = chat_box.validate({"future_setting": 3})
+    assert config["future_setting"] == 3
+
+
+def test_disabled_types_and_amounts_below_minimum_are_not_shown() -> None:
+    config = with_type("follow", enabled=False)
+    assert alert_box.resolve(config, Follow(platform=Platform.TWITCH), RNG) is None
+    config = with_type("donation", min_amount=500)
+    small = Donation(platform=Platform.STREAMPAI, amount=Money(499, "USD"))
+    big = Donation(platform=Platform.STREAMPAI, amount=Money(500, "USD"))
+    assert alert_box.resolve(config, small, RNG) is None
+    resolved = alert_box.resolve(config, big, RNG)
+    assert resolved is not None and resolved.settings["amount_text"] == "$5.00"
+
+
+def test_variations_first_matching_rule_wins() -> None:
+    rules = [
+        {
+            "name": "Huge",
+            "conditions": [{"field": "amount", "op": ">=", "value": 1000}],
+            "weight": 0,
+            "overrides": {"image": "builtin/raid.svg", "duration_ms": 9000},
+        },
+        {
+            "name": "Big",
+            "conditions": [{"field": "amount", "op": ">=", "value": 100}],
+            "weight": 0,
+            "overrides": {"text_color": "#ff0000"},
+        },
+        {
+            "name": "Kick",
+            "conditions": [{"field": "platform", "op": "=", "value": "kick"}],
+            "weight": 0,
+            "overrides": {},
+        },
+    ]
+    config = alert_box.validate(with_type("cheer", variations=rules))
+    cases = {100: "Big", 99: None, 5000: "Huge"}
+    for bits, expected in cases.items():
+        resolved = alert_box.resolve(config, Cheer(platform=Platform.TWITCH, bits=bits), RNG)
+        assert resolved is not None and resolved.variation == expected, bits
+    huge = alert_box.resolve(config, Cheer(platform=Platform.TWITCH, bits=5000), RNG)
+    assert huge.settings["duration_ms"] == 9000 and huge.settings["image"] == "builtin/raid.svg"
+    kick = alert_box.resolve(config, Cheer(platform=Platform.KICK, bits=1), RNG)
+    assert kick.variation == "Kick"
+
+
+def test_variation_conditions_on_tier_months_and_gift_count() -> None:
+    rules = [
+        {
+            "name": "T3",
+            "conditions": [{"field": "tier", "op": "=", "value": "3000"}],
+            "weight": 0,
+            "overrides": {},
+        },
+        {
+            "name": "Loyal",
+            "conditions": [{"field": "months", "op": ">=", "value": 12}],
+            "weight": 0,
+            "overrides": {},
+        },
+    ]
+    config = alert_box.validate(with_type("subscription", variations=rules))
+    sub = Subscription(platform=Platform.TWITCH, user=DAVE, tier="3000", months=1)
+    assert alert_box.resolve(config, sub, RNG).variation == "T3"
+    sub = Subscription(platform=Platform.TWITCH, user=DAVE, tier="1000", months=24)
+    assert alert_box.resolve(config, sub, RNG).variation == "Loyal"
+    gifts = alert_box.validate(
+        with_type(
+            "gift_subscription",
+            variations=[
+                {
+                    "name": "Bomb",
+                    "conditions": [{"field": "count", "op": ">=", "value": 10}],
+                    "weight": 0,
+                    "overrides": {},
+                }
+            ],
+        )
+    )
+    bomb = GiftSubscription(platform=Platform.TWITCH, count=20)
+    assert alert_box.resolve(gifts, bomb, RNG).variation == "Bomb"
+
+
+def test_weighted_variations_are_drawn_by_weight() -> None:
+    rules = [
+        {"name": "A", "conditions": [], "weight": 3, "overrides": {}},
+        {"name": "B", "conditions": [], "weight": 1, "overrides": {}},
+    ]
+    config = alert_box.validate(with_type("raid", variations=rules))
+    rng = random.Random(42)
+    picks = [
+        alert_box.resolve(config, Raid(platform=Platform.TWITCH, viewers=9), rng).variation
+        for _ in range(2000)
+    ]
+    share = picks.count("A") / len(picks)
+    assert 0.70 < share < 0.80
+
+
+def test_broken_variations_are_refused_with_reasons() -> None:
+    bad = [
+        {
+            "name": "",
+            "conditions": [{"field": "mood", "op": ">=", "value": 1}],
+            "weight": -1,
+            "overrides": {"volume": 500, "script": "x"},
+        }
+    ]
+    with pytest.raises(ConfigError) as info:
+        alert_box.validate(with_type("raid", variations=bad))
+    problems = info.value.problems
+    assert "Variation name must not be empty" in problems["types.raid.variations[0].name"]
+    assert "condition field must be one of" in problems["types.raid.variations[0].conditions[0]"]
+    assert "unknown settings: script" in problems["types.raid.variations[0].overrides"]
+    assert "at most 100" in problems["types.raid.variations[0].overrides.volume"]
+
+
+def test_money_formatting() -> None:
+    fmt = alert_box.format_money
+    assert fmt(Money(500, "USD")) == "$5.00"
+    assert fmt(Money(123456, "EUR")) == "€1,234.56"
+    assert fmt(Money(500, "JPY")) == "¥500"
+    assert fmt(Money(1250, "CHF")) == "12.50 CHF"
