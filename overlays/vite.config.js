@@ -30,8 +30,9 @@ export default defineConfig(({ mode }) => ({
     // The server's CSP is `script-src 'self'`: the modulepreload polyfill would be an inline
     // script, and OBS's Chromium supports modulepreload natively anyway.
     modulePreload: { polyfill: false },
-    // Never turn a small asset into an inline data: URL for scripts; images may (img-src data:).
-    assetsInlineLimit: 4096,
+    // Small images may become data: URLs (img-src allows data:); fonts never do, because the CSP's
+    // font-src is 'self' only, and a font should load only when a page actually uses it.
+    assetsInlineLimit: (file) => (/\.(woff2?|ttf|otf)$/i.test(file) ? false : undefined),
     // The server serves assets/ flat (no sub-folders), so keep every file directly in assets/.
     assetsDir: 'assets',
     target: 'es2020',

@@ -355,6 +355,15 @@ class App:
             gap_ms=config.get("gap_ms", 1000), max_wait_s=config.get("max_wait_s", 600)
         )
 
+    def _alert_control(self, action: str) -> dict[str, Any]:
+        {
+            "skip": self.alerts.skip,
+            "pause": self.alerts.pause,
+            "resume": self.alerts.resume,
+            "clear": self.alerts.clear,
+        }[action]()
+        return self.alerts.state()
+
     def _alert_box_can_show(self) -> bool:
         if not self.server.running:
             return False
@@ -363,6 +372,7 @@ class App:
 
     def status(self) -> dict[str, Any]:
         return {
+            "alerts": self.alerts.state(),
             "demo": self.demo is not None,
             "port": self.port,
             "overlays": self.server.hub.connected_counts(),
@@ -386,6 +396,7 @@ class App:
             status=self.status,
             server_id=self.server_id,
             on_presence=lambda: self.alerts.poke(),
+            alert_control=self._alert_control,
         )
 
     # --- shutdown -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { LOCATION, event, fakeWebSocketClass, manualTimers } from './helpers.js'
 function setup(extra = {}) {
   const WS = fakeWebSocketClass()
   const timers = manualTimers()
-  const calls = { config: [], events: [], status: [], hello: [], errors: [] }
+  const calls = { config: [], events: [], status: [], hello: [], errors: [], alerts: [], skips: [], subscribed: [] }
   const socket = createOverlaySocket({
     location: LOCATION,
     WebSocket: WS,
@@ -24,6 +24,9 @@ function setup(extra = {}) {
     onEvent: (e, topic, id) => calls.events.push([e, topic, id]),
     onStatus: (s) => calls.status.push(s),
     onHello: (d) => calls.hello.push(d),
+    onAlert: (d, id) => calls.alerts.push([d, id]),
+    onAlertSkip: (alertId) => calls.skips.push(alertId),
+    onSubscribed: () => calls.subscribed.push(true),
     onServerError: (m) => calls.errors.push(m),
     logger: { error() {}, warn() {} },
     ...extra,
@@ -99,6 +102,53 @@ describe('subscribe', () => {
     ctx.last().serverOpen()
     ctx.last().serverSend({ type: 'config', id: 'c', data: { widget: 'chat_box', config: {} } })
     expect(ctx.calls.config).toEqual([])
+  })
+})
+
+describe('alert frames', () => {
+  it('delivers alert and alert_skip', () => {
+    const ctx = setup()
+    ctx.socket.start()
+    ctx.last().serverOpen()
+    const data = { alert_id: 'a1', event: event('follow'), settings: { duration_ms: 3000 }, variation: 'v' }
+    ctx.last().serverSend({ type: 'alert', id: 'f1', data })
+    ctx.last().serverSend({ type: 'alert_skip', id: 'f2', data: { alert_id: 'a1' } })
+    expect(ctx.calls.alerts).toEqual([[data, 'f1']])
+    expect(ctx.calls.skips).toEqual(['a1'])
+  })
+
+  it('drops malformed alert frames', () => {
+    const ctx = setup()
+    ctx.socket.start()
+    ctx.last().serverOpen()
+    const bad = [
+      { type: 'alert', data: { event: event('follow') } },
+      { type: 'alert', data: { alert_id: 'a', event: { no: 'kind' } } },
+      { type: 'alert', data: { alert_id: 'a', event: event('follow'), settings: [1] } },
+      { type: 'alert', data: { alert_id: { x: 1 }, event: event('follow') } },
+      { type: 'alert_skip', data: {} },
+      { type: 'alert_skip', data: { alert_id: null } },
+    ]
+    for (const msg of bad) ctx.last().serverSend(msg)
+    expect(ctx.calls.alerts).toEqual([])
+    expect(ctx.calls.skips).toEqual([])
+  })
+})
+
+describe('sending', () => {
+  it('sends frames only while connected, and calls onSubscribed after each subscribe', () => {
+    const ctx = setup()
+    ctx.socket.start()
+    expect(ctx.socket.send('visibility', { visible: true })).toBe(false)
+    ctx.last().serverOpen()
+    expect(ctx.calls.subscribed).toHaveLength(1)
+    expect(ctx.socket.send('visibility', { visible: true })).toBe(true)
+    const msg = JSON.parse(ctx.last().sent[1])
+    expect(msg).toEqual({ type: 'visibility', id: expect.any(String), data: { visible: true } })
+    failOnce(ctx)
+    expect(ctx.socket.send('visibility', { visible: false })).toBe(false)
+    ctx.last().serverOpen()
+    expect(ctx.calls.subscribed).toHaveLength(2)
   })
 })
 

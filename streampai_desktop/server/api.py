@@ -73,6 +73,19 @@ async def get_status(request: web.Request) -> web.StreamResponse:
     return web.json_response({"version": __version__, **ctx.status()})
 
 
+ALERT_ACTIONS = ("skip", "pause", "resume", "clear")
+
+
+@require_api_token
+async def post_alert_control(request: web.Request) -> web.StreamResponse:
+    """POST /api/v1/alerts/{skip|pause|resume|clear} — the Dashboard's queue buttons, for
+    stream decks and bots; returns the queue's state afterwards."""
+    action = request.match_info["action"]
+    if action not in ALERT_ACTIONS:
+        return _error(404, f"unknown action; use one of {', '.join(ALERT_ACTIONS)}")
+    return web.json_response(request.app[CONTEXT].alert_control(action))
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
     """GET /healthz — open, for OBS-side checks and start-up probes; says nothing private."""
     return web.json_response({"ok": True, "version": __version__})

@@ -49,6 +49,7 @@ def create_app(ctx: ServerContext) -> web.Application:
     r.add_get("/overlay/{widget}", pages.overlay_page)
     r.add_post("/api/v1/events", api.post_event)
     r.add_get("/api/v1/status", api.get_status)
+    r.add_post("/api/v1/alerts/{action}", api.post_alert_control)
     return app
 
 

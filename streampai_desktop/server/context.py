@@ -34,6 +34,8 @@ class ServerContext:
     submit_event: Callable[[Event], Awaitable[bool]]
     # A widget instance id → (widget type, current config), or None when there is no such widget.
     widget_lookup: Callable[[str], tuple[str, dict[str, Any]] | None]
+    # Alert queue controls for stream decks: "skip" | "pause" | "resume" | "clear" → queue state.
+    alert_control: Callable[[str], dict[str, Any]] = field(default=lambda action: {})
     # Read-only facts for GET /api/v1/status.
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     server_id: str = ""

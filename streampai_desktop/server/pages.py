@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from streampai_desktop.server.security import token_matches, unauthorized
 from streampai_desktop.widgets import get_widget
 
 OVERLAY_DIST = Path(__file__).resolve().parent / "overlay_dist"
+# Python 3.11's table lacks these; without them fonts go out as application/octet-stream.
+mimetypes.add_type("font/woff2", ".woff2")
+mimetypes.add_type("font/woff", ".woff")
 _ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 

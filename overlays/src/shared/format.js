@@ -15,14 +15,16 @@ export const PLATFORM_LABELS = {
 /** "Twitch" for "twitch"; an unknown platform's own name (as text) otherwise. */
 export function platformLabel(platform) {
   if (typeof platform !== 'string') return ''
-  return PLATFORM_LABELS[platform] || platform
+  return Object.prototype.hasOwnProperty.call(PLATFORM_LABELS, platform)
+    ? PLATFORM_LABELS[platform]
+    : platform
 }
 
-function str(value) {
+export function str(value) {
   return typeof value === 'string' ? value : ''
 }
 
-function int(value, fallback = 0) {
+export function int(value, fallback = 0) {
   return Number.isFinite(value) ? Math.trunc(value) : fallback
 }
 
@@ -33,7 +35,8 @@ export function actorName(event) {
   return str(user.display_name).trim() || str(user.login).trim() || 'Anonymous'
 }
 
-function formatNumber(n, locale) {
+/** A whole number for people: 2500 → "2,500" (in the page's locale). */
+export function formatNumber(n, locale) {
   try {
     return new Intl.NumberFormat(locale).format(n)
   } catch {
@@ -60,61 +63,4 @@ export function formatMoney(amount, locale) {
   }
   const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2
   return fmt.format(minor / 10 ** digits)
-}
-
-function plural(n, one, many, locale) {
-  return `${formatNumber(n, locale)} ${n === 1 ? one : many}`
-}
-
-// One entry per alertable kind: (event, name, locale) → headline. Tables, not if-chains: a new
-// kind is one line here (and unknown kinds are simply not shown).
-const HEADLINES = {
-  follow: (e, name) => `${name} just followed!`,
-  subscription: (e, name, locale) => {
-    const months = int(e.months, 1)
-    if (e.is_gift === true) return `${name} received a gift sub!`
-    if (months > 1) return `${name} subscribed for ${plural(months, 'month', 'months', locale)}!`
-    return `${name} just subscribed!`
-  },
-  gift_subscription: (e, name, locale) => {
-    const who = e.anonymous === true ? 'Anonymous' : name
-    const count = Math.max(1, int(e.count, 1))
-    return count === 1 ? `${who} gifted a sub!` : `${who} gifted ${formatNumber(count, locale)} subs!`
-  },
-  cheer: (e, name, locale) => {
-    const who = e.anonymous === true ? 'Anonymous' : name
-    return `${who} cheered ${plural(int(e.bits), 'bit', 'bits', locale)}!`
-  },
-  raid: (e, name, locale) =>
-    `${name} is raiding with ${plural(int(e.viewers), 'viewer', 'viewers', locale)}!`,
-  donation: (e, name, locale) => `${name} donated ${formatMoney(e.amount, locale)}!`,
-  channel_point_redemption: (e, name) => `${name} redeemed ${str(e.reward_title) || 'a reward'}`,
-  super_chat: (e, name, locale) => {
-    const what = typeof e.sticker_id === 'string' && e.sticker_id ? 'Super Sticker' : 'Super Chat'
-    return `${name} sent a ${what} of ${formatMoney(e.amount, locale)}`
-  },
-  membership: (e, name, locale) => {
-    const gifted = int(e.gifted_count)
-    const months = int(e.months, 1)
-    if (gifted > 0) return `${name} gifted ${plural(gifted, 'membership', 'memberships', locale)}!`
-    if (months > 1) return `${name} has been a member for ${plural(months, 'month', 'months', locale)}!`
-    return `${name} became a member`
-  },
-}
-
-/** The kinds the alert box knows how to show. */
-export const ALERT_KINDS = Object.freeze(Object.keys(HEADLINES))
-
-/** "Alice just followed!" etc., or null when the event is not something the alert box shows. */
-export function alertHeadline(event, locale) {
-  if (!event || typeof event !== 'object') return null
-  const make = Object.prototype.hasOwnProperty.call(HEADLINES, event.kind) ? HEADLINES[event.kind] : null
-  return make ? make(event, actorName(event), locale) : null
-}
-
-/** The viewer's own words on an alert (resub/cheer/donation message, redemption input), or "". */
-export function alertMessage(event) {
-  if (!event || typeof event !== 'object') return ''
-  const text = event.kind === 'channel_point_redemption' ? event.user_input : event.message
-  return str(text).trim()
 }

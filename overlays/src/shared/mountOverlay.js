@@ -1,28 +1,53 @@
 // Mounts one widget's Vue app and wires it to the overlay socket.
 //
 // A widget component takes a `config` prop (the widget's config object, replaced whenever the
-// streamer changes a setting) and exposes `receive(event, topic)`; it knows nothing about sockets,
-// so the same component can later render previews in the app from fake data.
+// streamer changes a setting) and a `token` prop (for media URLs), and exposes what it handles:
+// `receive(event, topic)` for `event` frames, `showAlert(data)` / `skipAlert(alertId)` for the
+// alert box. It knows nothing about sockets, so the same component can render previews in the app.
 
 import { createApp, h, reactive, shallowRef } from 'vue'
 import ConnectionDot from './ConnectionDot.vue'
+import { pageToken } from './media.js'
 import { createOverlaySocket } from './overlaySocket.js'
 import './base.css'
 
-export function mountOverlay(Widget, { selector = '#app', win = window, socketOptions = {} } = {}) {
-  // OBS's browser source defines window.obsstudio (scene/visibility hooks). Nothing uses it yet;
-  // read it defensively so pages keep working in a normal browser where it is absent.
-  const obs = win.obsstudio && typeof win.obsstudio === 'object' ? win.obsstudio : null
-  void obs
+/**
+ * OBS's browser source defines `window.obsstudio` and fires `obsSourceVisibleChanged` on window
+ * when the source is shown or hidden in the scene. The app uses that to hold alerts while no
+ * overlay can be seen. Pages outside OBS (a normal browser, the app's preview) never send it.
+ */
+export function watchObsVisibility(win, socket) {
+  const obs = win.obsstudio
+  if (!obs || (typeof obs !== 'object' && typeof obs !== 'function')) return null
+  let visible = null // unknown until OBS tells us
+  const report = () => {
+    if (visible !== null) socket.send('visibility', { visible })
+  }
+  win.addEventListener?.('obsSourceVisibleChanged', (ev) => {
+    const v = ev?.detail?.visible
+    if (typeof v !== 'boolean') return
+    visible = v
+    report()
+  })
+  return {
+    /** After each (re)subscribe: the app forgets a page's state when the socket drops. */
+    resend: report,
+    get visible() {
+      return visible
+    },
+  }
+}
 
+export function mountOverlay(Widget, { selector = '#app', win = window, socketOptions = {} } = {}) {
   const state = reactive({ config: {}, connected: false })
+  const token = pageToken(win.location)
   const widget = shallowRef(null)
 
   const Root = {
     name: 'OverlayRoot',
     setup() {
       return () => [
-        h(Widget, { ref: widget, config: state.config }),
+        h(Widget, { ref: widget, config: state.config, token }),
         h(ConnectionDot, { connected: state.connected }),
       ]
     },
@@ -30,6 +55,7 @@ export function mountOverlay(Widget, { selector = '#app', win = window, socketOp
   const app = createApp(Root)
   app.mount(selector)
 
+  let visibility = null
   const socket = createOverlaySocket({
     location: win.location,
     WebSocket: win.WebSocket,
@@ -40,6 +66,15 @@ export function mountOverlay(Widget, { selector = '#app', win = window, socketOp
     onEvent(event, topic) {
       widget.value?.receive?.(event, topic)
     },
+    onAlert(data) {
+      widget.value?.showAlert?.(data)
+    },
+    onAlertSkip(alertId) {
+      widget.value?.skipAlert?.(alertId)
+    },
+    onSubscribed() {
+      visibility?.resend()
+    },
     onStatus(connected) {
       state.connected = connected
     },
@@ -47,11 +82,12 @@ export function mountOverlay(Widget, { selector = '#app', win = window, socketOp
       win.console?.warn?.('overlay server:', message)
     },
   })
+  visibility = watchObsVisibility(win, socket)
   socket.start()
   // Close cleanly when OBS unloads the page; resume if the page comes back from the bfcache.
   win.addEventListener?.('pagehide', () => socket.stop())
   win.addEventListener?.('pageshow', (ev) => {
     if (ev.persisted) socket.start()
   })
-  return { app, socket, state }
+  return { app, socket, state, visibility }
 }

@@ -4,10 +4,11 @@
 // Plain JS with everything injectable (WebSocket constructor, timers, randomness, location), so
 // the reconnect logic is unit-tested without a browser or a server.
 //
-// Envelopes are JSON {"type", "id", "data"} (DESIGN.md §4, server/hub.py):
-//   page → server: subscribe {"widget"}
-//   server → page: hello {"server_id", "widget"}, config {"widget", "config"},
-//                  event {"topic", "event"}, error {"message"}
+// Envelopes are JSON {"type", "id", "data"} (docs/overlay-protocol.md, server/hub.py):
+//   page → server: subscribe {"widget"}, visibility {"visible"}
+//   server → page: hello {"server_id", "widget", "widget_type"}, config {"widget", "config"},
+//                  event {"topic", "event"}, alert {"alert_id", "event", "settings", "variation"},
+//                  alert_skip {"alert_id"}, error {"message"}
 
 export const BACKOFF_BASE_MS = 500
 export const BACKOFF_CAP_MS = 10_000
@@ -81,6 +82,9 @@ export function parseEnvelope(raw) {
  *   setTimeout / clearTimeout / random (jitter) / newId (message ids)   injectable for tests
  *   onConfig(config, widget)      the widget's config (after every subscribe and on every change)
  *   onEvent(event, topic, id)     an event for one of the widget's topics
+ *   onAlert(data, id)             alert box: show this alert now
+ *   onAlertSkip(alertId)          alert box: hide that alert now
+ *   onSubscribed()                right after each (re)subscribe was sent (send() works there)
  *   onStatus(connected: boolean)  on every change of connection state
  *   onHello(data), onServerError(message)   optional
  */
@@ -147,6 +151,18 @@ export function createOverlaySocket(options = {}) {
         if (typeof data.event.kind !== 'string') return
         call('onEvent', data.event, data.topic, msg.id)
         break
+      case 'alert': {
+        const alertId = data.alert_id
+        if (typeof alertId !== 'string' && !Number.isFinite(alertId)) return
+        if (!isObject(data.event) || typeof data.event.kind !== 'string') return
+        if (data.settings !== undefined && !isObject(data.settings)) return
+        call('onAlert', data, msg.id)
+        break
+      }
+      case 'alert_skip':
+        if (typeof data.alert_id !== 'string' && !Number.isFinite(data.alert_id)) return
+        call('onAlertSkip', data.alert_id)
+        break
       case 'error':
         call('onServerError', typeof data.message === 'string' ? data.message : '')
         break
@@ -177,8 +193,10 @@ export function createOverlaySocket(options = {}) {
         )
       } catch {
         // the socket died between open and send; onclose follows and reconnects
+        return
       }
       setConnected(true)
+      call('onSubscribed')
     }
     sock.onmessage = (ev) => {
       if (ws !== sock) return
@@ -195,9 +213,22 @@ export function createOverlaySocket(options = {}) {
     }
   }
 
+  /** Send one frame now; false when not connected (frames are not queued: state is re-sent on subscribe). */
+  function send(type, data) {
+    const sock = ws
+    if (!sock || !connected) return false
+    try {
+      sock.send(JSON.stringify({ type, id: newId(), data }))
+      return true
+    } catch {
+      return false
+    }
+  }
+
   return {
     widget,
     url,
+    send,
     /** Connect (and keep reconnecting until stop()). */
     start() {
       if (!stopped) return
