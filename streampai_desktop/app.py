@@ -397,6 +397,11 @@ class App:
             server_id=self.server_id,
             on_presence=lambda: self.alerts.poke(),
             alert_control=self._alert_control,
+            list_widgets=lambda: [
+                {"id": w.id, "type": w.type, "name": w.name, "config": w.config}
+                for w in self.widgets.values()
+            ],
+            save_widget_config=self.save_widget_config,
         )
 
     # --- shutdown -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from streampai_desktop import __version__
 from streampai_desktop.core.events import EventError, event_from_json
 from streampai_desktop.server.context import CONTEXT
 from streampai_desktop.server.security import bearer_token, token_matches, unauthorized
+from streampai_desktop.widgets.schema import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,32 @@ async def get_status(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/status — read-only facts about the running app."""
     ctx = request.app[CONTEXT]
     return web.json_response({"version": __version__, **ctx.status()})
+
+
+@require_api_token
+async def get_widgets(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/widgets — every widget instance: id, type, name, config."""
+    return web.json_response(request.app[CONTEXT].list_widgets())
+
+
+@require_api_token
+async def put_widget_config(request: web.Request) -> web.StreamResponse:
+    """PUT /api/v1/widgets/{id}/config — replace a widget's config; open pages update live.
+    422 with ``problems`` (field → reason) when a value is not usable; nothing is saved then."""
+    ctx = request.app[CONTEXT]
+    widget_id = request.match_info["widget_id"]
+    if ctx.save_widget_config is None or not any(w["id"] == widget_id for w in ctx.list_widgets()):
+        return _error(404, "no such widget")
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        return _error(422, "the config must be a JSON object")
+    try:
+        cleaned = await ctx.save_widget_config(widget_id, body)
+    except ConfigError as exc:
+        return web.json_response(
+            {"error": "some settings are not usable", "problems": exc.problems}, status=422
+        )
+    return web.json_response({"id": widget_id, "config": cleaned})
 
 
 ALERT_ACTIONS = ("skip", "pause", "resume", "clear")

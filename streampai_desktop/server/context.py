@@ -36,6 +36,9 @@ class ServerContext:
     widget_lookup: Callable[[str], tuple[str, dict[str, Any]] | None]
     # Alert queue controls for stream decks: "skip" | "pause" | "resume" | "clear" → queue state.
     alert_control: Callable[[str], dict[str, Any]] = field(default=lambda action: {})
+    # Widgets for GET/PUT /api/v1/widgets: list them, and save one's config (raises ConfigError).
+    list_widgets: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
+    save_widget_config: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
     # Read-only facts for GET /api/v1/status.
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     server_id: str = ""

@@ -71,8 +71,13 @@ class EmoteCache:
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
         ext = IMAGE_TYPES.get(content_type)
         if response.status_code != 200 or ext is None or len(response.content) > MAX_EMOTE_BYTES:
-            log.info("%s emote %s not usable (HTTP %s, %s)", platform, emote_id,
-                     response.status_code, content_type or "no type")
+            log.info(
+                "%s emote %s not usable (HTTP %s, %s)",
+                platform,
+                emote_id,
+                response.status_code,
+                content_type or "no type",
+            )
             return None
         folder = self.cache_dir / platform
         path = folder / f"{emote_id.replace(':', '_')}.{ext}"

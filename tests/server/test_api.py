@@ -67,3 +67,18 @@ async def test_oversized_body_is_refused(running: RunningServer) -> None:
     ) as resp:
         assert resp.status == 413
     assert running.bus.published == 0
+
+
+async def test_alert_queue_controls(running: RunningServer) -> None:
+    running.server.ctx.alert_control = lambda action: {"did": action}
+    for action in ("skip", "pause", "resume", "clear"):
+        async with running.http.post(
+            f"{running.base}/api/v1/alerts/{action}", headers=running.api_headers()
+        ) as resp:
+            assert resp.status == 200 and await resp.json() == {"did": action}
+    async with running.http.post(
+        f"{running.base}/api/v1/alerts/explode", headers=running.api_headers()
+    ) as resp:
+        assert resp.status == 404
+    async with running.http.post(f"{running.base}/api/v1/alerts/skip") as resp:
+        assert resp.status == 401

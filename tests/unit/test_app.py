@@ -204,3 +204,30 @@ async def test_port_change_moves_the_server_or_leaves_it_untouched(
         assert app.settings.overlay_port == new_port
     finally:
         await app.shutdown()
+
+
+async def test_widget_config_over_the_local_api(tmp_path: Path, free_port: int) -> None:
+    app = App(options(tmp_path, free_port, demo=False))
+    await app.start()
+    headers = {"Authorization": f"Bearer {app.tokens.api}"}
+    base = f"http://127.0.0.1:{free_port}/api/v1/widgets"
+    try:
+        async with aiohttp.ClientSession(headers=headers) as http:
+            async with http.get(base) as resp:
+                widgets = {w["id"]: w for w in await resp.json()}
+            assert set(widgets) == {"alert_box", "chat_box"}
+            config = {**widgets["chat_box"]["config"], "font_size": 999}
+            async with http.put(f"{base}/chat_box/config", json=config) as resp:
+                assert resp.status == 422
+                assert (
+                    "Font size must be at most 64" in (await resp.json())["problems"]["font_size"]
+                )
+            assert app.widgets["chat_box"].config["font_size"] == 20, "nothing saved"
+            config["font_size"] = 30
+            async with http.put(f"{base}/chat_box/config", json=config) as resp:
+                assert resp.status == 200
+            assert app.widgets["chat_box"].config["font_size"] == 30
+            async with http.put(f"{base}/nope/config", json=config) as resp:
+                assert resp.status == 404
+    finally:
+        await app.shutdown()
