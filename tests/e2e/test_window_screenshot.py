@@ -43,6 +43,7 @@ def xvfb_display() -> Iterator[str]:
     yield display
     proc.terminate()
     proc.wait(timeout=10)
+    proc.stdout.close()
 
 
 def test_main_window_on_xvfb(

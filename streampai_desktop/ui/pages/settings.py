@@ -1,0 +1,226 @@
+"""Settings: overlay port, tokens, theme, demo, and where the app keeps its files and secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from streampai_desktop.core.errors import describe
+from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
+from streampai_desktop.server import PortInUseError
+from streampai_desktop.settings import THEMES, SettingsError
+from streampai_desktop.ui.dialogs import confirm
+from streampai_desktop.ui.pages.common import Banner, Card, Page, StatusLine, label
+from streampai_desktop.ui.theme import THEME_LABELS
+from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+
+RECOPY = "Copy the overlay URLs from the Widgets page into OBS again."
+
+# token → (button text, dialog title, what stops working)
+TOKENS = {
+    OVERLAY_TOKEN: (
+        "Regenerate overlay token",
+        "New overlay token?",
+        "Every overlay URL changes. The browser sources in OBS stop working until you paste the "
+        "new URLs, and open overlay pages are disconnected now.",
+    ),
+    API_TOKEN: (
+        "Regenerate API token",
+        "New API token?",
+        "Tools that use the local API (stream decks, bots, scripts) stop working until you give "
+        "them the new token (streampai-desktop urls prints it).",
+    ),
+}
+
+
+def _path_row(path: Path | None, empty: str) -> QWidget:
+    """A read-only path with an "Open folder" button."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    field = QLineEdit(str(path) if path else empty)
+    field.setReadOnly(True)
+    layout.addWidget(field, 1)
+    if path is not None:
+        folder = path if path.is_dir() else path.parent
+        button = QPushButton("Open folder")
+        button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
+        layout.addWidget(button)
+    return row
+
+
+class SettingsPage(Page):
+    """Preferences that apply right away; errors show next to the control that caused them."""
+
+    def __init__(self, vm: AppViewModel) -> None:
+        super().__init__("Settings")
+        self.vm = vm
+        app = vm.app
+        self._build_server(app.settings.source("overlay_port"))
+        self._build_tokens()
+        self._build_appearance(app.settings.theme, app.settings.demo_when_offline)
+        self._build_storage()
+        self.body.addStretch(1)
+        vm.server_changed.connect(lambda: self.port_spin.setValue(vm.port))
+
+    # --- overlay server ---------------------------------------------------------------------------
+
+    def _build_server(self, port_source: str) -> None:
+        card = Card(
+            "Overlay server",
+            "OBS loads the overlays from http://127.0.0.1 on this port. If you change it, copy "
+            "the overlay URLs from the Widgets page into OBS again.",
+        )
+        row = QHBoxLayout()
+        row.addWidget(label("Port"))
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1024, 65535)
+        self.port_spin.setValue(self.vm.port)
+        self.port_spin.setAccessibleName("Overlay port")
+        row.addWidget(self.port_spin)
+        self.port_apply = QPushButton("Apply")
+        self.port_apply.clicked.connect(self._apply_port)
+        row.addWidget(self.port_apply)
+        row.addStretch(1)
+        card.layout_.addLayout(row)
+        if port_source in ("command line", "environment"):
+            card.layout_.addWidget(
+                label(
+                    f"This run's port comes from the {port_source}; Apply also saves the new "
+                    "port for later runs.",
+                    "muted",
+                    wrap=True,
+                )
+            )
+        self.port_status = StatusLine()
+        card.layout_.addWidget(self.port_status)
+        self.body.addWidget(card)
+
+    def _apply_port(self) -> None:
+        port = self.port_spin.value()
+        if port == self.vm.port:
+            self.port_status.ok(f"The overlay server already runs on port {port}.")
+            return
+        self.port_apply.setEnabled(False)
+        self.port_status.busy(f"Moving the overlay server to port {port}…")
+        self.vm.spawn(self._change_port(port), "change overlay port")
+
+    async def _change_port(self, port: int) -> None:
+        try:
+            await self.vm.change_port(port)
+        except PortInUseError as exc:
+            self.port_status.error(describe(exc).text)
+        except SettingsError as exc:
+            self.port_status.error(str(exc).capitalize())
+        else:
+            self.port_status.ok(f"The overlay server now runs on port {port}. {RECOPY}")
+        finally:
+            self.port_apply.setEnabled(True)
+            self.port_spin.setValue(self.vm.port)
+
+    # --- tokens -----------------------------------------------------------------------------------
+
+    def _build_tokens(self) -> None:
+        card = Card(
+            "Tokens",
+            "The overlay token is part of every overlay URL; the API token lets other tools on "
+            "this computer send test alerts. Make new ones if someone else has seen them.",
+        )
+        row = QHBoxLayout()
+        self.token_buttons: dict[str, QPushButton] = {}
+        for which, (text, _title, _warning) in TOKENS.items():
+            button = QPushButton(text)
+            button.clicked.connect(lambda _checked=False, w=which: self._regenerate(w))
+            self.token_buttons[which] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        card.layout_.addLayout(row)
+        self.token_status = StatusLine()
+        card.layout_.addWidget(self.token_status)
+        self.body.addWidget(card)
+
+    def _regenerate(self, which: str) -> None:
+        self.token_buttons[which].setEnabled(False)
+        self.vm.spawn(self._confirm_and_regenerate(which), f"regenerate {which}")
+
+    async def _confirm_and_regenerate(self, which: str) -> None:
+        _text, title, warning = TOKENS[which]
+        try:
+            if not await confirm(self, title, warning, "Regenerate"):
+                return
+            self.token_status.busy("Making a new token…")
+            await self.vm.regenerate_token(which)
+            if which == OVERLAY_TOKEN:
+                self.token_status.ok(f"New overlay token made. {RECOPY}")
+            else:
+                self.token_status.ok("New API token made. Give it to the tools that use the API.")
+        finally:
+            self.token_buttons[which].setEnabled(True)
+
+    # --- appearance and demo ----------------------------------------------------------------------
+
+    def _build_appearance(self, theme: str, demo_when_offline: bool) -> None:
+        card = Card("Appearance and demo")
+        row = QHBoxLayout()
+        row.addWidget(label("Theme"))
+        self.theme_combo = QComboBox()
+        self.theme_combo.setAccessibleName("Theme")
+        for name in THEMES:
+            self.theme_combo.addItem(THEME_LABELS.get(name, name.title()), name)
+        self.theme_combo.setCurrentIndex(max(self.theme_combo.findData(theme), 0))
+        self.theme_combo.currentIndexChanged.connect(self._theme_chosen)
+        row.addWidget(self.theme_combo)
+        row.addStretch(1)
+        card.layout_.addLayout(row)
+        self.demo_check = QCheckBox("Send demo events when no account is connected")
+        self.demo_check.setChecked(demo_when_offline)
+        self.demo_check.toggled.connect(
+            lambda on: self.vm.spawn(self.vm.set_demo_when_offline(on), "save demo setting")
+        )
+        card.layout_.addWidget(self.demo_check)
+        card.layout_.addWidget(
+            label(
+                "Takes effect the next time the app starts. To start or stop demo events now, "
+                "use the Dashboard.",
+                "muted",
+                wrap=True,
+            )
+        )
+        self.body.addWidget(card)
+
+    def _theme_chosen(self, _index: int) -> None:
+        self.vm.spawn(self.vm.set_theme(self.theme_combo.currentData()), "change theme")
+
+    # --- files and secrets ------------------------------------------------------------------------
+
+    def _build_storage(self) -> None:
+        app = self.vm.app
+        card = Card("Files and secrets")
+        card.layout_.addWidget(label("Data folder (settings, event log, backups)"))
+        card.layout_.addWidget(_path_row(app.data_dir, ""))
+        card.layout_.addWidget(label("Log file"))
+        card.layout_.addWidget(_path_row(app.state.log_file, "Not logging to a file this run"))
+        backend = app.secrets.backend
+        card.layout_.addWidget(label("Secrets (tokens, and later sign-ins and stream keys)"))
+        if getattr(backend, "encrypted", True):
+            card.layout_.addWidget(label(f"Kept in {backend.description}.", wrap=True))
+        else:
+            card.layout_.addWidget(
+                Banner(
+                    "warning",
+                    f"Kept in {backend.description}: not encrypted. Anyone who can read your "
+                    "files can read them.",
+                )
+            )
+        self.body.addWidget(card)

@@ -1,0 +1,53 @@
+"""The status bar: overlay server, connected overlays, platform states and demo mode, live."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from streampai_desktop.server.urls import HOST
+from streampai_desktop.ui.formatting import platform_label
+from streampai_desktop.ui.pages.platforms import NOT_CONNECTED, STREAMING_PLATFORMS
+from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+
+
+def overlays_text(total: int) -> str:
+    if total == 0:
+        return "No overlays connected"
+    return f"{total} overlay connected" if total == 1 else f"{total} overlays connected"
+
+
+class AppStatusBar(QStatusBar):
+    """Permanent labels updated from the view-model's signals."""
+
+    def __init__(self, vm: AppViewModel) -> None:
+        super().__init__()
+        self.vm = vm
+        self.setSizeGripEnabled(False)
+        self.server = QLabel()
+        self.overlays = QLabel()
+        self.overlays.setToolTip("Overlay pages (OBS browser sources) connected to this app")
+        names = [platform_label(p) for p in STREAMING_PLATFORMS]
+        self.platforms = QLabel(f"{' · '.join(names)}: {NOT_CONNECTED.lower()}")
+        self.platforms.setToolTip("\n".join(f"{n}: {NOT_CONNECTED.lower()}" for n in names))
+        self.demo = QLabel("Demo mode")
+        self.demo.setObjectName("badgeDemo")
+        self.demo.setToolTip("Demo chat and alerts are being sent to your overlays")
+        self.addWidget(self.server)
+        self.addWidget(self.overlays)
+        self.addPermanentWidget(self.platforms)
+        self.addPermanentWidget(self.demo)
+        vm.server_changed.connect(self.update_server)
+        vm.presence.changed.connect(lambda _counts: self.update_overlays())
+        vm.demo_changed.connect(self.demo.setVisible)
+        self.update_server()
+        self.update_overlays()
+        self.demo.setVisible(vm.demo_on)
+
+    def update_server(self) -> None:
+        if self.vm.server_running:
+            self.server.setText(f"Overlay server: {HOST}:{self.vm.port}")
+        else:
+            self.server.setText("Overlay server: stopped")
+
+    def update_overlays(self) -> None:
+        self.overlays.setText(overlays_text(self.vm.presence.total))
