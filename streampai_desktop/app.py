@@ -25,6 +25,7 @@ from streampai_desktop.core.bus import EventBus, widget_config_topic
 from streampai_desktop.core.events import Event
 from streampai_desktop.instance import InstanceLock
 from streampai_desktop.logging_setup import setup_logging, teardown_logging
+from streampai_desktop.media import import_media
 from streampai_desktop.persistence import WidgetInstance
 from streampai_desktop.secrets import (
     API_TOKEN,
@@ -327,6 +328,11 @@ class App:
             raise ValueError("the first widget of each type cannot be deleted")
         await self.run_db(persistence.delete_widget, self.db, widget_id)
         del self.widgets[widget_id]
+
+    async def import_media(self, source: Path, kinds: tuple[str, ...]) -> str:
+        """Copy a picked image/video/sound into the data folder; returns its media ref.
+        Raises :class:`~streampai_desktop.media.MediaError` with a message for the streamer."""
+        return await asyncio.to_thread(import_media, self.data_dir, source, kinds)
 
     # --- alerts -----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_CHAT
 from streampai_desktop.widgets import alert_box, chat_box
+from streampai_desktop.widgets.schema import Field
 
 Repair = Callable[[Any], tuple[dict[str, Any], dict[str, str]]]
 
@@ -23,6 +24,8 @@ class WidgetSpec:
     defaults: dict[str, Any]
     # (usable config, problems): bad values replaced by defaults; an empty dict means valid.
     repair: Repair
+    # The top-level settings, in form order (the Alert Box adds a per-type editor of its own).
+    fields: tuple[Field, ...] = ()
 
     def validate(self, config: Any) -> dict[str, Any]:
         """The cleaned config, or ConfigError naming every bad value (for the settings form)."""
@@ -41,6 +44,7 @@ ALERT_BOX = WidgetSpec(
     topics=(TOPIC_ALERTS,),
     defaults=alert_box.defaults(),
     repair=alert_box.repair,
+    fields=alert_box.QUEUE_FIELDS,
 )
 
 CHAT_BOX = WidgetSpec(
@@ -50,6 +54,7 @@ CHAT_BOX = WidgetSpec(
     topics=(TOPIC_CHAT,),
     defaults=chat_box.defaults(),
     repair=chat_box.repair,
+    fields=chat_box.FIELDS,
 )
 
 WIDGETS: dict[str, WidgetSpec] = {spec.type: spec for spec in (ALERT_BOX, CHAT_BOX)}
