@@ -1,9 +1,10 @@
 """The overlay WebSocket hub: bus topics in, JSON envelopes out to every connected overlay page.
 
-One bus subscription feeds every page. Each message is serialised once per topic, not once per
-page, and handed to each interested page's bounded outbox; a page whose outbox is full (a frozen
-OBS source, a stalled socket) is disconnected rather than allowed to stall the others or to grow
-memory — the page reconnects and re-syncs by itself.
+One bus subscription feeds every page. Each message is serialised and framed once, not once per
+page, and the same bytes are written to each interested page's transport. A page whose unsent
+bytes pass a limit (a frozen OBS source, a stalled socket) is disconnected rather than allowed to
+stall the others or to grow memory — the page reconnects and re-syncs by itself. (Server frames
+are unmasked and we turn per-message compression off on localhost, so one frame fits every page.)
 
 Envelope contract (DESIGN.md §4): ``{"type": ..., "id": ..., "data": ...}``.
 The full table is in docs/overlay-protocol.md. Alerts are the exception to "serialise once":
@@ -39,20 +40,25 @@ from streampai_desktop.widgets import WIDGETS, get_widget
 
 log = logging.getLogger(__name__)
 
-OUTBOX_LIMIT = 512  # frames; a healthy page drains these in milliseconds
+# Unsent bytes a page may have before it counts as stalled; a healthy page on localhost drains
+# this in milliseconds, and 1 MiB holds a few thousand chat messages.
+MAX_UNSENT_BYTES = 1024 * 1024
 SUBSCRIBE_TIMEOUT = 10.0
 HEARTBEAT_SECONDS = 20.0  # aiohttp pings; browsers answer on their own
 
 
-def envelope(kind: str, data: Any, msg_id: str | None = None) -> str:
-    return json.dumps(
-        {"type": kind, "id": msg_id or uuid.uuid4().hex, "data": data},
-        separators=(",", ":"),
-        ensure_ascii=False,
+def envelope(kind: str, data: Any, msg_id: str | None = None) -> bytes:
+    """A JSON envelope, already framed for the wire."""
+    return ws_text_frame(
+        json.dumps(
+            {"type": kind, "id": msg_id or uuid.uuid4().hex, "data": data},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
     )
 
 
-def encode_message(message: Message) -> str | None:
+def encode_message(message: Message) -> bytes | None:
     """The frame for one bus message shared by every page on its topic, or None when the
     payload is not for pages (or, like alerts, is framed per page)."""
     payload = message.payload
@@ -65,7 +71,7 @@ def encode_message(message: Message) -> str | None:
     return None
 
 
-def encode_alert(show: AlertShow, widget_id: str) -> str | None:
+def encode_alert(show: AlertShow, widget_id: str) -> bytes | None:
     """The ``alert`` frame for one alert box instance, or None when it does not show this one."""
     frame = show.plan.frames.get(widget_id)
     if frame is None:
@@ -83,28 +89,43 @@ def _parse(text: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-class OverlayClient:
-    """One connected overlay page and its bounded outbox."""
+def ws_text_frame(text: str) -> bytes:
+    """One unmasked, uncompressed WebSocket text frame (RFC 6455 §5.2) carrying ``text``."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 1 << 16:
+        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return header + payload
 
-    def __init__(self, ws: web.WebSocketResponse, remote: str) -> None:
+
+class OverlayClient:
+    """One connected overlay page: what it shows, and where its bytes go."""
+
+    def __init__(
+        self, ws: web.WebSocketResponse, transport: asyncio.Transport | None, remote: str
+    ) -> None:
         self.ws = ws
+        self.transport = transport
         self.remote = remote
         self.widget: str | None = None  # the instance id
         self.widget_type: str | None = None
         self.visible: bool | None = None  # from OBS; None when the page is not in OBS
         self.topics: frozenset[str] = frozenset()
-        self.outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_LIMIT)
-        self.overflowed = False
+        self.stalled = False
 
-    def offer(self, frame: str) -> bool:
-        """Queue a frame; False (and mark for disconnect) when the page is not keeping up."""
-        if self.overflowed:
+    def offer(self, frame: bytes) -> bool:
+        """Write a frame now; False (and stop writing) when the page stopped reading."""
+        transport = self.transport
+        if self.stalled or transport is None or transport.is_closing():
             return False
-        try:
-            self.outbox.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.overflowed = True
+        if transport.get_write_buffer_size() > MAX_UNSENT_BYTES:
+            self.stalled = True
             return False
+        transport.write(frame)
         return True
 
 
@@ -118,7 +139,9 @@ class OverlayHub:
         self._pump_task: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()  # keep references until they finish
         topics = {t for spec in WIDGETS.values() for t in spec.topics}
-        self._subscription = bus.subscribe(topics, maxsize=50_000, name="overlay-hub")
+        # About a second and a half of the busiest chat: beyond that, late chat is worse than
+        # dropped chat (drops are counted and logged by the bus).
+        self._subscription = bus.subscribe(topics, maxsize=10_000, name="overlay-hub")
 
     def start(self) -> None:
         if self._pump_task is None:
@@ -181,7 +204,7 @@ class OverlayHub:
                     self._drop_slow(client)
 
     def _send_alert(self, show: AlertShow) -> None:
-        frames: dict[str, str | None] = {}
+        frames: dict[str, bytes | None] = {}
         for client in list(self.clients):
             if TOPIC_ALERTS not in client.topics or client.widget is None:
                 continue
@@ -211,10 +234,12 @@ class OverlayHub:
         ctx = request.app[CONTEXT]
         if not token_matches(request.query.get("token"), ctx.tokens.overlay):
             return unauthorized(json_body=False)
-        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=64 * 1024)
+        # compress=False: frames are built once for every page (see the module docstring).
+        ws = web.WebSocketResponse(
+            heartbeat=HEARTBEAT_SECONDS, max_msg_size=64 * 1024, compress=False
+        )
         await ws.prepare(request)
-        client = OverlayClient(ws, request.remote or "?")
-        writer = asyncio.create_task(self._write(client), name="overlay-writer")
+        client = OverlayClient(ws, request.transport, request.remote or "?")  # type: ignore[arg-type]
         try:
             if await self._await_subscribe(request, client):
                 self.clients.add(client)
@@ -226,9 +251,6 @@ class OverlayHub:
                 self.clients.discard(client)
                 self._announce_presence()
                 log.info("overlay disconnected: %s", client.widget)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
             if not ws.closed:
                 await ws.close()
         return ws
@@ -248,7 +270,7 @@ class OverlayHub:
         found = ctx.widget_lookup(widget) if isinstance(widget, str) else None
         spec = get_widget(found[0]) if found else None
         if found is None or spec is None or not isinstance(widget, str):
-            await client.ws.send_str(envelope("error", {"message": "unknown widget"}))
+            client.offer(envelope("error", {"message": "unknown widget"}))
             await client.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"unknown widget")
             return False
         config_topic = widget_config_topic(widget)
@@ -279,13 +301,3 @@ class OverlayHub:
                         "visible" if visible else "hidden",
                     )
                     self._announce_presence()
-
-    async def _write(self, client: OverlayClient) -> None:
-        while True:
-            frame = await client.outbox.get()
-            if client.ws.closed:
-                return
-            try:
-                await client.ws.send_str(frame)
-            except (ConnectionError, RuntimeError):  # the page went away mid-send
-                return
