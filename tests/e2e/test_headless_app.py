@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from pathlib import Path
 
 import httpx
 
 from .conftest import APP, app_env
+
+
+def loaded_libraries(pid: int) -> str:
+    """The shared objects mapped into a process (Linux); empty elsewhere."""
+    maps = Path(f"/proc/{pid}/maps")
+    return maps.read_text() if maps.exists() else ""
 
 
 async def test_headless_demo_reaches_the_alert_box_in_chromium(
@@ -15,6 +22,7 @@ async def test_headless_demo_reaches_the_alert_box_in_chromium(
 ) -> None:
     app = launch_app("--headless", "--demo")
     app.wait_healthy()
+    assert "libQt6" not in loaded_libraries(app.proc.pid), "headless loads no Qt at all"
     urls = app.urls()
     assert urls["running"] is True and urls["port"] == app.port
     alert_url = urls["overlays"]["alert_box"]
