@@ -21,6 +21,7 @@ test: setup $(STAMPS)/system-test
 	cd overlays && npm test --silent
 	$(VENV)/bin/ruff check streampai_desktop tests bench
 	$(VENV)/bin/ruff format --check streampai_desktop tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMPS)/venv overlays

@@ -59,13 +59,13 @@ def load_widgets(db: Database) -> list[WidgetInstance]:
                 rows.append(repo.create(spec.type, spec.title, spec.defaults, id=spec.type))
     instances = []
     for row in rows:
-        spec = WIDGETS.get(row.widget_type)
-        if spec is None:
+        found = WIDGETS.get(row.widget_type)
+        if found is None:
             log.info("ignoring widget %s of unknown type %s", row.id, row.widget_type)
             continue
-        config, problems = spec.repair(row.config)
+        config, problems = found.repair(row.config)
         for where, problem in problems.items():
-            log.warning("%s %r: %s (%s); using the default", spec.title, row.name, problem, where)
+            log.warning("%s %r: %s (%s); using the default", found.title, row.name, problem, where)
         instances.append(WidgetInstance(row.id, row.widget_type, row.name, config))
     return instances
 

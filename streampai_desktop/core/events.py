@@ -307,7 +307,7 @@ def event_from_json(data: Any) -> Event:
         raise EventError("an event must be a JSON object")
     kind = data.get("kind")
     cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
+    if cls is None or not isinstance(kind, str):
         known = ", ".join(sorted(EVENT_TYPES))
         raise EventError(f"unknown event kind {kind!r}; known kinds: {known}")
     return _load_dataclass(cls, data, path=kind)
@@ -395,7 +395,7 @@ def _load_value(tp: Any, value: Any, path: str) -> Any:
         if parsed.tzinfo is None:
             raise EventError(f"{path}: time must include a timezone")
         return parsed.astimezone(UTC)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _load_dataclass(tp, value, path)
     if tp is bool:
         if not isinstance(value, bool):

@@ -137,7 +137,7 @@ class OverlayHub:
         self._on_presence = on_presence
         self.clients: set[OverlayClient] = set()
         self._pump_task: asyncio.Task[None] | None = None
-        self._closing: set[asyncio.Task[None]] = set()  # keep references until they finish
+        self._closing: set[asyncio.Task[bool]] = set()  # keep references until they finish
         topics = {t for spec in WIDGETS.values() for t in spec.topics}
         # About a second and a half of the busiest chat: beyond that, late chat is worse than
         # dropped chat (drops are counted and logged by the bus).
@@ -239,7 +239,7 @@ class OverlayHub:
             heartbeat=HEARTBEAT_SECONDS, max_msg_size=64 * 1024, compress=False
         )
         await ws.prepare(request)
-        client = OverlayClient(ws, request.transport, request.remote or "?")  # type: ignore[arg-type]
+        client = OverlayClient(ws, request.transport, request.remote or "?")
         try:
             if await self._await_subscribe(request, client):
                 self.clients.add(client)
