@@ -12,8 +12,10 @@ import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class EmoteCache:
         return await asyncio.shield(task)
 
     async def _fetch(self, platform: str, emote_id: str) -> tuple[Path, str] | None:
+        import httpx  # only when a chat box first shows an emote: keeps start-up lean
+
         url = self.url_templates[platform].replace("{id}", emote_id)
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=10, follow_redirects=True)

@@ -428,3 +428,10 @@ def test_only_the_newest_five_copies_are_kept(
     assert ours[:4] == [p.name for p in old[3:]]
     assert ours[4].startswith("streampai-0001-") and ours[4] not in {p.name for p in old}
     assert users_own.read_bytes() == b"not ours to delete"
+
+
+def test_revision_ids_read_from_script_headers_match_alembic() -> None:
+    """Start-up reads revision ids without importing Alembic; they must agree with Alembic's."""
+    scripts = migrate.script_directory()
+    assert migrate.head_revision() == scripts.get_current_head()
+    assert migrate.known_revisions() == {s.revision for s in scripts.walk_revisions()}
