@@ -57,18 +57,14 @@ def _revision_graph(versions_dir: Path) -> dict[str, str | None]:
     for script in sorted(versions_dir.glob("*.py")):
         values: dict[str, object] = {}
         for node in ast.parse(script.read_text(encoding="utf-8")).body:
-            target = (
-                node.target
-                if isinstance(node, ast.AnnAssign)
-                else (
-                    node.targets[0]
-                    if isinstance(node, ast.Assign) and len(node.targets) == 1
-                    else None
-                )
-            )
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            else:
+                continue
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                assert node.value is not None
-                values[target.id] = ast.literal_eval(node.value)
+                values[target.id] = ast.literal_eval(value)
         if isinstance(values.get("revision"), str):
             down = values.get("down_revision")
             graph[str(values["revision"])] = down if isinstance(down, str) else None
