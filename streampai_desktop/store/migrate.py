@@ -57,6 +57,7 @@ def _revision_graph(versions_dir: Path) -> dict[str, str | None]:
     for script in sorted(versions_dir.glob("*.py")):
         values: dict[str, object] = {}
         for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            target: ast.expr
             if isinstance(node, ast.AnnAssign) and node.value is not None:
                 target, value = node.target, node.value
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
