@@ -1,0 +1,1 @@
+"""Streampai account service: accounts, config sync and donation relay (aiohttp + PostgreSQL)."""
