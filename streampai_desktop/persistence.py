@@ -18,12 +18,20 @@ from streampai_desktop.store import (
     Database,
     EventLogRepo,
     EventRecord,
+    OutboxRepo,
     PreferencesRepo,
     WidgetConfigRepo,
 )
 from streampai_desktop.widgets import WIDGETS
 
 log = logging.getLogger(__name__)
+
+# What syncs to the account service is an allow-list: a field not named here (a token, the
+# overlay port of this computer) never leaves the machine, whatever a later change adds.
+WIDGET_ENTITY = "widget_config"
+WIDGET_FIELDS = ("widget_type", "name", "config")
+PREFERENCE_ENTITY = "preference"
+SYNCED_PREFERENCES = frozenset({"theme", "demo_when_offline"})
 
 
 def load_preferences(db: Database) -> dict[str, Any]:
@@ -34,6 +42,8 @@ def load_preferences(db: Database) -> dict[str, Any]:
 def save_preference(db: Database, key: str, value: Any) -> None:
     with db.session() as session:
         PreferencesRepo(session).set(key, value)
+        if key in SYNCED_PREFERENCES:
+            OutboxRepo(session).record(PREFERENCE_ENTITY, key, {"value": value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +81,10 @@ def load_widgets(db: Database) -> list[WidgetInstance]:
 
 
 def save_widget_config(db: Database, widget_id: str, config: dict[str, Any]) -> None:
+    """Save a config and queue it for sync, in one transaction."""
     with db.session() as session:
         WidgetConfigRepo(session).update_config(widget_id, config)
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, {"config": config})
 
 
 def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:
@@ -81,17 +93,21 @@ def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:
     widget_id = f"{widget_type}-{uuid.uuid4().hex[:6]}"
     with db.session() as session:
         WidgetConfigRepo(session).create(widget_type, name, spec.defaults, id=widget_id)
+        patch = {"widget_type": widget_type, "name": name, "config": spec.defaults}
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
     return WidgetInstance(widget_id, widget_type, name, spec.defaults)
 
 
 def rename_widget(db: Database, widget_id: str, name: str) -> None:
     with db.session() as session:
         WidgetConfigRepo(session).rename(widget_id, name)
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, {"name": name})
 
 
 def delete_widget(db: Database, widget_id: str) -> None:
     with db.session() as session:
         WidgetConfigRepo(session).delete(widget_id)
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, None)
 
 
 def any_account_enabled(db: Database) -> bool:

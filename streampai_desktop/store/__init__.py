@@ -29,11 +29,18 @@ from streampai_desktop.store.errors import (
     RecordNotFound,
     StoreError,
 )
-from streampai_desktop.store.records import Account, EventRecord, MetricSample, WidgetConfig
+from streampai_desktop.store.records import (
+    Account,
+    EventRecord,
+    MetricSample,
+    OutboxEntry,
+    WidgetConfig,
+)
 from streampai_desktop.store.repositories import (
     AccountRepo,
     EventLogRepo,
     MetricRepo,
+    OutboxRepo,
     PreferencesRepo,
     WidgetConfigRepo,
 )
@@ -51,6 +58,8 @@ __all__ = [
     "MetricSample",
     "MigrationFailed",
     "OpenedDatabase",
+    "OutboxEntry",
+    "OutboxRepo",
     "PreferencesRepo",
     "RecordNotFound",
     "StoreError",

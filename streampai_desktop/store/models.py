@@ -134,3 +134,31 @@ class MetricSampleRow(Base):
     metric: Mapped[str]
     at: Mapped[datetime]
     value: Mapped[float]
+
+
+class SyncOutboxRow(Base):
+    """A local edit of a synced entity, waiting to be pushed to the account service.
+
+    Written in the same transaction as the edit itself, so an edit is never saved without its
+    outbox entry (or the other way round). ``seq`` is the device's mutation number the service
+    uses to apply edits in order and exactly once.
+    """
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    entity: Mapped[str]
+    row_id: Mapped[str]
+    patch: Mapped[dict[str, Any] | None]  # None: the row was deleted
+    base_version: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncMetaRow(Base):
+    """Sync bookkeeping (device id, pull cursor), kept apart from the synced preferences."""
+
+    __tablename__ = "sync_meta"
+
+    key: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[Any]

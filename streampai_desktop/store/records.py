@@ -66,3 +66,14 @@ class MetricSample:
     metric: str
     at: datetime
     value: float
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One local edit waiting to be pushed: ``patch`` None means the row was deleted."""
+
+    seq: int
+    entity: str
+    row_id: str
+    patch: dict[str, Any] | None
+    base_version: int | None

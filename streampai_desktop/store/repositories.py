@@ -23,10 +23,17 @@ from streampai_desktop.store.models import (
     EventLogRow,
     MetricSampleRow,
     PreferenceRow,
+    SyncOutboxRow,
     WidgetConfigRow,
     utcnow,
 )
-from streampai_desktop.store.records import Account, EventRecord, MetricSample, WidgetConfig
+from streampai_desktop.store.records import (
+    Account,
+    EventRecord,
+    MetricSample,
+    OutboxEntry,
+    WidgetConfig,
+)
 
 _MISSING: Any = object()
 
@@ -346,3 +353,41 @@ class MetricRepo:
             MetricSample(platform=row.platform, metric=row.metric, at=row.at, value=row.value)
             for row in self.session.scalars(query)
         ]
+
+
+class OutboxRepo:
+    """Local edits of synced entities, in the order they were made (see ``SyncOutboxRow``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        entity: str,
+        row_id: str,
+        patch: dict[str, Any] | None,
+        base_version: int | None = None,
+    ) -> int:
+        """Queue an edit in the caller's transaction; returns its sequence number."""
+        row = SyncOutboxRow(
+            entity=entity,
+            row_id=row_id,
+            patch=None if patch is None else _json_object(patch, "patch"),
+            base_version=base_version,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.seq
+
+    def pending(self, limit: int = 500) -> builtins.list[OutboxEntry]:
+        """The oldest edits not yet acknowledged, in order."""
+        rows = self.session.scalars(select(SyncOutboxRow).order_by(SyncOutboxRow.seq).limit(limit))
+        return [OutboxEntry(r.seq, r.entity, r.row_id, r.patch, r.base_version) for r in rows]
+
+    def acknowledge(self, up_to_seq: int) -> int:
+        """Drop every edit the service has applied (or refused for good); returns how many."""
+        result = self.session.execute(delete(SyncOutboxRow).where(SyncOutboxRow.seq <= up_to_seq))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(SyncOutboxRow)) or 0)

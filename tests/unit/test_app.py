@@ -231,3 +231,35 @@ async def test_widget_config_over_the_local_api(tmp_path: Path, free_port: int) 
                 assert resp.status == 404
     finally:
         await app.shutdown()
+
+
+async def test_synced_edits_queue_an_outbox_entry_in_the_same_transaction(
+    tmp_path: Path, free_port: int
+) -> None:
+    from streampai_desktop.store import OutboxRepo
+
+    app = App(options(tmp_path, free_port, demo=False))
+    await app.start()
+    try:
+        await app.save_widget_config("chat_box", {"max_messages": 7})
+        extra = await app.create_widget("chat_box", "Second chat")
+        await app.delete_widget(extra.id)
+        await app.save_setting("theme", "dark")
+        await app.save_setting("overlay_port", free_port + 3)  # this computer's own: never synced
+
+        def pending() -> list:
+            with app.db.session() as session:
+                return OutboxRepo(session).pending()
+
+        entries = await app.run_db(pending)
+    finally:
+        await app.shutdown()
+    assert [(e.entity, e.row_id) for e in entries] == [
+        ("widget_config", "chat_box"),
+        ("widget_config", extra.id),
+        ("widget_config", extra.id),
+        ("preference", "theme"),
+    ]
+    assert entries[0].patch["config"]["max_messages"] == 7
+    assert entries[2].patch is None, "a delete"
+    assert [e.seq for e in entries] == sorted(e.seq for e in entries)

@@ -314,7 +314,7 @@ NEXT_MIGRATION = '''
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "9001"
 down_revision = "{head}"
 branch_labels = None
 depends_on = None
@@ -339,7 +339,7 @@ def next_version_scripts(
     scripts = tmp_path / "next_version_migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     body = NEXT_MIGRATION.format(head=migrate.head_revision(), extra=extra)
-    (scripts / "versions" / "0002_widget_note.py").write_text(body)
+    (scripts / "versions" / "9001_widget_note.py").write_text(body)
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
 
 
@@ -366,7 +366,7 @@ def test_migrating_keeps_a_copy_of_the_old_database(
         assert sqlite_query(copy, "SELECT platform, event_id FROM event_log") == [("twitch", "e1")]
         assert not Path(f"{copy}-wal").exists()
         # The live database moved on and kept the data.
-        assert migrate.current_revision(opened.db.engine) == "0002"
+        assert migrate.current_revision(opened.db.engine) == "9001"
         columns = [
             row[1] for row in sqlite_query(opened.db.path, "PRAGMA table_info(widget_configs)")
         ]
@@ -418,6 +418,7 @@ def test_only_the_newest_five_copies_are_kept(
         path.write_bytes(b"an older copy")
     users_own = backups / "my copy before the update.db"
     users_own.write_bytes(b"not ours to delete")
+    current = migrate.head_revision()  # the copy is named after the revision it was taken at
     next_version_scripts(tmp_path, monkeypatch)
 
     open_database(data_dir).db.close()
@@ -426,7 +427,8 @@ def test_only_the_newest_five_copies_are_kept(
     assert len(ours) == 5
     # The new copy and the four newest old ones; the three oldest were removed.
     assert ours[:4] == [p.name for p in old[3:]]
-    assert ours[4].startswith("streampai-0001-") and ours[4] not in {p.name for p in old}
+    assert ours[4].startswith(f"streampai-{current}-")
+    assert ours[4] not in {p.name for p in old}
     assert users_own.read_bytes() == b"not ours to delete"
 
 
