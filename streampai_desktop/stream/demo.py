@@ -26,10 +26,12 @@ from streampai_desktop.core.events import (
     Follow,
     Fragment,
     GiftSubscription,
+    Membership,
     Money,
     Platform,
     Raid,
     Subscription,
+    SuperChat,
     User,
 )
 
@@ -236,6 +238,26 @@ class DemoSource:
             test=True,
             amount=Money(self._random.choice([300, 500, 1000, 2500]), "USD"),
             message=self._random.choice(_DONATION_MESSAGES),
+        )
+
+    def super_chat(self) -> SuperChat:
+        return SuperChat(
+            platform=Platform.YOUTUBE,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            amount=Money(self._random.choice([200, 500, 1000, 5000]), "USD"),
+            message=self._random.choice(_DONATION_MESSAGES),
+        )
+
+    def membership(self) -> Membership:
+        return Membership(
+            platform=Platform.YOUTUBE,
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            level_name="Member",
+            months=self._random.choice([1, 3, 12]),
         )
 
     def redemption(self) -> ChannelPointRedemption:

@@ -37,6 +37,7 @@ QLabel#sectionTitle { font-size: 15px; font-weight: 600; }
 QLabel#muted { color: palette(placeholder-text); }
 QLabel#statValue { font-size: 26px; font-weight: 600; }
 QLabel#statLabel { color: palette(placeholder-text); }
+QLabel#queueNow { font-size: 15px; font-weight: 600; }
 QLabel#inlineError { color: #dc2626; }
 QLabel#inlineOk { color: #16a34a; }
 QFrame#card {
@@ -88,5 +89,34 @@ QScrollBar::handle:hover { background: palette(dark); }
 QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; }
 QScrollBar::add-page, QScrollBar::sub-page { background: none; }
 QScrollArea#pageScroll { border: none; background: transparent; }
+QScrollArea#paneScroll { border: none; background: transparent; }
+QScrollArea#paneScroll > QWidget > QWidget { background: transparent; }
+QLabel#fieldLabel { padding-top: 5px; }
+QLabel#fieldHelp { color: palette(placeholder-text); font-size: 12px; }
+QLabel#fieldError { color: #dc2626; font-size: 12px; }
+QLabel#formSection { font-size: 13px; font-weight: 600; }
+QLabel#unsaved { color: #d97706; font-weight: 600; }
+QLineEdit[invalid="true"] { border: 1px solid #dc2626; }
+QCheckBox[invalid="true"] { color: #dc2626; }
+QLineEdit#widgetName { font-size: 16px; font-weight: 600; }
+QFrame#variationPanel {
+    border: 1px solid palette(mid);
+    border-radius: 6px;
+}
+QTreeWidget#instanceList, QListWidget#typeList {
+    border: 1px solid palette(mid);
+    border-radius: 6px;
+    background: palette(base);
+    outline: 0;
+}
+QTreeWidget#instanceList::item, QListWidget#typeList::item { padding: 5px 4px; }
+QPushButton#primary:enabled {
+    background: palette(highlight);
+    color: palette(highlighted-text);
+    border: 1px solid palette(highlight);
+    border-radius: 4px;
+    padding: 5px 18px;
+    font-weight: 600;
+}
 QWidget#pageBody { background: transparent; }
 """

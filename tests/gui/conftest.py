@@ -32,6 +32,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
 
 from streampai_desktop.app import App, AppOptions
 from streampai_desktop.ui.main_window import MainWindow
+from streampai_desktop.ui.pages.events import EventsPage
+from streampai_desktop.ui.pages.widgets import WidgetsPage
 from streampai_desktop.ui.run import make_qapplication
 from streampai_desktop.ui.session import GuiSession
 from streampai_desktop.ui.theme import apply_theme
@@ -55,6 +57,18 @@ async def until(predicate: Callable[[], Any], within: float = 5.0, what: str = "
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await asyncio.sleep(0.02)
+
+
+def widgets_page(gui: Gui) -> WidgetsPage:
+    page = gui.window.pages["widgets"]
+    assert isinstance(page, WidgetsPage)
+    return page
+
+
+def events_page(gui: Gui) -> EventsPage:
+    page = gui.window.pages["events"]
+    assert isinstance(page, EventsPage)
+    return page
 
 
 def find_dialog(object_name: str) -> QMessageBox | None:

@@ -19,7 +19,7 @@ from streampai_desktop.core.events import (
 )
 from streampai_desktop.ui.session import GuiSession
 from streampai_desktop.ui.viewmodels.event_table import COL_DETAILS, COL_TEST, COL_USER, MAX_ROWS
-from tests.gui.conftest import Gui, gui_options, until
+from tests.gui.conftest import Gui, events_page, gui_options, until
 
 pytestmark = pytest.mark.gui
 
@@ -28,7 +28,7 @@ VIEWER = User(id="42", login="pixelpaladin", display_name="PixelPaladin")
 
 def shown(gui: Gui) -> list[tuple[str, ...]]:
     """The table as the streamer sees it: (user, details, test) per visible row, top first."""
-    proxy = gui.window.pages["events"].proxy  # type: ignore[attr-defined]
+    proxy = events_page(gui).proxy
     return [
         tuple(proxy.index(r, c).data() for c in (COL_USER, COL_DETAILS, COL_TEST))
         for r in range(proxy.rowCount())
@@ -36,7 +36,7 @@ def shown(gui: Gui) -> list[tuple[str, ...]]:
 
 
 def test_injected_events_show_up_and_filters_hide_them(gui: Gui) -> None:
-    page = gui.window.pages["events"]
+    page = events_page(gui)
     gui.window.show_page("events")
 
     async def inject() -> None:
@@ -103,7 +103,7 @@ def test_events_from_earlier_runs_are_listed_on_open(
 
 
 def test_a_chat_flood_is_capped_and_batched(gui: Gui) -> None:
-    page = gui.window.pages["events"]
+    page = events_page(gui)
     flushes: list[int] = []
     gui.vm.feed.events_arrived.connect(lambda batch: flushes.append(len(batch)))
     total = MAX_ROWS + 200
@@ -119,3 +119,33 @@ def test_a_chat_flood_is_capped_and_batched(gui: Gui) -> None:
     assert page.model.rowCount() == MAX_ROWS, "the oldest rows were dropped"
     assert page.proxy.index(0, COL_DETAILS).data() == f"spam {total - 1}"
     assert len(flushes) < total / 10, "the table is updated in batches, not per message"
+
+
+def test_replay_queues_the_selected_alert_again(gui: Gui) -> None:
+    page = events_page(gui)
+    gui.window.show_page("events")
+
+    async def inject() -> None:
+        await gui.app.submit_event(Follow(platform=Platform.TWITCH, id="f1", user=VIEWER))
+        await gui.app.submit_event(ChatMessage(platform=Platform.TWITCH, user=VIEWER, text="hi"))
+        await until(lambda: len(shown(gui)) == 2, what="two rows")
+        # The follow itself was queued when it happened (no alert box is open, so it waits).
+        await until(lambda: gui.app.alerts.state()["pending"] == 1, what="queued")
+
+    gui.run(inject())
+    assert not page.replay_button.isEnabled(), "nothing selected"
+    page.table.selectRow(0)  # the chat message (newest first)
+    assert not page.replay_button.isEnabled() and not page.replay_action.isEnabled()
+
+    page.table.selectRow(1)  # the follow
+    assert page.replay_button.isEnabled()
+    page.replay_button.click()
+    assert gui.app.alerts.state()["pending"] == 2
+    assert page.replay_status.text() == "1 alert(s) queued again."
+    queued = list(gui.app.alerts.pending)
+    assert queued[-1].replay and queued[-1].event.id == "f1"
+
+    page.replay_action.trigger()  # the context menu's entry
+    assert gui.app.alerts.state()["pending"] == 3
+    # The Dashboard's queue panel saw it too.
+    gui.run(until(lambda: "3 waiting" in gui.window.dashboard.queue_card.counts.text()))

@@ -13,7 +13,7 @@ from streampai_desktop.app import App
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.ui.theme import is_dark
 from tests.conftest import find_free_port
-from tests.gui.conftest import Gui, button, find_dialog, gui_options, until
+from tests.gui.conftest import Gui, button, find_dialog, gui_options, until, widgets_page
 
 pytestmark = pytest.mark.gui
 
@@ -22,7 +22,7 @@ def test_regenerating_the_overlay_token_changes_the_urls_and_retires_the_old_one
     gui: Gui,
 ) -> None:
     settings = gui.window.pages["settings"]
-    card = gui.window.pages["widgets"].cards["alert_box"]  # type: ignore[attr-defined]
+    card = widgets_page(gui).editor("alert_box")
     old_url = card.url
     old_api_token = gui.app.tokens.api
 
@@ -88,7 +88,7 @@ def test_a_taken_port_is_refused_inline_and_a_free_one_moves_the_server(gui: Gui
         assert line.objectName() == "inlineOk" and "into OBS again" in line.text()
         assert gui.app.port == new_port
         assert status_bar.server.text() == f"Overlay server: 127.0.0.1:{new_port}"
-        card = gui.window.pages["widgets"].cards["chat_box"]  # type: ignore[attr-defined]
+        card = widgets_page(gui).editor("chat_box")
         assert card.url.startswith(f"http://127.0.0.1:{new_port}/overlay/chat_box?token=")
 
     gui.run(change_ports())

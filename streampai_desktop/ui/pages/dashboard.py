@@ -2,21 +2,106 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
 from streampai_desktop.core.events import ChatMessage, Event, ViewerCount
+from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, label
 from streampai_desktop.ui.pages.feed_list import FeedList
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+from streampai_desktop.widgets.alert_box import KIND_TITLES
 
 DEMO_OFF_TEXT = (
     "Demo events are off. Turn them on to rehearse your scene: demo chat and alerts are sent to "
     "your overlays and marked as tests."
 )
 DEMO_ON_TEXT = "Demo chat and alerts (marked as tests) are being sent to your overlays."
+
+
+def describe_queue(state: Mapping[str, Any]) -> tuple[str, str]:
+    """(what is on screen, what waits) in words, from the queue's published state."""
+    now = state.get("now")
+    if isinstance(now, Mapping):
+        kind = str(now.get("kind", ""))
+        showing = f"Now showing: {KIND_TITLES.get(kind, kind)} from {now.get('name', '')}"
+    else:
+        showing = "Nothing on screen"
+    pending = int(state.get("pending", 0))
+    missed = int(state.get("missed", 0))
+    parts = [f"{pending:,} waiting", f"{missed:,} missed"]
+    if state.get("paused"):
+        parts.insert(0, "Paused")
+    return showing, " · ".join(parts)
+
+
+class AlertQueueCard(Card):
+    """What the alert box shows now, what waits, and the queue's controls."""
+
+    def __init__(self, vm: AppViewModel) -> None:
+        super().__init__("Alert queue")
+        self.vm = vm
+        self.now = label("", "queueNow", wrap=True)
+        self.counts = label("", "muted")
+        self.hint = label("", "muted", wrap=True)
+        self.layout_.addWidget(self.now)
+        self.layout_.addWidget(self.counts)
+        self.layout_.addWidget(self.hint)
+        row = QHBoxLayout()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip("Alerts wait while paused; nothing is lost.")
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.skip_button = QPushButton("Skip")
+        self.skip_button.setToolTip("Hide the alert on screen now; the next one follows.")
+        self.skip_button.clicked.connect(vm.queue.skip)
+        self.clear_button = QPushButton("Clear…")
+        self.clear_button.setToolTip("Drop every waiting alert (not the one on screen).")
+        self.clear_button.clicked.connect(lambda: vm.spawn(self.clear(), "clear alert queue"))
+        for button in (self.pause_button, self.skip_button, self.clear_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        vm.queue.changed.connect(self.update_state)
+        vm.presence.changed.connect(lambda _counts: self.update_state(vm.queue.state))
+        self.update_state(vm.queue.state)
+
+    def _toggle_pause(self) -> None:
+        self.vm.queue.set_paused(not self.vm.queue.paused)
+
+    async def clear(self) -> bool:
+        pending = int(self.vm.queue.state.get("pending", 0))
+        ok = await confirm(
+            self,
+            "Clear the alert queue?",
+            f"{pending:,} waiting alert(s) will not be shown. You can replay any of them from "
+            "the Events page.",
+            "Clear",
+        )
+        if ok:
+            self.vm.queue.clear()
+        return ok
+
+    def update_state(self, state: Mapping[str, Any]) -> None:
+        showing, counts = describe_queue(state)
+        self.now.setText(showing)
+        self.counts.setText(counts)
+        paused = bool(state.get("paused"))
+        self.pause_button.setChecked(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.skip_button.setEnabled(isinstance(state.get("now"), Mapping))
+        self.clear_button.setEnabled(int(state.get("pending", 0)) > 0)
+        waiting = int(state.get("pending", 0)) > 0 and state.get("now") is None
+        if waiting and paused:
+            self.hint.setText("Resume to show the waiting alerts.")
+        elif waiting and self.vm.presence.counts.get("alert_box", 0) == 0:
+            self.hint.setText("Alerts wait until an Alert Box is open in OBS (or a browser).")
+        else:
+            self.hint.setText("")
+        self.hint.setVisible(bool(self.hint.text()))
 
 
 def _is_chat(event: Event) -> bool:
@@ -60,6 +145,8 @@ class DashboardPage(Page):
             stats.addWidget(stat)
         self.body.addLayout(stats)
 
+        self.queue_card = AlertQueueCard(vm)
+
         self.server_card = Card("Overlays in OBS")
         self.server_text = label(wrap=True)
         self.server_card.layout_.addWidget(self.server_text)
@@ -69,7 +156,11 @@ class DashboardPage(Page):
         row.addWidget(to_widgets)
         row.addStretch(1)
         self.server_card.layout_.addLayout(row)
-        self.body.addWidget(self.server_card)
+        cards = QHBoxLayout()
+        cards.setSpacing(12)
+        cards.addWidget(self.queue_card, 1)
+        cards.addWidget(self.server_card, 1)
+        self.body.addLayout(cards)
 
         feeds = QGridLayout()
         feeds.setSpacing(12)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QTableView
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTableView,
+)
 
-from streampai_desktop.core.events import EVENT_TYPES, Platform
+from streampai_desktop.core.events import EVENT_TYPES, Event, Platform
 from streampai_desktop.ui.formatting import kind_label, platform_label
-from streampai_desktop.ui.pages.common import Page, label
+from streampai_desktop.ui.pages.common import Page, StatusLine, label
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.ui.viewmodels.event_table import (
     COL_DETAILS,
@@ -55,13 +64,24 @@ class EventsPage(Page):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
         self.count = label("", "muted")
+        self.vm = vm
+        self.replay_button = QPushButton("Replay alert")
+        self.replay_button.setToolTip(
+            "Show the selected follows, subs, cheers… on the alert box again (they queue)."
+        )
+        self.replay_button.clicked.connect(self.replay_selected)
+        self.replay_action = QAction("Replay alert", self)
+        self.replay_action.triggered.connect(self.replay_selected)
 
         filters = QHBoxLayout()
         filters.addWidget(self.kind_filter)
         filters.addWidget(self.platform_filter)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.count)
+        filters.addWidget(self.replay_button)
         self.body.addLayout(filters)
+        self.replay_status = StatusLine()
+        self.body.addWidget(self.replay_status)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -79,6 +99,9 @@ class EventsPage(Page):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(COL_DETAILS, QHeaderView.ResizeMode.Stretch)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().selectionChanged.connect(self._update_replay)
         self.body.addWidget(self.table, 1)
 
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
@@ -89,6 +112,42 @@ class EventsPage(Page):
         if vm.feed.history:  # loaded before this page was built
             self.model.add_history(vm.feed.history)
         self._update_count()
+        self._update_replay()
+
+    # --- replay -----------------------------------------------------------------------------------
+
+    def selected_events(self) -> list[Event]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.model.row_at(self.proxy.mapToSource(index).row()).event for index in rows]
+
+    def _update_replay(self, *_args: object) -> None:
+        enabled = any(e.alertable for e in self.selected_events())
+        self.replay_button.setEnabled(enabled)
+        self.replay_action.setEnabled(enabled)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row()):
+            self.table.selectRow(index.row())
+        self._update_replay()
+        menu = QMenu(self)
+        menu.addAction(self.replay_action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def replay_selected(self) -> None:
+        """Queue the selected alertable events again (oldest first)."""
+        queued, refused = self.vm.replay(self.selected_events())
+        if queued and not refused:
+            self.replay_status.ok(f"{queued} alert(s) queued again.")
+        elif queued:
+            self.replay_status.ok(
+                f"{queued} alert(s) queued again; {refused} not, because their alert type is "
+                "off or below its minimum."
+            )
+        elif refused:
+            self.replay_status.error(
+                "Not queued: that alert type is off or below its minimum in the Alert Box settings."
+            )
 
     def _update_count(self, *_args: object) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()

@@ -1,112 +1,209 @@
-"""Widgets: each overlay with its OBS URL, Copy, Open in browser, and how many pages are live."""
+"""Widgets: every widget instance, grouped by type, each with its OBS URL and its settings.
+
+A streamer can have several instances of a type (two chat boxes with different looks); each has
+its own URL and settings. The first instance of a type keeps the type's name as its id, so the
+URLs from earlier versions keep working, and cannot be deleted.
+"""
 
 from __future__ import annotations
 
-import re
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton
-
-from streampai_desktop.ui.pages.common import Card, Page, label
+from streampai_desktop.ui.pages.common import Page
+from streampai_desktop.ui.pages.widget_editor import WidgetEditor
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
-from streampai_desktop.widgets import WIDGETS, WidgetSpec
+from streampai_desktop.widgets import WIDGETS
 
-_TOKEN = re.compile(r"(token=)[^&]+")
-
-
-def mask_token(url: str) -> str:
-    """The URL with its token hidden, for a screen that might be on stream."""
-    return _TOKEN.sub(r"\1••••••••••••", url)
-
-
-class WidgetCard(Card):
-    """One widget: description, URL field, Show/Copy/Open, connected pages."""
-
-    def __init__(self, spec: WidgetSpec) -> None:
-        super().__init__(spec.title, spec.description)
-        self.spec = spec
-        self.url = ""
-        self.url_field = QLineEdit()
-        self.url_field.setReadOnly(True)
-        self.url_field.setAccessibleName(f"{spec.title} overlay URL")
-        self.show_button = QPushButton("Show")
-        self.show_button.setCheckable(True)
-        self.show_button.setToolTip(
-            "The URL contains a secret token. It is hidden so it does not leak if this window "
-            "is on stream; Copy always copies the full URL."
-        )
-        self.show_button.toggled.connect(self._render)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.clicked.connect(self.copy)
-        self.open_button = QPushButton("Open in browser")
-        self.open_button.clicked.connect(self.open_in_browser)
-        row = QHBoxLayout()
-        row.addWidget(self.url_field, 1)
-        for button in (self.show_button, self.copy_button, self.open_button):
-            row.addWidget(button)
-        self.layout_.addLayout(row)
-        self.connected = label("", "muted")
-        self.feedback = label("", "inlineOk")
-        footer = QHBoxLayout()
-        footer.addWidget(self.connected)
-        footer.addStretch(1)
-        footer.addWidget(self.feedback)
-        self.layout_.addLayout(footer)
-
-    def set_url(self, url: str) -> None:
-        if url != self.url and self.url:
-            self.feedback.setText("The URL changed: copy it into OBS again.")
-        self.url = url
-        self._render()
-
-    def _render(self, _checked: bool = False) -> None:
-        shown = self.show_button.isChecked()
-        self.show_button.setText("Hide" if shown else "Show")
-        self.url_field.setText(self.url if shown else mask_token(self.url))
-        self.url_field.setCursorPosition(0)
-
-    def set_connected(self, count: int) -> None:
-        if count == 0:
-            self.connected.setText("Not open in OBS (or a browser) right now")
-        else:
-            self.connected.setText(f"{count} page(s) connected")
-
-    def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.url)
-        self.feedback.setText("Copied. In OBS: Sources → + → Browser, paste it as the URL.")
-
-    def open_in_browser(self) -> None:
-        if not QDesktopServices.openUrl(QUrl(self.url)):
-            self.feedback.setText("Could not open a browser; use Copy instead.")
+ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 class WidgetsPage(Page):
-    """Every widget from the registry, with the URL to paste into an OBS browser source."""
+    """The instance list on the left, the selected instance's editor on the right.
+
+    Editors are built when an instance is first selected: an Alert Box editor is a few hundred
+    controls, and most sessions never open most instances.
+    """
 
     def __init__(self, vm: AppViewModel) -> None:
         super().__init__(
             "Widgets",
             "Add each widget to OBS as a Browser Source with its URL. The overlays are served "
             "by this app, so keep it running while you stream.",
+            scroll=False,
         )
         self.vm = vm
-        self.cards: dict[str, WidgetCard] = {}
+        self.editors: dict[str, WidgetEditor] = {}
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        self.body.addLayout(row, 1)
+
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(8)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("instanceList")
+        self.tree.setAccessibleName("Widgets")
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setIndentation(10)
+        self.tree.setFixedWidth(210)
+        self.tree.currentItemChanged.connect(self._current_changed)
+        side.addWidget(self.tree, 1)
+        self.add_buttons: dict[str, QPushButton] = {}
         for spec in WIDGETS.values():
-            card = WidgetCard(spec)
-            self.cards[spec.type] = card
-            self.body.addWidget(card)
-        self.body.addStretch(1)
+            button = QPushButton(f"Add another {spec.title}")
+            button.setToolTip(
+                f"Another {spec.title} with its own URL and settings (for another scene)."
+            )
+            button.clicked.connect(lambda _c=False, t=spec.type: self.add(t))
+            self.add_buttons[spec.type] = button
+            side.addWidget(button)
+        holder = QWidget()
+        holder.setFixedWidth(210)
+        holder.setLayout(side)
+        row.addWidget(holder)
+
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+
         vm.urls_changed.connect(self.refresh_urls)
-        vm.presence.changed.connect(self._update_connected)
-        self.refresh_urls()
-        self._update_connected(vm.presence.counts)
+        vm.widgets_changed.connect(self.refresh_list)
+        vm.presence.instances_changed.connect(self._update_connected)
+        self.refresh_list()
+
+    # --- the instance list -------------------------------------------------------------------
+
+    def _items(self) -> dict[str, QTreeWidgetItem]:
+        items: dict[str, QTreeWidgetItem] = {}
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            for j in range(group.childCount() if group is not None else 0):
+                child = group.child(j) if group is not None else None
+                if child is not None:
+                    items[str(child.data(0, ID_ROLE))] = child
+        return items
+
+    def refresh_list(self) -> None:
+        """Rebuild the list from the app's instances; keep the selection when it still exists."""
+        current = self.selected_id()
+        widgets = self.vm.widgets()
+        ids = {w.id for w in widgets}
+        for gone in set(self.editors) - ids:
+            editor = self.editors.pop(gone)
+            editor.preview.stop()
+            self.stack.removeWidget(editor)
+            editor.deleteLater()
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        bold = QFont()
+        bold.setBold(True)
+        groups: dict[str, QTreeWidgetItem] = {}
+        for widget in widgets:
+            group = groups.get(widget.type)
+            if group is None:
+                spec = WIDGETS[widget.type]
+                group = QTreeWidgetItem([spec.title.upper()])
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                group.setFont(0, bold)
+                group.setToolTip(0, spec.description)
+                self.tree.addTopLevelItem(group)
+                groups[widget.type] = group
+            item = QTreeWidgetItem([widget.name])
+            item.setData(0, ID_ROLE, widget.id)
+            group.addChild(item)
+            if widget.id in self.editors:
+                self.editors[widget.id].set_name(widget.name)
+                self._mark(widget.id)
+        self.tree.expandAll()
+        self.tree.blockSignals(False)
+        self._set_current(current if current in ids else widgets[0].id if widgets else "")
+        self._update_connected(self.vm.presence.instances)
+
+    def selected_id(self) -> str:
+        item = self.tree.currentItem()
+        return str(item.data(0, ID_ROLE) or "") if item is not None else ""
+
+    def _set_current(self, widget_id: str) -> None:
+        item = self._items().get(widget_id)
+        if item is not None and self.tree.currentItem() is not item:
+            self.tree.setCurrentItem(item)  # → _current_changed
+        elif item is not None:
+            self._show(widget_id)
+
+    def select(self, widget_id: str) -> WidgetEditor:
+        """Select ``widget_id`` in the list and return its editor (built on first use)."""
+        self._set_current(widget_id)
+        editor = self.editor(widget_id)
+        self.stack.setCurrentWidget(editor)
+        return editor
+
+    def _current_changed(self, item: QTreeWidgetItem | None, _previous: object) -> None:
+        widget_id = item.data(0, ID_ROLE) if item is not None else None
+        if widget_id:
+            self._show(str(widget_id))
+
+    def _show(self, widget_id: str) -> None:
+        # Built only once the page is on screen: the window opens on the Dashboard, and an
+        # Alert Box editor is not free to build.
+        if self.isVisible() or widget_id in self.editors:
+            self.stack.setCurrentWidget(self.editor(widget_id))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        current = self.selected_id()
+        if current:
+            self._show(current)
+
+    def editor(self, widget_id: str) -> WidgetEditor:
+        """The editor of ``widget_id``, built now if it was never shown."""
+        editor = self.editors.get(widget_id)
+        if editor is None:
+            editor = WidgetEditor(self.vm, self.vm.app.widgets[widget_id])
+            editor.set_url(self.vm.overlay_urls().get(widget_id, ""))
+            editor.set_connected(self.vm.presence.instances.get(widget_id, 0))
+            editor.dirty_changed.connect(lambda _d, w=widget_id: self._mark(w))
+            self.editors[widget_id] = editor
+            self.stack.addWidget(editor)
+        return editor
+
+    def _mark(self, widget_id: str) -> None:
+        """A dot after the name while an instance has unsaved changes."""
+        item = self._items().get(widget_id)
+        editor = self.editors.get(widget_id)
+        widget = self.vm.app.widgets.get(widget_id)
+        if item is None or widget is None:
+            return
+        dirty = editor is not None and editor.dirty
+        item.setText(0, f"{widget.name}  •" if dirty else widget.name)
+        item.setToolTip(0, "Unsaved changes" if dirty else "")
+
+    def add(self, widget_type: str) -> None:
+        self.vm.spawn(self._add(widget_type), "add widget")
+
+    async def _add(self, widget_type: str) -> WidgetEditor:
+        widget = await self.vm.create_widget(widget_type)
+        return self.select(widget.id)
+
+    # --- live facts --------------------------------------------------------------------------
 
     def refresh_urls(self) -> None:
         urls = self.vm.overlay_urls()
-        for widget, card in self.cards.items():
-            card.set_url(urls.get(widget, ""))
+        for widget_id, editor in self.editors.items():
+            editor.set_url(urls.get(widget_id, ""))
 
     def _update_connected(self, counts: dict[str, int]) -> None:
-        for widget, card in self.cards.items():
-            card.set_connected(counts.get(widget, 0))
+        for widget_id, editor in self.editors.items():
+            editor.set_connected(counts.get(widget_id, 0))
+        for widget_id, item in self._items().items():
+            count = counts.get(widget_id, 0)
+            item.setStatusTip(0, f"{count} page(s) connected")

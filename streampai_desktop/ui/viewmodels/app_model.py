@@ -1,26 +1,33 @@
 """The pages' one handle on the running :class:`~streampai_desktop.app.App`.
 
-It owns the bus listeners (event feed, overlay presence) and the tasks started from buttons, wraps
-the app's actions (change port, new tokens, theme, demo) and announces their results as signals,
-so every page that shows a URL, a port or the demo state updates together.
+It owns the bus listeners (event feed, overlay presence, alert queue) and the tasks started from
+buttons, wraps the app's actions (change port, new tokens, theme, demo, widget instances and their
+configs, replays) and announces their results as signals, so every page that shows a URL, a port,
+a widget or the demo state updates together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from streampai_desktop.core.events import Event
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.ui.tasks import TaskSet
+from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
 from streampai_desktop.ui.viewmodels.event_feed import EventFeed
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
+from streampai_desktop.ui.viewmodels.test_events import TestEvents
+from streampai_desktop.widgets import WIDGETS
 
 if TYPE_CHECKING:
     from streampai_desktop.app import App
+    from streampai_desktop.persistence import WidgetInstance
 
 log = logging.getLogger("streampai_desktop.ui")
 T = TypeVar("T")
@@ -33,18 +40,26 @@ class AppViewModel(QObject):
     urls_changed = Signal()  # port or overlay token changed: OBS needs the new URLs
     demo_changed = Signal(bool)
     theme_changed = Signal(str)
+    widgets_changed = Signal()  # an instance was added, renamed or deleted
+    widget_saved = Signal(str)  # instance id whose config was saved
 
     def __init__(self, app: App, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.app = app
         self.tasks = TaskSet()
         self.feed = EventFeed(app.bus, app.recent_events, self)
-        self.presence = OverlayPresence(app.bus, app.server.hub.connected_counts(), self)
+        hub = app.server.hub
+        self.presence = OverlayPresence(
+            app.bus, hub.connected_counts(), self, instances=hub.connected_instances()
+        )
+        self.queue = AlertQueueModel(app.bus, app.alerts, self)
+        self.test_events = TestEvents(app)
         self._closed = False
 
     def start(self) -> None:
         self.feed.start()
         self.presence.start()
+        self.queue.start()
 
     def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
         """Run an action from a click; its errors reach the error dialog."""
@@ -67,6 +82,14 @@ class AppViewModel(QObject):
     def overlay_urls(self) -> dict[str, str]:
         return self.app.overlay_urls()
 
+    def widgets(self) -> list[WidgetInstance]:
+        """Every widget instance, grouped by type in registry order, first instances first."""
+        order = {t: i for i, t in enumerate(WIDGETS)}
+        return sorted(
+            self.app.widgets.values(),
+            key=lambda w: (order.get(w.type, len(order)), w.id != w.type, w.name.lower()),
+        )
+
     # --- actions ----------------------------------------------------------------------------------
 
     async def change_port(self, port: int) -> None:
@@ -75,7 +98,8 @@ class AppViewModel(QObject):
             await self.app.change_port(port)
         finally:
             # Success or not, the server restarted: re-read where it runs and who is connected.
-            self.presence.set_counts(self.app.server.hub.connected_counts())
+            hub = self.app.server.hub
+            self.presence.set_counts(hub.connected_counts(), hub.connected_instances())
             self.server_changed.emit()
         self.urls_changed.emit()
 
@@ -97,6 +121,49 @@ class AppViewModel(QObject):
     async def set_demo_when_offline(self, on: bool) -> None:
         await self.app.save_setting("demo_when_offline", on)
 
+    # --- widget instances -------------------------------------------------------------------------
+
+    def next_widget_name(self, widget_type: str) -> str:
+        """ "Chat Box 2", "Chat Box 3", …: the first name of that shape not taken yet."""
+        title = WIDGETS[widget_type].title
+        taken = {w.name for w in self.app.widgets.values()}
+        number = 2
+        while f"{title} {number}" in taken:
+            number += 1
+        return f"{title} {number}"
+
+    async def create_widget(self, widget_type: str) -> WidgetInstance:
+        widget = await self.app.create_widget(widget_type, self.next_widget_name(widget_type))
+        self.widgets_changed.emit()
+        self.urls_changed.emit()
+        return widget
+
+    async def rename_widget(self, widget_id: str, name: str) -> None:
+        await self.app.rename_widget(widget_id, name)
+        self.widgets_changed.emit()
+
+    async def delete_widget(self, widget_id: str) -> None:
+        await self.app.delete_widget(widget_id)
+        self.widgets_changed.emit()
+        self.urls_changed.emit()
+
+    async def save_widget_config(self, widget_id: str, config: dict[str, Any]) -> dict[str, Any]:
+        """Validate, save and push live; raises ConfigError (nothing saved) for the form."""
+        cleaned = await self.app.save_widget_config(widget_id, config)
+        self.widget_saved.emit(widget_id)
+        return cleaned
+
+    async def import_media(self, path: Path, kinds: tuple[str, ...]) -> str:
+        return await self.app.import_media(path, kinds)
+
+    # --- alerts -----------------------------------------------------------------------------------
+
+    def replay(self, events: Iterable[Event]) -> tuple[int, int]:
+        """Queue past events again, oldest first; (queued, not shown because off/below minimum)."""
+        alertable = sorted((e for e in events if e.alertable), key=lambda e: e.at)
+        queued = sum(1 for e in alertable if self.app.alerts.replay(e))
+        return queued, len(alertable) - queued
+
     # --- shutdown ---------------------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -107,6 +174,7 @@ class AppViewModel(QObject):
         await self.tasks.cancel_all()
         await self.feed.close()
         await self.presence.close()
+        await self.queue.close()
 
     async def shutdown(self) -> None:
         """Close the view-models, then stop the app. Idempotent."""

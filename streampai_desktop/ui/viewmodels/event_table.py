@@ -40,6 +40,11 @@ class EventRow:
     kind: str
     cells: tuple[str, ...]  # one display string per column
     haystack: str  # lower-cased text the search box matches against
+    event: Event  # for Replay
+
+    @property
+    def alertable(self) -> bool:
+        return self.event.alertable
 
     @classmethod
     def from_event(cls, event: Event) -> EventRow:
@@ -59,6 +64,7 @@ class EventRow:
             kind=event.kind,
             cells=cells,
             haystack=" ".join(cells[1:5]).lower(),
+            event=event,
         )
 
 
