@@ -25,7 +25,14 @@ from streampai_desktop.core.events import (
     Subscription,
     SuperChat,
 )
-from streampai_desktop.widgets.schema import FONTS, ConfigError, Field, defaults_of, validate_fields
+from streampai_desktop.widgets.schema import (
+    FONTS,
+    ConfigError,
+    Field,
+    Sections,
+    defaults_of,
+    validate_fields,
+)
 
 LAYOUTS = ("image_above", "image_left", "text_over_image")
 SHOW_ANIMATIONS = ("fade", "slide_up", "slide_down", "zoom", "bounce", "none")
@@ -121,6 +128,27 @@ def type_fields(kind: str) -> tuple[Field, ...]:
         Field("message_min_amount", "Message from amount", "int", 0, 0, 10**9),
     )
 
+
+TYPE_SECTIONS: Sections = (
+    ("When it shows", ("enabled", "min_amount", "duration_ms")),
+    (
+        "Text",
+        (
+            "template",
+            "show_message",
+            "message_min_amount",
+            "font_family",
+            "font_size",
+            "font_weight",
+            "text_color",
+            "highlight_color",
+            "text_shadow",
+            "text_delay_ms",
+        ),
+    ),
+    ("Image and sound", ("layout", "image", "sound", "volume")),
+    ("Animation", ("show_animation", "hide_animation")),
+)
 
 QUEUE_FIELDS = (
     Field("gap_ms", "Gap between alerts", "int", 1000, 0, 30000, suffix="ms"),

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from streampai_desktop.widgets.schema import FONTS, ConfigError, Field, defaults_of, validate_fields
+from streampai_desktop.widgets.schema import (
+    FONTS,
+    ConfigError,
+    Field,
+    Sections,
+    defaults_of,
+    validate_fields,
+)
 
 THEMES = ("clean", "boxed", "platform")
 DEFAULT_BOTS = ["nightbot", "streamelements", "streamlabs", "moobot", "fossabot", "wizebot"]
@@ -52,6 +59,35 @@ FIELDS = (
         help="Hold messages so moderators can delete them before they show.",
     ),
     Field("highlight_mentions", "Highlight mentions", "bool", True),
+)
+
+
+SECTIONS: Sections = (
+    (
+        "Look",
+        (
+            "theme",
+            "font_family",
+            "font_size",
+            "text_color",
+            "background_color",
+            "message_background",
+            "show_badges",
+            "show_platform_icons",
+            "highlight_mentions",
+        ),
+    ),
+    (
+        "Messages",
+        (
+            "max_messages",
+            "lifetime_s",
+            "message_delay_ms",
+            "hide_commands",
+            "hidden_bots",
+            "muted_users",
+        ),
+    ),
 )
 
 

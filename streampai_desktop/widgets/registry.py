@@ -8,7 +8,7 @@ from typing import Any
 
 from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_CHAT
 from streampai_desktop.widgets import alert_box, chat_box
-from streampai_desktop.widgets.schema import Field
+from streampai_desktop.widgets.schema import Field, Sections
 
 Repair = Callable[[Any], tuple[dict[str, Any], dict[str, str]]]
 
@@ -26,6 +26,7 @@ class WidgetSpec:
     repair: Repair
     # The top-level settings, in form order (the Alert Box adds a per-type editor of its own).
     fields: tuple[Field, ...] = ()
+    sections: Sections = ()  # how the generated form groups ``fields``
 
     def validate(self, config: Any) -> dict[str, Any]:
         """The cleaned config, or ConfigError naming every bad value (for the settings form)."""
@@ -55,6 +56,7 @@ CHAT_BOX = WidgetSpec(
     defaults=chat_box.defaults(),
     repair=chat_box.repair,
     fields=chat_box.FIELDS,
+    sections=chat_box.SECTIONS,
 )
 
 WIDGETS: dict[str, WidgetSpec] = {spec.type: spec for spec in (ALERT_BOX, CHAT_BOX)}

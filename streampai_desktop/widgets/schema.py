@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -137,9 +137,6 @@ def validate_fields(
     return cleaned, problems
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
-    """A titled group of fields in the generated form."""
-
-    title: str
-    fields: tuple[Field, ...] = field(default_factory=tuple)
+# How a generated form groups its fields: (section title, field keys). Keys not listed land in a
+# last "More" section, so a newly added field shows up even before it is placed.
+Sections = tuple[tuple[str, tuple[str, ...]], ...]

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from streampai_desktop.ui.pages.common import StatusLine
 from streampai_desktop.ui.pages.variations import VariationsEditor
-from streampai_desktop.ui.pages.widget_form import SECTIONS, FormContext, SchemaForm
-from streampai_desktop.widgets.alert_box import KIND_TITLES, type_fields
+from streampai_desktop.ui.pages.widget_form import FormContext, SchemaForm
+from streampai_desktop.widgets.alert_box import KIND_TITLES, TYPE_SECTIONS, type_fields
 
 ERROR_COLOR = QColor("#dc2626")
 _TYPE_PATH = re.compile(r"^types\.(?P<kind>[a-z_]+)(?:\.(?P<rest>.*))?$")
@@ -72,9 +72,7 @@ class AlertTypePane(QWidget):
         self.type_error.hide()
         column.addWidget(self.type_error)
 
-        self.form = SchemaForm(
-            fields, ctx, prefix=f"types.{kind}.", sections=SECTIONS["alert_type"]
-        )
+        self.form = SchemaForm(fields, ctx, prefix=f"types.{kind}.", sections=TYPE_SECTIONS)
         self.form.changed.connect(self.changed)
         column.addWidget(self.form)
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.alert_types import AlertTypesEditor, split_type_path
 from streampai_desktop.ui.pages.common import Banner, Card, StatusLine, label
-from streampai_desktop.ui.pages.widget_form import SECTIONS, FormContext, SchemaForm
+from streampai_desktop.ui.pages.widget_form import FormContext, SchemaForm
 from streampai_desktop.ui.viewmodels.test_events import CHAT_KIND, Preview, TestEventError
 from streampai_desktop.widgets import WIDGETS
 from streampai_desktop.widgets.alert_box import KIND_TITLES
@@ -97,7 +97,7 @@ class WidgetEditor(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.types: AlertTypesEditor | None = None
-        self.form = SchemaForm(self.spec.fields, self.ctx, sections=SECTIONS.get(widget.type, ()))
+        self.form = SchemaForm(self.spec.fields, self.ctx, sections=self.spec.sections)
         self.form.changed.connect(self._edited)
         if widget.type == "alert_box":
             self.types = AlertTypesEditor(self.ctx)

@@ -39,57 +39,6 @@ from streampai_desktop.widgets.schema import COLOR_ALPHA, Field
 INT32 = 2**31 - 1
 EDITOR_MAX_WIDTH = 420
 
-# Presentation only: how the generated forms group their fields. Keys not listed land in a last
-# "More" section, so a field added to a spec shows up even before it is placed here.
-SECTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "alert_type": (
-        ("When it shows", ("enabled", "min_amount", "duration_ms")),
-        (
-            "Text",
-            (
-                "template",
-                "show_message",
-                "message_min_amount",
-                "font_family",
-                "font_size",
-                "font_weight",
-                "text_color",
-                "highlight_color",
-                "text_shadow",
-                "text_delay_ms",
-            ),
-        ),
-        ("Image and sound", ("layout", "image", "sound", "volume")),
-        ("Animation", ("show_animation", "hide_animation")),
-    ),
-    "chat_box": (
-        (
-            "Look",
-            (
-                "theme",
-                "font_family",
-                "font_size",
-                "text_color",
-                "background_color",
-                "message_background",
-                "show_badges",
-                "show_platform_icons",
-                "highlight_mentions",
-            ),
-        ),
-        (
-            "Messages",
-            (
-                "max_messages",
-                "lifetime_s",
-                "message_delay_ms",
-                "hide_commands",
-                "hidden_bots",
-                "muted_users",
-            ),
-        ),
-    ),
-}
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], Any]
 ImportMedia = Callable[[Path, tuple[str, ...]], Awaitable[str]]
