@@ -136,6 +136,13 @@ async def test_every_alert_type_shows_its_text_and_media_then_hides(
         src = await image.get_attribute("src")
         assert src.startswith("/overlay/media/builtin/") and "token=" in src
         assert await image.evaluate("img => img.complete && img.naturalWidth > 0"), event["kind"]
+        sound = stage.app.widgets["alert_box"].config["types"][event["kind"]]["sound"]
+        fetched = await poll(
+            page,
+            "name => performance.getEntriesByType('resource').some(e => e.name.includes(name))",
+            f"/overlay/media/{sound}?",
+        )
+        assert fetched, f"the {event['kind']} sound was loaded"
         if event["kind"] == "donation":
             assert await alert.get_by_test_id("alert-message").inner_text() == "gg"
             await page.screenshot(path=str(artifacts_dir / "alert_box_donation.png"))
