@@ -83,8 +83,10 @@ def load_widgets(db: Database) -> list[WidgetInstance]:
 def save_widget_config(db: Database, widget_id: str, config: dict[str, Any]) -> None:
     """Save a config and queue it for sync, in one transaction."""
     with db.session() as session:
-        WidgetConfigRepo(session).update_config(widget_id, config)
-        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, {"config": config})
+        row = WidgetConfigRepo(session).update_config(widget_id, config)
+        # widget_type rides along so another computer that never saw this instance can create it.
+        patch = {"widget_type": row.widget_type, "config": config}
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
 
 
 def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:

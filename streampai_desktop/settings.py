@@ -140,7 +140,7 @@ SPECS: dict[str, SettingSpec] = {
             "account_service_url",
             _url,
             "https://api.streampai.com",
-            "STREAMPAI_ACCOUNT_URL",
+            "STREAMPAI_CLOUD_URL",
             "Streampai account service",
         ),
         SettingSpec(
