@@ -41,6 +41,7 @@ from streampai_desktop.settings import Settings
 from streampai_desktop.store import Database, open_database
 from streampai_desktop.stream.demo import DemoSource
 from streampai_desktop.stream.ingest import EventIngest
+from streampai_desktop.stream.manager import StreamManager
 from streampai_desktop.widgets import WIDGETS, alert_box
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class App:
         self.ingest: EventIngest
         self.server: OverlayServer
         self.demo: DemoSource | None = None
+        self.streams: StreamManager
         self.widgets: dict[str, WidgetInstance] = {}  # instance id → instance
         self.alerts: AlertQueue
         self._alert_rng = random.Random()
@@ -114,6 +116,7 @@ class App:
             self._init_widgets,
             self._init_alert_queue,
             self._init_server,
+            self._init_stream_manager,
             self._init_demo,
         )
 
@@ -213,6 +216,22 @@ class App:
 
     async def _stop_server(self) -> None:
         await self.server.stop()
+
+    async def _init_stream_manager(self) -> None:
+        self.streams = StreamManager(
+            self.bus,
+            self.submit_event,
+            metric_sink=lambda samples: self.run_db(
+                persistence.add_metric_samples, self.db, samples
+            ),
+            connector_options={"settings": self.settings, "secrets": self.secrets},
+        )
+        removed = await self.run_db(persistence.downsample_metrics, self.db)
+        if removed:
+            log.info("downsampled %d old metric samples", removed)
+        accounts = await self.run_db(persistence.load_accounts, self.db)
+        await self.streams.start(accounts)
+        self.on_shutdown("stream manager", self.streams.stop)
 
     async def _init_demo(self) -> None:
         wanted = self.options.demo
@@ -334,6 +353,33 @@ class App:
         Raises :class:`~streampai_desktop.media.MediaError` with a message for the streamer."""
         return await asyncio.to_thread(import_media, self.data_dir, source, kinds)
 
+    # --- platforms --------------------------------------------------------------------------------
+
+    async def sign_in_twitch(self, show_code: Callable[..., Any]) -> None:
+        """Platforms page → Connect Twitch: the device code flow (``show_code`` shows the code and
+        the verification link), then the channel's connector starts; demo events stop."""
+        from streampai_desktop.platforms.twitch import auth
+        from streampai_desktop.platforms.twitch.client import TwitchEndpoints
+
+        result = await auth.sign_in(
+            TwitchEndpoints.from_settings(self.settings), self.secrets, show_code
+        )
+        account = await self.run_db(
+            persistence.save_account,
+            self.db,
+            "twitch",
+            result.user_id,
+            result.login,
+            result.login,
+        )
+        await self.streams.enable(account)
+        await self.set_demo(False)
+
+    async def disconnect_account(self, account_id: str) -> None:
+        """Stop the connector, delete its tokens from the keyring, forget the account."""
+        await self.streams.sign_out(account_id)
+        await self.run_db(persistence.remove_account, self.db, account_id)
+
     # --- alerts -----------------------------------------------------------------------------------
 
     def _alert_boxes(self) -> list[WidgetInstance]:
@@ -379,6 +425,8 @@ class App:
     def status(self) -> dict[str, Any]:
         return {
             "alerts": self.alerts.state(),
+            "platforms": {aid: st.to_json() for aid, st in self.streams.states().items()},
+            "stream": self.streams.combined().to_json(),
             "demo": self.demo is not None,
             "port": self.port,
             "overlays": self.server.hub.connected_counts(),

@@ -14,10 +14,13 @@ from typing import Any
 
 from streampai_desktop.core.events import Event, EventError, event_from_json
 from streampai_desktop.store import (
+    Account,
     AccountRepo,
     Database,
     EventLogRepo,
     EventRecord,
+    MetricRepo,
+    MetricSample,
     OutboxRepo,
     PreferencesRepo,
     WidgetConfigRepo,
@@ -110,6 +113,36 @@ def delete_widget(db: Database, widget_id: str) -> None:
     with db.session() as session:
         WidgetConfigRepo(session).delete(widget_id)
         OutboxRepo(session).record(WIDGET_ENTITY, widget_id, None)
+
+
+def load_accounts(db: Database) -> list[Account]:
+    with db.session() as session:
+        return AccountRepo(session).list()
+
+
+def save_account(
+    db: Database, platform: str, platform_user_id: str, login: str, display_name: str
+) -> Account:
+    with db.session() as session:
+        return AccountRepo(session).upsert(platform, platform_user_id, login, display_name)
+
+
+def remove_account(db: Database, account_id: str) -> None:
+    with db.session() as session:
+        AccountRepo(session).remove(account_id)
+
+
+def add_metric_samples(db: Database, samples: Sequence[MetricSample]) -> None:
+    with db.session() as session:
+        MetricRepo(session).add_many(samples)
+
+
+def downsample_metrics(db: Database) -> int:
+    """Keep a week of samples at full resolution; average older ones (see stream/metrics.py)."""
+    from streampai_desktop.stream.metrics import downsample
+
+    with db.session() as session:
+        return downsample(session)
 
 
 def any_account_enabled(db: Database) -> bool:

@@ -99,6 +99,15 @@ SPECS: dict[str, SettingSpec] = {
             "Twitch OAuth",
         ),
         SettingSpec(
+            # A placeholder until the Streampai public client is registered on dev.twitch.tv
+            # (type "Public", device code flow on); no client secret ships with the app.
+            "twitch_client_id",
+            lambda v: str(v).strip(),
+            "streampai-desktop",
+            "STREAMPAI_TWITCH_CLIENT_ID",
+            "Twitch client id",
+        ),
+        SettingSpec(
             "twitch_emote_url",
             _url,
             "https://static-cdn.jtvnw.net/emoticons/v2/{id}/default/dark/2.0",

@@ -1,0 +1,211 @@
+"""The connector protocol every platform implements (Twitch now; YouTube, Kick, Facebook later).
+
+A connector owns one connected account's link to its platform: it turns what happens on the
+channel into core events (handed to ``ConnectorDeps.submit``), keeps that platform's stream state
+(``ConnectorDeps.on_stream``) and reports a visible state (``ConnectorDeps.on_state``). Two errors
+cross the boundary: :class:`AuthFailed` ("sign in again": retrying cannot help) and
+:class:`NotReady` ("retry with backoff": the network, the platform or a rate limit).
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from streampai_desktop.core.errors import UserFacingError
+from streampai_desktop.core.events import Event, Platform
+
+
+class AuthFailed(UserFacingError):
+    """The platform refused our credentials (revoked, expired beyond refresh, signed out)."""
+
+    title = "Sign in again"
+
+
+class NotReady(Exception):
+    """A temporary failure: the platform is unreachable, busy or rate-limiting us.
+
+    ``retry_after`` is the platform's own hint in seconds, when it gave one.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ConnectorState(enum.StrEnum):
+    """What the Platforms page shows for a connector."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    NEEDS_SIGN_IN = "needs_sign_in"
+    ERROR = "error"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorStatus:
+    """A connector's visible state; ``reason`` is a sentence for the streamer."""
+
+    state: ConnectorState
+    reason: str = ""
+    next_attempt_at: datetime | None = None  # set while RECONNECTING
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "state": self.state.value,
+            "reason": self.reason,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "since": _iso(self.since),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """One platform's stream state. ``None`` means the platform has not told us (yet)."""
+
+    live: bool = False
+    title: str = ""
+    category: str = ""
+    started_at: datetime | None = None
+    viewers: int | None = None
+    followers: int | None = None
+    subscribers: int | None = None
+
+    def updated(self, **changes: object) -> StreamInfo:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def uptime(self, now: datetime | None = None) -> timedelta | None:
+        if not self.live or self.started_at is None:
+            return None
+        return max(timedelta(0), (now or datetime.now(UTC)) - self.started_at)
+
+    def to_json(self, now: datetime | None = None) -> dict[str, object]:
+        uptime = self.uptime(now)
+        return {
+            "live": self.live,
+            "title": self.title,
+            "category": self.category,
+            "started_at": _iso(self.started_at),
+            "uptime_s": None if uptime is None else int(uptime.total_seconds()),
+            "viewers": self.viewers,
+            "followers": self.followers,
+            "subscribers": self.subscribers,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class ConnectorDeps:
+    """What the stream manager gives a connector: where events, state and stream info go."""
+
+    submit: Callable[[Event], Awaitable[bool]]
+    on_state: Callable[[ConnectorStatus], None]
+    on_stream: Callable[[StreamInfo], None]
+
+
+class Connector(Protocol):
+    """One account's live link to its platform."""
+
+    platform: Platform
+    account_id: str
+
+    async def run(self) -> None:
+        """Connect and stay connected until :meth:`stop`; reconnects by itself on NotReady.
+
+        Returns when stopped; raises :class:`AuthFailed` when the streamer must sign in again;
+        anything else is a bug or an unexpected failure the manager restarts with backoff.
+        """
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect; ``run`` returns soon after. Idempotent."""
+        ...
+
+    async def send_chat(self, text: str) -> None:
+        """Post ``text`` to the channel's chat as the signed-in account."""
+        ...
+
+    async def sign_out(self) -> None:
+        """Forget this account's tokens (the keyring entries)."""
+        ...
+
+
+class Backoff:
+    """Capped exponential backoff with full jitter (AWS style): never a tight loop.
+
+    The n-th delay is uniform in ``[base·2ⁿ / 2, base·2ⁿ]``, capped at ``cap``; a lower bound of
+    half keeps a reconnect storm from collapsing to near-zero waits.
+    """
+
+    def __init__(self, base: float = 1.0, cap: float = 60.0, rng: random.Random | None = None):
+        if base <= 0 or cap < base:
+            raise ValueError("need 0 < base <= cap")
+        self.base = base
+        self.cap = cap
+        self.attempts = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.base * 2 ** min(self.attempts, 30))
+        self.attempts += 1
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.attempts = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform can tell us and do, so the UI can hide what does not apply."""
+
+    chat_read: bool = True
+    chat_send: bool = True
+    chat_moderation: bool = False  # deletes and clears reach the chat box
+    follows: bool = False
+    subscriptions: bool = False
+    gift_subscriptions: bool = False
+    cheers: bool = False
+    raids: bool = False
+    channel_points: bool = False
+    super_chats: bool = False
+    memberships: bool = False
+    donations: bool = False
+    viewer_count: bool = True
+    follower_count: bool = False
+    stream_title: bool = True
+
+
+CAPABILITIES: dict[Platform, Capabilities] = {
+    Platform.TWITCH: Capabilities(
+        chat_moderation=True,
+        follows=True,
+        subscriptions=True,
+        gift_subscriptions=True,
+        cheers=True,
+        raids=True,
+        channel_points=True,
+        follower_count=True,
+    ),
+    Platform.YOUTUBE: Capabilities(
+        chat_moderation=True, subscriptions=True, super_chats=True, memberships=True
+    ),
+    Platform.KICK: Capabilities(
+        chat_moderation=True,
+        follows=True,
+        subscriptions=True,
+        gift_subscriptions=True,
+        follower_count=True,
+    ),
+    Platform.FACEBOOK: Capabilities(chat_send=False, follows=True, donations=True),
+}
+"""Per platform, as data: the Platforms page and the dashboard read this table."""

@@ -1,0 +1,1 @@
+"""Twitch: device-code sign-in, Helix through twitchio, EventSub over WebSocket."""

@@ -1,0 +1,322 @@
+"""The Twitch connector: one signed-in account's EventSub session, stream state and chat.
+
+One pass of :meth:`TwitchConnector._session` = validate tokens (twitchio refreshes them), load the
+channel (title, category, live?, viewers, followers), open EventSub, subscribe every type in
+:data:`SUBSCRIPTIONS`, then read notifications until the socket drops. :meth:`run` repeats passes
+with capped exponential backoff and jitter (or the wait Twitch asked for) and shows
+"reconnecting, next attempt at …" meanwhile; :class:`AuthFailed` ends it ("needs sign-in").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from streampai_desktop.core.events import Platform, StreamOnline, ViewerCount
+from streampai_desktop.platforms.base import (
+    AuthFailed,
+    Backoff,
+    ConnectorDeps,
+    ConnectorState,
+    ConnectorStatus,
+    NotReady,
+    StreamInfo,
+)
+from streampai_desktop.platforms.twitch import mapping
+from streampai_desktop.platforms.twitch.auth import TokenStore
+from streampai_desktop.platforms.twitch.client import TwitchApi, TwitchEndpoints
+from streampai_desktop.platforms.twitch.eventsub import EventSubSocket
+from streampai_desktop.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SubSpec:
+    type: str
+    version: str
+    condition: str  # which condition shape; see _condition
+
+
+SUBSCRIPTIONS: tuple[SubSpec, ...] = (
+    SubSpec("channel.chat.message", "1", "chat"),
+    SubSpec("channel.chat.message_delete", "1", "chat"),
+    SubSpec("channel.chat.clear", "1", "chat"),
+    # A ban or timeout clears the user's messages; this covers both without channel:moderate.
+    SubSpec("channel.chat.clear_user_messages", "1", "chat"),
+    SubSpec("channel.follow", "2", "moderator"),
+    SubSpec("channel.subscribe", "1", "broadcaster"),
+    SubSpec("channel.subscription.message", "1", "broadcaster"),
+    SubSpec("channel.subscription.gift", "1", "broadcaster"),
+    SubSpec("channel.cheer", "1", "broadcaster"),
+    SubSpec("channel.raid", "1", "raid_to"),
+    SubSpec("channel.channel_points_custom_reward_redemption.add", "1", "broadcaster"),
+    SubSpec("stream.online", "1", "broadcaster"),
+    SubSpec("stream.offline", "1", "broadcaster"),
+    SubSpec("channel.update", "2", "broadcaster"),
+)
+"""What the app listens to, as data."""
+
+
+def _condition(kind: str, user_id: str) -> dict[str, str]:
+    return {
+        "chat": {"broadcaster_user_id": user_id, "user_id": user_id},
+        "moderator": {"broadcaster_user_id": user_id, "moderator_user_id": user_id},
+        "broadcaster": {"broadcaster_user_id": user_id},
+        "raid_to": {"to_broadcaster_user_id": user_id},
+    }[kind]
+
+
+@dataclass(frozen=True, slots=True)
+class TwitchOptions:
+    keepalive_s: int = 10  # asked of Twitch (10-600); silence detection follows the welcome
+    poll_interval_s: float = 60.0  # viewer count while live
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 60.0
+
+
+class TwitchConnector:
+    """See the module docstring; implements :class:`~streampai_desktop.platforms.base.Connector`."""
+
+    platform = Platform.TWITCH
+
+    def __init__(
+        self,
+        account_id: str,
+        platform_user_id: str,
+        deps: ConnectorDeps,
+        endpoints: TwitchEndpoints,
+        secrets: SecretStore,
+        options: TwitchOptions | None = None,
+    ) -> None:
+        self.account_id = account_id
+        self.user_id = platform_user_id
+        self.deps = deps
+        self.endpoints = endpoints
+        self.options = options or TwitchOptions()
+        self.tokens = TokenStore(secrets, platform_user_id)
+        self.backoff = Backoff(self.options.backoff_base_s, self.options.backoff_cap_s)
+        self.status = ConnectorStatus(ConnectorState.STOPPED)
+        self.stream = StreamInfo()
+        self.login = ""
+        self.notice = ""  # a non-fatal problem worth showing (e.g. one subscription revoked)
+        self._api: TwitchApi | None = None
+        self._socket: EventSubSocket | None = None
+        self._stop = asyncio.Event()
+
+    # --- state ------------------------------------------------------------------------------------
+
+    def _set_state(
+        self, state: ConnectorState, reason: str = "", next_at: datetime | None = None
+    ) -> None:
+        self.status = ConnectorStatus(state, reason, next_at)
+        self.deps.on_state(self.status)
+
+    def _patch_stream(self, **changes: Any) -> None:
+        new = dataclasses.replace(self.stream, **changes)
+        if new != self.stream:
+            self.stream = new
+            self.deps.on_stream(new)
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self._stop.clear()
+        self._set_state(ConnectorState.CONNECTING)
+        while not self._stop.is_set():
+            try:
+                await self._session()
+            except AuthFailed as exc:
+                if self._stop.is_set():
+                    break
+                self._set_state(ConnectorState.NEEDS_SIGN_IN, str(exc))
+                raise
+            except NotReady as exc:
+                if self._stop.is_set():
+                    break
+                delay = exc.retry_after if exc.retry_after else self.backoff.next_delay()
+                next_at = datetime.now(UTC) + timedelta(seconds=delay)
+                log.info("Twitch connection lost (%s); next attempt in %.1f s", exc, delay)
+                self._set_state(ConnectorState.RECONNECTING, str(exc), next_at)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._stop.wait()
+        self._set_state(ConnectorState.STOPPED)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._socket is not None:
+            await self._socket.close()
+
+    async def sign_out(self) -> None:
+        await self.stop()
+        await self.tokens.delete()
+
+    async def send_chat(self, text: str) -> None:
+        api = self._api
+        if api is None or self.status.state is not ConnectorState.CONNECTED:
+            raise NotReady("Twitch is not connected right now; try again in a moment.")
+        result = await api.send_chat(self.user_id, text)
+        if not result.get("is_sent", False):
+            drop = result.get("drop_reason") or {}
+            raise NotReady(f"Twitch did not send the message: {drop.get('message', 'dropped')}")
+
+    # --- one connection ---------------------------------------------------------------------------
+
+    async def _session(self) -> None:
+        tokens = await self.tokens.load()
+        if tokens is None:
+            raise AuthFailed("Not signed in to Twitch; sign in to connect.")
+        api = TwitchApi(self.endpoints, self.tokens.save)
+        try:
+            await api.open(tokens)
+            if api.user_id != self.user_id:
+                raise AuthFailed(
+                    "The saved Twitch sign-in belongs to another account; sign in again."
+                )
+            self.login = api.login
+            self._api = api
+            await self._load_stream_state(api)
+            async with EventSubSocket(
+                self.endpoints.eventsub_url, self.options.keepalive_s
+            ) as sock:
+                self._socket = sock
+                if self._stop.is_set():
+                    return
+                session_id = await sock.connect()
+                await self._subscribe_all(api, session_id)
+                self.backoff.reset()
+                self._set_state(ConnectorState.CONNECTED)
+                await self._read_and_poll(api, sock)
+        finally:
+            self._api = None
+            self._socket = None
+            await api.close()
+
+    async def _load_stream_state(self, api: TwitchApi) -> None:
+        channel = await api.channel(self.user_id) or {}
+        stream = await api.stream(self.user_id)
+        followers = await api.follower_count(self.user_id)
+        self._patch_stream(
+            title=channel.get("title", ""),
+            category=channel.get("game_name", ""),
+            followers=followers,
+            **_stream_fields(stream),
+        )
+
+    async def _subscribe_all(self, api: TwitchApi, session_id: str) -> None:
+        for spec in SUBSCRIPTIONS:
+            await api.subscribe(
+                spec.type, spec.version, _condition(spec.condition, self.user_id), session_id
+            )
+
+    async def _read_and_poll(self, api: TwitchApi, sock: EventSubSocket) -> None:
+        reader = asyncio.create_task(self._read(sock), name=f"twitch-read-{self.user_id}")
+        poller = asyncio.create_task(self._poll(api), name=f"twitch-poll-{self.user_id}")
+        try:
+            done, _ = await asyncio.wait({reader, poller}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, poller):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        if not self._stop.is_set():
+            raise NotReady("Twitch EventSub connection ended")
+
+    async def _read(self, sock: EventSubSocket) -> None:
+        try:
+            async for message in sock.messages():
+                if message["metadata"]["message_type"] == "revocation":
+                    self._on_revocation(message)
+                else:
+                    await self._on_notification(message)
+        except NotReady:
+            if not self._stop.is_set():
+                raise
+
+    async def _on_notification(self, message: dict[str, Any]) -> None:
+        sub_type = message["metadata"].get("subscription_type", "")
+        event_raw = message["payload"]["event"]
+        patch = mapping.stream_patch(sub_type, event_raw)
+        if patch:
+            self._patch_stream(**patch)
+        for event in mapping.map_notification(message):
+            if isinstance(event, StreamOnline):
+                event = dataclasses.replace(
+                    event, title=self.stream.title, category=self.stream.category
+                )
+            await self.deps.submit(event)
+
+    def _on_revocation(self, message: dict[str, Any]) -> None:
+        sub = message["payload"]["subscription"]
+        status = sub.get("status", "")
+        if status == "authorization_revoked":
+            raise AuthFailed(
+                "Access to Twitch was revoked (disconnected on twitch.tv); sign in again."
+            )
+        if status == "user_removed":
+            raise AuthFailed("This Twitch account no longer exists or was suspended.")
+        if status == "notification_failures_exceeded":
+            raise NotReady("Twitch stopped a subscription after delivery failures")
+        # version_removed and friends: keep the rest of the events flowing, say what stopped.
+        self.notice = f"Twitch stopped sending {sub.get('type')} ({status}); update the app."
+        log.warning("%s", self.notice)
+        self._set_state(ConnectorState.CONNECTED, self.notice)
+
+    async def _poll(self, api: TwitchApi) -> None:
+        """Viewer count (Helix streams) while live; a stream found offline updates the state."""
+        while True:
+            await asyncio.sleep(self.options.poll_interval_s)
+            if not self.stream.live:
+                continue
+            try:
+                stream = await api.stream(self.user_id)
+            except NotReady as exc:
+                log.info("viewer count not available right now: %s", exc)
+                continue
+            self._patch_stream(**_stream_fields(stream))
+            if stream is not None:
+                now = datetime.now(UTC)
+                await self.deps.submit(
+                    ViewerCount(
+                        platform=Platform.TWITCH,
+                        id=f"viewers:{self.user_id}:{int(now.timestamp())}",
+                        at=now,
+                        viewers=int(stream.get("viewer_count") or 0),
+                    )
+                )
+
+
+def _stream_fields(stream: dict[str, Any] | None) -> dict[str, Any]:
+    if stream is None:
+        return {"live": False, "started_at": None, "viewers": None}
+    return {
+        "live": True,
+        "title": stream.get("title", ""),
+        "category": stream.get("game_name", ""),
+        "started_at": mapping.parse_time(stream.get("started_at")),
+        "viewers": int(stream.get("viewer_count") or 0),
+    }
+
+
+def create_connector(
+    account: Any,
+    deps: ConnectorDeps,
+    *,
+    settings: Any = None,
+    secrets: SecretStore,
+    endpoints: TwitchEndpoints | None = None,
+    options: TwitchOptions | None = None,
+) -> TwitchConnector:
+    """The registry's factory: a connector for a store ``Account`` of platform ``twitch``."""
+    if endpoints is None:
+        endpoints = TwitchEndpoints.from_settings(settings) if settings else TwitchEndpoints()
+    return TwitchConnector(account.id, account.platform_user_id, deps, endpoints, secrets, options)
