@@ -7,7 +7,7 @@ STAMPS := .make
 OVERLAY_SOURCES := $(shell find overlays -path overlays/node_modules -prune -o -type f \( -name '*.js' -o -name '*.vue' -o -name '*.html' -o -name '*.css' -o -name '*.json' \) -print 2>/dev/null)
 OVERLAY_DIST := streampai_desktop/server/overlay_dist
 
-.PHONY: run test setup overlays lint check bench dist clean
+.PHONY: run test setup overlays lint check bench dist test-dist clean
 
 ## make run: set up and start the app (headless with the overlay URLs when there is no display)
 run: setup
@@ -16,13 +16,22 @@ run: setup
 	else bash scripts/system-deps.sh run || true; fi
 	$(PY) -m streampai_desktop $(ARGS)
 
-## make test: set up and run every test (Python, overlays, lint)
+## make test: set up and run every test (Python, overlays, lint), then the frozen bundle's tests
 test: setup $(STAMPS)/system-test
 	cd overlays && npm test --silent
-	$(VENV)/bin/ruff check streampai_desktop tests bench
-	$(VENV)/bin/ruff format --check streampai_desktop tests bench
+	$(VENV)/bin/ruff check streampai_desktop streampai_cloud tests bench installer
+	$(VENV)/bin/ruff format --check streampai_desktop streampai_cloud tests bench installer
 	$(VENV)/bin/mypy
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --ignore=tests/dist $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-dist
+
+## make dist: the Linux one-folder bundle (dist/streampai-desktop/) and its .tar.gz
+dist: setup
+	$(PY) installer/build.py --package
+
+## make test-dist: build the bundle, then run the frozen app in Chromium and under Xvfb
+test-dist: dist $(STAMPS)/system-test
+	$(PY) -m pytest tests/dist $(PYTEST_ARGS)
 
 setup: $(STAMPS)/venv overlays
 
@@ -46,11 +55,16 @@ $(OVERLAY_DIST)/.built: $(OVERLAY_SOURCES)
 	@touch $@
 
 lint: setup
-	$(VENV)/bin/ruff check streampai_desktop tests bench
+	$(VENV)/bin/ruff check streampai_desktop streampai_cloud tests bench installer
 	$(VENV)/bin/mypy
 
 bench: setup $(STAMPS)/system-test
 	$(PY) bench/startup.py
+	$(PY) bench/overlay_latency.py
+	$(PY) bench/fanout.py
+	$(PY) bench/bundle_size.py
+	@if [ -x dist/streampai-desktop/streampai-desktop ]; then $(PY) bench/dist.py; \
+	  else echo "bench/dist.py: run make dist first"; fi
 
 clean:
 	rm -rf $(VENV) $(STAMPS) $(OVERLAY_DIST) overlays/node_modules build dist *.egg-info test-artifacts

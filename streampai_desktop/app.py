@@ -98,6 +98,7 @@ class App:
         self.server: OverlayServer
         self.demo: DemoSource | None = None
         self.streams: StreamManager
+        self.raise_window: Callable[[], bool] = lambda: False  # the GUI replaces it
         self.widgets: dict[str, WidgetInstance] = {}  # instance id → instance
         self.alerts: AlertQueue
         self._alert_rng = random.Random()
@@ -456,6 +457,7 @@ class App:
                 for w in self.widgets.values()
             ],
             save_widget_config=self.save_widget_config,
+            raise_window=lambda: self.raise_window(),
         )
 
     # --- shutdown -------------------------------------------------------------------------------

@@ -116,6 +116,16 @@ def main(argv: list[str] | None = None) -> int:
             options.headless = True
     if options.headless:
         return asyncio.run(run_headless(options))
+    from streampai_desktop.instance import raise_running_window, running_instance
+
+    running = running_instance(data_dir)
+    if running is not None and not running.headless and raise_running_window(data_dir, running):
+        print(
+            f"{APP_NAME} is already running: its window was brought to the front.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 0
     from streampai_desktop.ui.run import run_gui
 
     return run_gui(options)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,3 +93,29 @@ class InstanceLock:
             with contextlib.suppress(OSError):
                 (self.data_dir / INFO_NAME).unlink(missing_ok=True)
             self._lock.release()
+
+
+def raise_running_window(data_dir: Path, info: InstanceInfo, timeout: float = 3.0) -> bool:
+    """Ask the running app, through its local API, to bring its window to the front."""
+    import urllib.request
+
+    from streampai_desktop.secrets import API_TOKEN, open_secret_store
+
+    token = open_secret_store(data_dir).get_blocking(API_TOKEN)
+    if not token:
+        return False
+    if sys.platform == "win32":  # Windows lets only the foreground process hand focus on
+        import ctypes
+
+        ctypes.windll.user32.AllowSetForegroundWindow(info.pid)  # type: ignore[attr-defined]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{info.port}/api/v1/window/raise",
+        data=b"{}",
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return bool(response.status == 204)
+    except OSError:  # not answering (starting up, hung): fall back to "already running"
+        return False

@@ -113,6 +113,14 @@ async def post_alert_control(request: web.Request) -> web.StreamResponse:
     return web.json_response(request.app[CONTEXT].alert_control(action))
 
 
+@require_api_token
+async def post_window_raise(request: web.Request) -> web.StreamResponse:
+    """POST /api/v1/window/raise — a second launch asks the running app to show its window."""
+    if not request.app[CONTEXT].raise_window():
+        return _error(409, "this instance has no window (headless)")
+    return web.Response(status=204)
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
     """GET /healthz — open, for OBS-side checks and start-up probes; says nothing private."""
     return web.json_response({"ok": True, "version": __version__})

@@ -51,6 +51,7 @@ def create_app(ctx: ServerContext) -> web.Application:
     r.add_get("/api/v1/status", api.get_status)
     r.add_post("/api/v1/alerts/{action}", api.post_alert_control)
     r.add_get("/api/v1/widgets", api.get_widgets)
+    r.add_post("/api/v1/window/raise", api.post_window_raise)
     r.add_put("/api/v1/widgets/{widget_id}/config", api.put_widget_config)
     return app
 

@@ -39,6 +39,8 @@ class ServerContext:
     # Widgets for GET/PUT /api/v1/widgets: list them, and save one's config (raises ConfigError).
     list_widgets: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     save_widget_config: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
+    # Brings the main window to the front (a second launch asks for it); False when headless.
+    raise_window: Callable[[], bool] = field(default=lambda: False)
     # Read-only facts for GET /api/v1/status.
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     server_id: str = ""

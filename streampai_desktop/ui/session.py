@@ -77,7 +77,17 @@ class GuiSession:
         self.window = MainWindow(self.vm, self.icon, use_tray=self.use_tray)
         self.window.quit_requested.connect(self.request_quit)
         self.window.show()
+        app.raise_window = self._raise_window
         return None
+
+    def _raise_window(self) -> bool:
+        """A second launch asked for this window (through the local API)."""
+        if self.window is None:
+            return False
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+        return True
 
     def _end_progress(self) -> None:
         if self._progress is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import app_env
+from .conftest import APP, app_env
 
 XVFB = shutil.which("Xvfb")
 GRAB_SCRIPT = """
@@ -67,4 +67,15 @@ def test_main_window_on_xvfb(
     width, height, colors = map(int, grab.stdout.split())
     assert (width, height) == (1280, 800)
     assert colors > 20, "the screen shows a drawn window, not a blank display"
+    # Launching the app again on the same data folder brings this window forward and exits.
+    second = subprocess.run(
+        [str(APP), "--data-dir", str(data), "--port", str(app.port + 1)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "its window was brought to the front" in second.stderr
+    assert app.proc.poll() is None, "the first one keeps running"
     assert app.stop() == 0
