@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from streampai_desktop.core.events import Event, EventError, event_from_json
@@ -135,6 +136,14 @@ def remove_account(db: Database, account_id: str) -> None:
 def add_metric_samples(db: Database, samples: Sequence[MetricSample]) -> None:
     with db.session() as session:
         MetricRepo(session).add_many(samples)
+
+
+def metric_samples(
+    db: Database, platform: str, metric: str, since: datetime, until: datetime
+) -> list[MetricSample]:
+    """Samples of one metric in [since, until), oldest first (the Dashboard's viewer chart)."""
+    with db.session() as session:
+        return MetricRepo(session).range(platform, metric, since, until)
 
 
 def downsample_metrics(db: Database) -> int:
