@@ -17,11 +17,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from streampai_desktop import __version__, persistence
 from streampai_desktop.core.alerts import AlertPlan, AlertQueue, QueueSettings
-from streampai_desktop.core.bus import EventBus, widget_config_topic
+from streampai_desktop.core.bus import TOPIC_APP, EventBus, widget_config_topic
 from streampai_desktop.core.events import Event
 from streampai_desktop.instance import InstanceLock
 from streampai_desktop.logging_setup import setup_logging, teardown_logging
@@ -43,6 +43,10 @@ from streampai_desktop.stream.demo import DemoSource
 from streampai_desktop.stream.ingest import EventIngest
 from streampai_desktop.stream.manager import StreamManager
 from streampai_desktop.widgets import WIDGETS, alert_box
+
+if TYPE_CHECKING:  # imported when sync starts: httpx is not needed to show the window
+    from streampai_desktop.cloud.engine import SyncEngine, SyncStatus
+    from streampai_desktop.cloud.transport import AccountSession
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,8 @@ class App:
         self.demo: DemoSource | None = None
         self.streams: StreamManager
         self.raise_window: Callable[[], bool] = lambda: False  # the GUI replaces it
+        self.cloud: AccountSession
+        self.sync: SyncEngine
         self.widgets: dict[str, WidgetInstance] = {}  # instance id → instance
         self.alerts: AlertQueue
         self._alert_rng = random.Random()
@@ -118,6 +124,7 @@ class App:
             self._init_alert_queue,
             self._init_server,
             self._init_stream_manager,
+            self._init_sync,
             self._init_demo,
         )
 
@@ -234,6 +241,24 @@ class App:
         await self.streams.start(accounts)
         self.on_shutdown("stream manager", self.streams.stop)
 
+    async def _init_sync(self) -> None:
+        from streampai_desktop.cloud.engine import SyncEngine
+        from streampai_desktop.cloud.transport import AccountSession, HttpTransport, local_row_ids
+
+        self.cloud = AccountSession(self.settings.get("account_service_url"), self.secrets)
+        self.on_shutdown("account session", self.cloud.close)
+        transport = HttpTransport(self.cloud, lambda: self.run_db(local_row_ids, self.db))
+        self.sync = SyncEngine(
+            self.db,
+            self.run_db,
+            transport,
+            on_applied=self._reload_after_sync,
+            on_status=self._publish_sync_status,
+        )
+        self.on_shutdown("sync", self.sync.stop)
+        if await self.cloud.signed_in():
+            self.sync.start()
+
     async def _init_demo(self) -> None:
         wanted = self.options.demo
         if wanted is None:
@@ -289,6 +314,8 @@ class App:
         parsed = self.settings.validate(key, value)
         await self.run_db(persistence.save_preference, self.db, key, parsed)
         self.settings.set_stored(key, parsed)
+        if key in persistence.SYNCED_PREFERENCES:
+            self._local_edit()
         return parsed
 
     async def change_port(self, port: int) -> None:
@@ -329,6 +356,7 @@ class App:
         self.widgets[widget_id] = replace(widget, config=cleaned)
         self.bus.publish(widget_config_topic(widget_id), {"widget": widget_id, "config": cleaned})
         self.alerts.poke()
+        self._local_edit()
         return cleaned
 
     async def create_widget(self, widget_type: str, name: str) -> WidgetInstance:
@@ -353,6 +381,63 @@ class App:
         """Copy a picked image/video/sound into the data folder; returns its media ref.
         Raises :class:`~streampai_desktop.media.MediaError` with a message for the streamer."""
         return await asyncio.to_thread(import_media, self.data_dir, source, kinds)
+
+    # --- account & sync -----------------------------------------------------------------------
+
+    async def cloud_sign_in(
+        self, email: str, password: str, *, register: bool = False, keep: str | None = None
+    ) -> dict[str, Any]:
+        """Sign in (or register) to the Streampai account, then sync.
+
+        When both this computer and the account already have a config, ``keep`` says which one
+        wins: "this_computer" pushes every local row, "account" drops local edits and pulls.
+        Without a choice in that case :class:`ChoiceRequired` is raised and nothing is changed.
+        """
+        from streampai_desktop.cloud.engine import ChoiceRequired
+
+        if register:
+            account = await self.cloud.register(email, password)
+        else:
+            account = await self.cloud.sign_in(email, password)
+        page = await self.sync.transport.pull(0, 1)
+        if page.changes and keep is None:
+            raise ChoiceRequired(account)
+        if keep == "account":
+            await self.run_db(persistence.discard_local_sync_state, self.db)
+        elif keep == "this_computer" or not page.changes:
+            await self.run_db(persistence.queue_full_snapshot, self.db)
+        await self.sync.sync_now()
+        self.sync.start()
+        return account
+
+    async def cloud_sign_out(self) -> None:
+        await self.sync.stop()
+        await self.cloud.sign_out()
+
+    async def _reload_after_sync(self) -> None:
+        """Another computer's changes landed: refresh widgets (pushing new configs to open
+        overlays) and the synced preferences."""
+        instances = {w.id: w for w in await self.run_db(persistence.load_widgets, self.db)}
+        for widget_id, widget in instances.items():
+            old = self.widgets.get(widget_id)
+            if old is None or old.config != widget.config:
+                self.bus.publish(
+                    widget_config_topic(widget_id), {"widget": widget_id, "config": widget.config}
+                )
+        self.widgets = instances
+        stored = await self.run_db(persistence.load_preferences, self.db)
+        for key in persistence.SYNCED_PREFERENCES & set(stored):
+            self.settings.set_stored(key, stored[key])
+        self.bus.publish(TOPIC_APP, {"type": "sync_applied"})
+
+    def _publish_sync_status(self, status: SyncStatus) -> None:
+        self.bus.publish(
+            TOPIC_APP, {"type": "sync_status", "state": status.state, "detail": status.detail}
+        )
+
+    def _local_edit(self) -> None:
+        if getattr(self, "sync", None) is not None:
+            self.sync.poke()
 
     # --- platforms --------------------------------------------------------------------------------
 

@@ -186,3 +186,37 @@ def recent_events(db: Database, limit: int) -> list[Event]:
         except EventError as exc:
             log.debug("skipping unreadable event-log entry %s: %s", record.event_id, exc)
     return events
+
+
+def queue_full_snapshot(db: Database) -> int:
+    """Queue every synced row as an upsert: "keep this computer's config" on signing in to an
+    account that already has one. Returns how many were queued."""
+    with db.session() as session:
+        outbox = OutboxRepo(session)
+        count = 0
+        for widget in WidgetConfigRepo(session).list():
+            patch = {
+                "widget_type": widget.widget_type,
+                "name": widget.name,
+                "config": widget.config,
+            }
+            outbox.record(WIDGET_ENTITY, widget.id, patch)
+            count += 1
+        prefs = PreferencesRepo(session)
+        for key in sorted(SYNCED_PREFERENCES):
+            value = prefs.get(key)
+            if value is not None:
+                outbox.record(PREFERENCE_ENTITY, key, {"value": value})
+                count += 1
+        return count
+
+
+def discard_local_sync_state(db: Database) -> None:
+    """ "Take the account's config": forget unpushed edits and pull everything from the start."""
+    from streampai_desktop.store.models import SyncMetaRow
+
+    with db.session() as session:
+        OutboxRepo(session).acknowledge(2**62)
+        row = session.get(SyncMetaRow, "cursor")
+        if row is not None:
+            row.value = 0

@@ -61,6 +61,17 @@ class SignInRequired(SyncError):
     """The refresh token was refused: the user must sign in again."""
 
 
+class ChoiceRequired(SyncError):
+    """Signing in found a config on both sides: the user must pick which one to keep."""
+
+    def __init__(self, account: dict[str, Any]) -> None:
+        super().__init__(
+            "This account already has a configuration. Keep this computer's settings (they "
+            "replace the account's) or take the account's (they replace this computer's)?"
+        )
+        self.account = account
+
+
 class ClientTooOld(SyncError):
     """The service refuses this version; the outbox is kept until the app is updated."""
 

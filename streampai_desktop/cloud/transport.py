@@ -1,0 +1,232 @@
+"""HTTP transport to the Streampai account service, and the signed-in session.
+
+The service names rows with UUIDs; the app names widgets and preferences with readable ids
+(``alert_box``, ``theme``) so that OBS URLs stay stable. Each local id maps to a UUID5, the same
+on every computer, so the default Alert Box of two computers is one row in the account. Upserts
+carry the local id in a field (``local_id``, or ``key`` for preferences); a tombstone carries no
+fields, so it is matched against the UUIDs of the rows this computer has.
+
+The refresh token lives in the secret store (keyring); the short-lived access token only in
+memory. A 401 refreshes once; a refused refresh means "sign in again".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # httpx is imported on the first request: not needed to start the app
+    import httpx
+
+from streampai_desktop import __version__
+from streampai_desktop.cloud.engine import (
+    Change,
+    ClientTooOld,
+    OutcomeUnknown,
+    PullPage,
+    PushResult,
+    RetryLater,
+    SignInRequired,
+    SyncError,
+)
+from streampai_desktop.persistence import PREFERENCE_ENTITY, WIDGET_ENTITY
+from streampai_desktop.secrets import SecretStore
+
+REFRESH_TOKEN = "cloud_refresh_token"
+ROW_NAMESPACE = uuid.UUID("6f1c2a0e-3b7d-4f59-9a57-5e7a1f0c2b11")
+ID_FIELD = {WIDGET_ENTITY: "local_id", PREFERENCE_ENTITY: "key"}
+
+
+def row_uuid(entity: str, local_id: str) -> str:
+    """The service's id for a local row: the same on every computer."""
+    return str(uuid.uuid5(ROW_NAMESPACE, f"{entity}:{local_id}"))
+
+
+class AccountSession:
+    """Sign-in state against one service URL; every request goes through :meth:`request`."""
+
+    def __init__(self, base_url: str, secrets: SecretStore, *, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.secrets = secrets
+        self._timeout = timeout
+        self._http: httpx.AsyncClient | None = None
+        self._access: str | None = None
+        self.device_id: str | None = None  # the service's id for this sign-in
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def signed_in(self) -> bool:
+        return bool(await self.secrets.get(REFRESH_TOKEN))
+
+    async def register(self, email: str, password: str, handle: str | None = None) -> dict:
+        body = {"email": email, "password": password, "device_name": "Streampai Desktop"}
+        if handle:
+            body["handle"] = handle
+        return await self._start(await self._send("POST", "/v1/auth/register", json=body))
+
+    async def sign_in(self, email: str, password: str) -> dict:
+        body = {"email": email, "password": password, "device_name": "Streampai Desktop"}
+        return await self._start(await self._send("POST", "/v1/auth/signin", json=body))
+
+    async def sign_out(self) -> None:
+        refresh = await self.secrets.get(REFRESH_TOKEN)
+        if refresh:
+            with contextlib.suppress(SyncError):  # offline: the local sign-out still happens
+                await self.request("POST", "/v1/auth/signout", json={"refresh_token": refresh})
+        await self.secrets.delete(REFRESH_TOKEN)
+        self._access = None
+
+    async def _start(self, response: httpx.Response) -> dict:
+        body = _json(response)
+        await self.secrets.set(REFRESH_TOKEN, body["refresh_token"])
+        self._access = body["access_token"]
+        self.device_id = body.get("device_id")
+        return dict(body.get("account") or {})
+
+    async def _refresh(self) -> None:
+        refresh = await self.secrets.get(REFRESH_TOKEN)
+        if not refresh:
+            raise SignInRequired("not signed in")
+        response = await self._send("POST", "/v1/auth/refresh", json={"refresh_token": refresh})
+        if response.status_code in (400, 401):
+            await self.secrets.delete(REFRESH_TOKEN)
+            raise SignInRequired(_message(response))
+        body = _json(response)
+        await self.secrets.set(REFRESH_TOKEN, body["refresh_token"])  # rotated: the old one dies
+        self._access = body["access_token"]
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """An authorised request; the JSON answer, or a :class:`SyncError` subclass."""
+        if self._access is None:
+            await self._refresh()
+        response = await self._send(method, path, auth=True, **kwargs)
+        if response.status_code == 401:
+            await self._refresh()
+            response = await self._send(method, path, auth=True, **kwargs)
+            if response.status_code == 401:
+                raise SignInRequired(_message(response))
+        return _json(response)
+
+    async def _send(
+        self, method: str, path: str, *, auth: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        import httpx
+
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=self._timeout,
+                headers={"Streampai-Client-Version": __version__},
+            )
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if auth and self._access:
+            headers["Authorization"] = f"Bearer {self._access}"
+        try:
+            response = await self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise OutcomeUnknown(f"no answer from {self.base_url}") from exc
+        except httpx.TransportError as exc:
+            raise RetryLater(None, f"cannot reach {self.base_url} ({type(exc).__name__})") from exc
+        if response.status_code in (429, 502, 503, 504):
+            raise RetryLater(_retry_after(response), _message(response))
+        if response.status_code == 426:
+            raise ClientTooOld(_message(response))
+        return response
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+        return str(error.get("message") or error) if isinstance(error, dict) else str(error)
+    except ValueError:
+        return f"HTTP {response.status_code}"
+
+
+def _json(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise SyncError(f"{_message(response)} (HTTP {response.status_code})")
+    try:
+        return response.json()
+    except ValueError:
+        raise SyncError(
+            f"the service sent something that is not JSON ({response.status_code})"
+        ) from None
+
+
+LocalIds = Callable[[], Awaitable[dict[str, tuple[str, str]]]]
+
+
+@dataclass
+class HttpTransport:
+    """The engine's :class:`~streampai_desktop.cloud.engine.SyncTransport` over HTTP."""
+
+    session: AccountSession
+    local_ids: LocalIds  # server row UUID → (entity, local id) for the rows this computer has
+
+    async def push(self, device_id: str, mutations: list[dict[str, Any]]) -> list[PushResult]:
+        wire = []
+        for m in mutations:
+            deleting = m["patch"] is None
+            patch = None if deleting else {**m["patch"], ID_FIELD[m["entity"]]: m["row_id"]}
+            wire.append(
+                {
+                    "device_id": str(uuid.UUID(device_id)),
+                    "seq": m["seq"],
+                    "entity": m["entity"],
+                    "row_id": row_uuid(m["entity"], m["row_id"]),
+                    "op": "delete" if deleting else "upsert",
+                    "patch": patch,
+                    "base_version": m["base_version"],
+                }
+            )
+        body = await self.session.request("POST", "/v1/sync/push", json={"mutations": wire})
+        return [
+            PushResult(int(r["seq"]), str(r["status"]), r.get("version"), r.get("reason") or "")
+            for r in body.get("results", [])
+        ]
+
+    async def pull(self, since: int, limit: int) -> PullPage:
+        body = await self.session.request(
+            "GET", "/v1/sync/pull", params={"since": since, "limit": limit}
+        )
+        known: dict[str, tuple[str, str]] | None = None
+        changes = []
+        for row in body.get("changes", []):
+            entity, fields = row["entity"], row.get("fields") or {}
+            local = fields.get(ID_FIELD.get(entity, ""))
+            if not isinstance(local, str):
+                if known is None:
+                    known = await self.local_ids()
+                local = known.get(row["row_id"], (entity, None))[1]
+            if local is None:
+                continue  # a tombstone of a row this computer never had
+            fields = {k: v for k, v in fields.items() if k != ID_FIELD.get(entity)}
+            changes.append(
+                Change(entity, local, int(row["version"]), None if row.get("deleted") else fields)
+            )
+        return PullPage(changes, int(body["next"]), bool(body.get("has_more")))
+
+
+def local_row_ids(db: Any) -> dict[str, tuple[str, str]]:
+    """Server row UUID → (entity, local id) for every synced row this computer has. Blocking."""
+    from streampai_desktop.persistence import SYNCED_PREFERENCES
+    from streampai_desktop.store import WidgetConfigRepo
+
+    with db.session() as session:
+        widget_ids = [w.id for w in WidgetConfigRepo(session).list()]
+    ids = {row_uuid(WIDGET_ENTITY, w): (WIDGET_ENTITY, w) for w in widget_ids}
+    ids.update({row_uuid(PREFERENCE_ENTITY, k): (PREFERENCE_ENTITY, k) for k in SYNCED_PREFERENCES})
+    return ids
