@@ -46,6 +46,7 @@ from streampai_desktop.widgets import WIDGETS, alert_box
 
 if TYPE_CHECKING:  # imported when sync starts: httpx is not needed to show the window
     from streampai_desktop.cloud.engine import SyncEngine, SyncStatus
+    from streampai_desktop.cloud.live import LiveChannel
     from streampai_desktop.cloud.transport import AccountSession
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class App:
         self.raise_window: Callable[[], bool] = lambda: False  # the GUI replaces it
         self.cloud: AccountSession
         self.sync: SyncEngine
+        self.live: LiveChannel
         self.widgets: dict[str, WidgetInstance] = {}  # instance id → instance
         self.alerts: AlertQueue
         self._alert_rng = random.Random()
@@ -243,6 +245,7 @@ class App:
 
     async def _init_sync(self) -> None:
         from streampai_desktop.cloud.engine import SyncEngine
+        from streampai_desktop.cloud.live import LiveChannel
         from streampai_desktop.cloud.transport import AccountSession, HttpTransport, local_row_ids
 
         self.cloud = AccountSession(self.settings.get("account_service_url"), self.secrets)
@@ -256,8 +259,11 @@ class App:
             on_status=self._publish_sync_status,
         )
         self.on_shutdown("sync", self.sync.stop)
+        self.live = LiveChannel(self.cloud, lambda version: self.sync.poke(), self.submit_event)
+        self.on_shutdown("live channel", self.live.stop)
         if await self.cloud.signed_in():
             self.sync.start()
+            self.live.start()
 
     async def _init_demo(self) -> None:
         wanted = self.options.demo
@@ -408,9 +414,11 @@ class App:
             await self.run_db(persistence.queue_full_snapshot, self.db)
         await self.sync.sync_now()
         self.sync.start()
+        self.live.start()
         return account
 
     async def cloud_sign_out(self) -> None:
+        await self.live.stop()
         await self.sync.stop()
         await self.cloud.sign_out()
 

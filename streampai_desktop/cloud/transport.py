@@ -101,6 +101,13 @@ class AccountSession:
         await self.secrets.set(REFRESH_TOKEN, body["refresh_token"])  # rotated: the old one dies
         self._access = body["access_token"]
 
+    async def access_token(self, *, renew: bool = False) -> str:
+        """A current access token (for the live channel, which authenticates in its URL)."""
+        if self._access is None or renew:
+            await self._refresh()
+        assert self._access is not None
+        return self._access
+
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """An authorised request; the JSON answer, or a :class:`SyncError` subclass."""
         if self._access is None:

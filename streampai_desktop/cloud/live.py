@@ -1,0 +1,126 @@
+"""The live channel to the account service: "something changed, pull now", and donations.
+
+A WebSocket (``/v1/live``) that the service uses to tell this computer that the account's
+version moved (another computer saved something) and to relay donations the moment a viewer
+makes them. Each donation becomes a :class:`~streampai_desktop.core.events.Donation` through the
+app's ingest path (alerts, event log) and is acknowledged only after that, so one received while
+this computer was off arrives when it reconnects, once. Polling in the sync engine is the
+fallback when the channel is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from streampai_desktop.cloud.engine import SignInRequired, SyncError
+from streampai_desktop.cloud.transport import AccountSession
+from streampai_desktop.core.events import Donation, EventError, Money, Platform, User
+
+log = logging.getLogger(__name__)
+
+
+def donation_event(donation: dict[str, Any]) -> Donation:
+    """The service's donation as an event; :class:`EventError` when it is malformed."""
+    try:
+        name = str(donation.get("name") or "Anonymous")[:100]
+        at = datetime.fromisoformat(str(donation["created_at"]).replace("Z", "+00:00"))
+        return Donation(
+            platform=Platform.STREAMPAI,
+            id=f"donation-{int(donation['id'])}",
+            at=at if at.tzinfo else at.replace(tzinfo=UTC),
+            user=User(id=f"donor:{name.lower()}", login=name.lower(), display_name=name),
+            amount=Money(int(donation["amount"]), str(donation["currency"])),
+            message=str(donation.get("message") or "")[:500],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EventError(f"malformed donation from the service: {exc}") from None
+
+
+class LiveChannel:
+    """Keeps the WebSocket open (reconnecting with backoff) while signed in."""
+
+    def __init__(
+        self,
+        session: AccountSession,
+        on_changed: Callable[[int], None],
+        submit: Callable[[Donation], Awaitable[bool]],
+        *,
+        max_backoff: float = 60.0,
+    ) -> None:
+        self.session = session
+        self._on_changed = on_changed
+        self._submit = submit
+        self.max_backoff = max_backoff
+        self.connected = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="cloud-live")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        failures = 0
+        renew = False
+        async with aiohttp.ClientSession() as http:
+            while True:
+                try:
+                    token = await self.session.access_token(renew=renew)
+                    renew = False
+                    url = self.session.base_url.replace("http", "ws", 1) + "/v1/live"
+                    async with http.ws_connect(
+                        url, params={"access_token": token}, heartbeat=30
+                    ) as ws:
+                        self.connected, failures = True, 0
+                        await self._read(ws)
+                except SignInRequired:
+                    log.info("live channel: signed out; stopping")
+                    return
+                except aiohttp.WSServerHandshakeError as exc:
+                    renew = exc.status == 401  # the access token expired: get a new one
+                    failures += 1
+                except (aiohttp.ClientError, SyncError, OSError) as exc:
+                    failures += 1
+                    log.info("live channel down (%s)", type(exc).__name__)
+                finally:
+                    self.connected = False
+                delay = random.uniform(0.5, min(self.max_backoff, 2.0 ** min(failures, 8)))
+                await asyncio.sleep(0 if renew else delay)
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            try:
+                body = json.loads(msg.data)
+            except ValueError:
+                continue
+            if not isinstance(body, dict):
+                continue
+            kind = body.get("type")
+            if kind in ("hello", "changed") and isinstance(body.get("version"), int):
+                self._on_changed(body["version"])
+            elif kind == "donation" and isinstance(body.get("donation"), dict):
+                await self._donation(ws, body["donation"])
+
+    async def _donation(self, ws: aiohttp.ClientWebSocketResponse, donation: dict) -> None:
+        try:
+            event = donation_event(donation)
+        except EventError as exc:
+            log.warning("%s", exc)  # acknowledged anyway: it would never become valid
+        else:
+            await self._submit(event)
+        await ws.send_json({"type": "ack", "up_to": int(donation.get("id", 0))})
