@@ -391,7 +391,13 @@ class App:
     # --- account & sync -----------------------------------------------------------------------
 
     async def cloud_sign_in(
-        self, email: str, password: str, *, register: bool = False, keep: str | None = None
+        self,
+        email: str,
+        password: str,
+        *,
+        register: bool = False,
+        handle: str | None = None,
+        keep: str | None = None,
     ) -> dict[str, Any]:
         """Sign in (or register) to the Streampai account, then sync.
 
@@ -402,7 +408,7 @@ class App:
         from streampai_desktop.cloud.engine import ChoiceRequired
 
         if register:
-            account = await self.cloud.register(email, password)
+            account = await self.cloud.register(email, password, handle)
         else:
             account = await self.cloud.sign_in(email, password)
         page = await self.sync.transport.pull(0, 1)
