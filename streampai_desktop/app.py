@@ -43,6 +43,7 @@ from streampai_desktop.stream.demo import DemoSource
 from streampai_desktop.stream.ingest import EventIngest
 from streampai_desktop.stream.manager import StreamManager
 from streampai_desktop.widgets import WIDGETS, alert_box
+from streampai_desktop.widgets.schema import clean_name
 
 if TYPE_CHECKING:  # imported when sync starts: httpx is not needed to show the window
     from streampai_desktop.cloud.engine import SyncEngine, SyncStatus
@@ -369,11 +370,13 @@ class App:
         """Another instance of a widget type, with its own URL and settings."""
         widget = await self.run_db(persistence.create_widget, self.db, widget_type, name)
         self.widgets[widget.id] = widget
+        self._local_edit()
         return widget
 
     async def rename_widget(self, widget_id: str, name: str) -> None:
         await self.run_db(persistence.rename_widget, self.db, widget_id, name)
-        self.widgets[widget_id] = replace(self.widgets[widget_id], name=name)
+        self.widgets[widget_id] = replace(self.widgets[widget_id], name=clean_name(name))
+        self._local_edit()
 
     async def delete_widget(self, widget_id: str) -> None:
         """Remove an extra instance (the first of each type stays: its URL is the stable one)."""
@@ -382,6 +385,7 @@ class App:
             raise ValueError("the first widget of each type cannot be deleted")
         await self.run_db(persistence.delete_widget, self.db, widget_id)
         del self.widgets[widget_id]
+        self._local_edit()
 
     async def import_media(self, source: Path, kinds: tuple[str, ...]) -> str:
         """Copy a picked image/video/sound into the data folder; returns its media ref.

@@ -27,6 +27,7 @@ from streampai_desktop.store import (
     WidgetConfigRepo,
 )
 from streampai_desktop.widgets import WIDGETS
+from streampai_desktop.widgets.schema import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def save_widget_config(db: Database, widget_id: str, config: dict[str, Any]) -> 
 def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:
     """A new instance of ``widget_type`` with default settings and its own URL."""
     spec = WIDGETS[widget_type]
+    name = clean_name(name) or spec.title
     widget_id = f"{widget_type}-{uuid.uuid4().hex[:6]}"
     with db.session() as session:
         WidgetConfigRepo(session).create(widget_type, name, spec.defaults, id=widget_id)
@@ -105,6 +107,9 @@ def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:
 
 
 def rename_widget(db: Database, widget_id: str, name: str) -> None:
+    name = clean_name(name)
+    if not name:
+        raise ValueError("a widget needs a name")
     with db.session() as session:
         WidgetConfigRepo(session).rename(widget_id, name)
         OutboxRepo(session).record(WIDGET_ENTITY, widget_id, {"name": name})

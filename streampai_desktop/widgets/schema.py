@@ -20,6 +20,14 @@ MEDIA_REF = re.compile(
 )
 LOGIN = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
 MAX_TEXT = 500
+# Control characters (other than tab and newline) cannot be shown, and PostgreSQL's JSON type
+# cannot store NUL, so a synced config with one would be refused by the account service.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_name(name: str, max_len: int = 200) -> str:
+    """A display name safe to show and to sync: no control characters, trimmed, bounded."""
+    return CONTROL.sub("", name).strip()[:max_len]
 
 FONTS = ("Inter", "Roboto", "Montserrat", "Bangers", "Press Start 2P", "Permanent Marker")
 
@@ -83,6 +91,8 @@ def check_value(f: Field, value: Any) -> Any:
             raise ValueError("must be text")
         if len(value) > MAX_TEXT:
             raise ValueError(f"must be at most {MAX_TEXT} characters")
+        if CONTROL.search(value):
+            raise ValueError("must not contain control characters")
         if kind == "template" and not value.strip():
             raise ValueError("must not be empty")
         return value
