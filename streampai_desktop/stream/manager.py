@@ -117,9 +117,12 @@ class StreamManager:
             return
         await slot.connector.stop()
         if slot.task is not None:
-            slot.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await slot.task
+            # Let the connector close its HTTP session itself; cancel only if it hangs.
+            done, _ = await asyncio.wait({slot.task}, timeout=5)
+            if not done:
+                slot.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await slot.task
         self._on_state(slot, ConnectorStatus(ConnectorState.STOPPED))
         if slot.stream.live:
             self._on_stream(slot, StreamInfo())
@@ -127,9 +130,9 @@ class StreamManager:
     async def sign_out(self, account_id: str) -> None:
         """Stop the connector and delete the account's tokens."""
         slot = self._slots.get(account_id)
+        await self.disable(account_id)  # first: a closing client must not save tokens back
         if slot is not None:
             await slot.connector.sign_out()
-        await self.disable(account_id)
 
     async def stop(self) -> None:
         """Stop everything (app quit)."""

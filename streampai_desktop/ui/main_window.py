@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streampai_desktop.ui.about import AboutDialog
 from streampai_desktop.ui.pages.account import account_page
 from streampai_desktop.ui.pages.dashboard import DashboardPage
 from streampai_desktop.ui.pages.events import EventsPage
@@ -63,14 +64,18 @@ class MainWindow(QMainWindow):
 
         self.dashboard = DashboardPage(vm)
         self.dashboard.navigate.connect(self.show_page)
+        self._icon = icon
+        self.about: AboutDialog | None = None
+        settings = SettingsPage(vm)
+        settings.about_requested.connect(self.show_about)
         self.pages: dict[str, QWidget] = {
             "dashboard": self.dashboard,
             "widgets": WidgetsPage(vm),
-            "platforms": PlatformsPage(),
+            "platforms": PlatformsPage(vm),
             "events": EventsPage(vm),
             "multistream": multistream_page(),
             "account": account_page(),
-            "settings": SettingsPage(vm),
+            "settings": settings,
         }
         self.stack = QStackedWidget()
         self.sidebar = QListWidget()
@@ -114,6 +119,7 @@ class MainWindow(QMainWindow):
         if use_tray:
             self.tray = Tray(self, icon)
             self.tray.quit_requested.connect(self.quit_requested.emit)
+            self.tray.about_requested.connect(self.show_about)
             self.tray.show()
 
         QShortcut(QKeySequence.StandardKey.Quit, self, self.quit_requested.emit)
@@ -125,6 +131,23 @@ class MainWindow(QMainWindow):
         """Switch to the page called ``key`` (see :data:`PAGES`)."""
         keys = [k for k, _ in PAGES]
         self.sidebar.setCurrentRow(keys.index(key))
+
+    def show_about(self) -> AboutDialog:
+        """Open the About dialog (or bring the open one forward); the window shows first."""
+        if not self.isVisible():
+            self.showNormal()
+        if self.about is None:
+            self.about = AboutDialog(self.vm, self._icon, self)
+            self.about.finished.connect(self._about_closed)
+            self.about.open()
+        self.about.raise_()
+        self.about.activateWindow()
+        return self.about
+
+    def _about_closed(self, _result: int = 0) -> None:
+        if self.about is not None:
+            self.about.deleteLater()
+            self.about = None
 
     def current_page(self) -> str:
         return PAGES[self.stack.currentIndex()][0]

@@ -6,8 +6,33 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 
 from streampai_desktop.server.urls import HOST
 from streampai_desktop.ui.formatting import platform_label
-from streampai_desktop.ui.pages.platforms import NOT_CONNECTED, STREAMING_PLATFORMS
+from streampai_desktop.ui.pages.platforms import (
+    NOT_CONNECTED,
+    STATE_BADGES,
+    STREAMING_PLATFORMS,
+    describe_status,
+)
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+from streampai_desktop.ui.viewmodels.streams import PlatformStatus
+
+
+def platforms_text(statuses: list[PlatformStatus]) -> tuple[str, str]:
+    """(the status bar's short text, its tooltip) for the connected accounts' states."""
+    names = [platform_label(p) for p in STREAMING_PLATFORMS]
+    if not statuses:
+        text = f"{' · '.join(names)}: {NOT_CONNECTED.lower()}"
+        return text, "\n".join(f"{n}: {NOT_CONNECTED.lower()}" for n in names)
+    parts, tips = [], []
+    shown = set()
+    for status in statuses:
+        badge = STATE_BADGES.get(status.state, (status.state.value, ""))[0].rstrip("…")
+        name = platform_label(status.platform)
+        shown.add(name)
+        parts.append(f"{name}: {badge.lower()}")
+        detail = describe_status(status)
+        tips.append(f"{name} ({status.login}): {badge}" + (f" — {detail}" if detail else ""))
+    tips.extend(f"{n}: {NOT_CONNECTED.lower()}" for n in names if n not in shown)
+    return " · ".join(parts), "\n".join(tips)
 
 
 def overlays_text(total: int) -> str:
@@ -26,9 +51,7 @@ class AppStatusBar(QStatusBar):
         self.server = QLabel()
         self.overlays = QLabel()
         self.overlays.setToolTip("Overlay pages (OBS browser sources) connected to this app")
-        names = [platform_label(p) for p in STREAMING_PLATFORMS]
-        self.platforms = QLabel(f"{' · '.join(names)}: {NOT_CONNECTED.lower()}")
-        self.platforms.setToolTip("\n".join(f"{n}: {NOT_CONNECTED.lower()}" for n in names))
+        self.platforms = QLabel()
         self.demo = QLabel("Demo mode")
         self.demo.setObjectName("badgeDemo")
         self.demo.setToolTip("Demo chat and alerts are being sent to your overlays")
@@ -39,7 +62,9 @@ class AppStatusBar(QStatusBar):
         vm.server_changed.connect(self.update_server)
         vm.presence.changed.connect(lambda _counts: self.update_overlays())
         vm.demo_changed.connect(self.demo.setVisible)
+        vm.streams.states_changed.connect(self.update_platforms)
         self.update_server()
+        self.update_platforms()
         self.update_overlays()
         self.demo.setVisible(vm.demo_on)
 
@@ -51,3 +76,10 @@ class AppStatusBar(QStatusBar):
 
     def update_overlays(self) -> None:
         self.overlays.setText(overlays_text(self.vm.presence.total))
+
+    def update_platforms(self) -> None:
+        known = {a.id for a in self.vm.streams.accounts}
+        statuses = [s for aid, s in self.vm.streams.statuses.items() if aid in known]
+        text, tip = platforms_text(statuses)
+        self.platforms.setText(text)
+        self.platforms.setToolTip(tip)

@@ -71,6 +71,28 @@ QLabel#badge {
     background: rgba(113, 113, 122, 0.2);
 }
 QLabel#badgeLive { border-radius: 9px; padding: 2px 8px; background: rgba(22, 163, 74, 0.22); }
+QLabel#badgeWarn { border-radius: 9px; padding: 2px 8px; background: rgba(245, 158, 11, 0.28); }
+QLabel#badgeError { border-radius: 9px; padding: 2px 8px; background: rgba(220, 38, 38, 0.25); }
+QLabel#badgeOffline {
+    border-radius: 9px;
+    padding: 2px 10px;
+    background: rgba(113, 113, 122, 0.2);
+    font-weight: 600;
+}
+QLabel#badgeOnAir {
+    border-radius: 9px;
+    padding: 2px 10px;
+    background: #dc2626;
+    color: white;
+    font-weight: 700;
+}
+QFrame#deviceCodePanel {
+    background: rgba(145, 70, 255, 0.10);
+    border: 1px solid rgba(145, 70, 255, 0.55);
+    border-radius: 8px;
+}
+QLabel#streamTitle { font-size: 16px; font-weight: 600; }
+QLabel#uptime { font-size: 15px; font-weight: 600; }
 QLabel#badgeDemo { border-radius: 9px; padding: 2px 8px; background: rgba(124, 58, 237, 0.25); }
 QStatusBar QLabel { padding: 0 8px; }
 QLineEdit {

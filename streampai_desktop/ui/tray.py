@@ -11,6 +11,7 @@ class Tray(QObject):
     """Wraps QSystemTrayIcon; emits :attr:`quit_requested` from its Quit item."""
 
     quit_requested = Signal()
+    about_requested = Signal()
 
     def __init__(self, window: QWidget, icon: QIcon) -> None:
         super().__init__(window)
@@ -20,9 +21,12 @@ class Tray(QObject):
         self.menu = QMenu()
         self.toggle_action = QAction("Hide window", self.menu)
         self.toggle_action.triggered.connect(self.toggle_window)
+        self.about_action = QAction("About Streampai Desktop", self.menu)
+        self.about_action.triggered.connect(self.about_requested.emit)
         quit_action = QAction("Quit Streampai Desktop", self.menu)
         quit_action.triggered.connect(self.quit_requested.emit)
         self.menu.addAction(self.toggle_action)
+        self.menu.addAction(self.about_action)
         self.menu.addSeparator()
         self.menu.addAction(quit_action)
         self.menu.aboutToShow.connect(self._update_label)

@@ -29,6 +29,7 @@ def clean_name(name: str, max_len: int = 200) -> str:
     """A display name safe to show and to sync: no control characters, trimmed, bounded."""
     return CONTROL.sub("", name).strip()[:max_len]
 
+
 FONTS = ("Inter", "Roboto", "Montserrat", "Bangers", "Press Start 2P", "Permanent Marker")
 
 

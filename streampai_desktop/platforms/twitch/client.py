@@ -161,7 +161,9 @@ class TwitchApi:
         self.scopes = list(validated.scopes)
 
     async def close(self) -> None:
-        await self.client.close()
+        # Every refresh is saved the moment it happens (event_token_refreshed); saving again on
+        # close would race a sign-out and write deleted tokens back into the keyring.
+        await self.client.close(save_tokens=False)
         await self._session.close()
 
     async def request(

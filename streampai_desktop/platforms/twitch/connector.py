@@ -202,12 +202,14 @@ class TwitchConnector:
         channel = await api.channel(self.user_id) or {}
         stream = await api.stream(self.user_id)
         followers = await api.follower_count(self.user_id)
-        self._patch_stream(
-            title=channel.get("title", ""),
-            category=channel.get("game_name", ""),
-            followers=followers,
+        # While live, the stream's own title and category win over the channel's.
+        fields = {
+            "title": channel.get("title", ""),
+            "category": channel.get("game_name", ""),
+            "followers": followers,
             **_stream_fields(stream),
-        )
+        }
+        self._patch_stream(**fields)
 
     async def _subscribe_all(self, api: TwitchApi, session_id: str) -> None:
         for spec in SUBSCRIPTIONS:

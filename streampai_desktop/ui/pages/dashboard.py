@@ -1,18 +1,32 @@
-"""Dashboard: what is going on right now — demo state, warnings, counters, the latest events."""
+"""Dashboard: what is going on right now — the stream (live, uptime, viewers and their chart),
+demo state, warnings, counters, the latest events and the chat with a send box."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from streampai_desktop.core.events import ChatMessage, Event, ViewerCount
+from streampai_desktop.platforms.base import StreamInfo
 from streampai_desktop.ui.dialogs import confirm
-from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, label
+from streampai_desktop.ui.formatting import platform_label
+from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, StatusLine, label
 from streampai_desktop.ui.pages.feed_list import FeedList
+from streampai_desktop.ui.pages.platforms import STATE_BADGES
+from streampai_desktop.ui.pages.viewer_chart import ViewerChart
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+from streampai_desktop.ui.viewmodels.streams import ChatNotSent
 from streampai_desktop.widgets.alert_box import KIND_TITLES
 
 DEMO_OFF_TEXT = (
@@ -20,6 +34,108 @@ DEMO_OFF_TEXT = (
     "your overlays and marked as tests."
 )
 DEMO_ON_TEXT = "Demo chat and alerts (marked as tests) are being sent to your overlays."
+REHEARSE_TEXT = (
+    "Rehearsing: demo chat and alerts (marked as tests) are sent to your overlays alongside your "
+    "channel's own events."
+)
+TWITCH_CHAT_LIMIT = 500  # characters; Twitch refuses longer messages
+
+
+def format_uptime(uptime: timedelta | None) -> str:
+    if uptime is None:
+        return ""
+    seconds = int(uptime.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+class StreamCard(Card):
+    """Live or offline, uptime, title and category, viewers and followers."""
+
+    def __init__(self, vm: AppViewModel) -> None:
+        super().__init__()
+        self.vm = vm
+        top = QHBoxLayout()
+        self.badge = label("OFFLINE", "badgeOffline")
+        top.addWidget(self.badge)
+        self.uptime = label("", "uptime")
+        self.uptime.setToolTip("Time since the stream started")
+        top.addWidget(self.uptime)
+        self.started = label("", "muted")
+        top.addWidget(self.started)
+        top.addStretch(1)
+        self.channels = label("", "muted")
+        top.addWidget(self.channels)
+        self.layout_.addLayout(top)
+        self.title = label("", "streamTitle", wrap=True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout_.addWidget(self.title)
+        self.category = label("", "muted", wrap=True)
+        self.layout_.addWidget(self.category)
+        self.figures = QWidget()
+        figures = QHBoxLayout(self.figures)
+        figures.setContentsMargins(0, 0, 0, 0)
+        figures.setSpacing(24)
+        self.viewers = label("—", "statValue")
+        self.followers = label("—", "statValue")
+        for value, caption in ((self.viewers, "Viewers"), (self.followers, "Followers")):
+            column = QVBoxLayout()
+            column.setSpacing(0)
+            column.addWidget(value)
+            column.addWidget(label(caption, "statLabel"))
+            figures.addLayout(column)
+        figures.addStretch(1)
+        self.layout_.addWidget(self.figures)
+        self.hint = label(
+            "Connect your channel on the Platforms page to see your stream here.",
+            "muted",
+            wrap=True,
+        )
+        self.connect_button = QPushButton("Connect a channel")
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.connect_button)
+        hint_row.addStretch(1)
+        self.layout_.addWidget(self.hint)
+        self.layout_.addLayout(hint_row)
+        self.layout_.addStretch(1)
+
+    def show_stream(self, stream: StreamInfo) -> None:
+        live = stream.live
+        self.badge.setText("LIVE" if live else "OFFLINE")
+        name = "badgeOnAir" if live else "badgeOffline"
+        if self.badge.objectName() != name:
+            self.badge.setObjectName(name)
+            self.badge.style().unpolish(self.badge)
+            self.badge.style().polish(self.badge)
+        self.tick(stream)
+        has_accounts = bool(self.vm.streams.accounts)
+        self.title.setText(stream.title or ("" if has_accounts else "No channel connected"))
+        self.category.setText(stream.category)
+        self.category.setVisible(bool(stream.category))
+        self.viewers.setText(_count(stream.viewers) if live else "—")
+        self.followers.setText(_count(stream.followers))
+        self.figures.setVisible(has_accounts)
+        self.hint.setVisible(not has_accounts)
+        self.connect_button.setVisible(not has_accounts)
+        parts = []
+        for status in self.vm.streams.statuses.values():
+            if any(a.id == status.account_id for a in self.vm.streams.accounts):
+                state = STATE_BADGES.get(status.state, (status.state.value, ""))[0]
+                parts.append(f"{platform_label(status.platform)} · {status.login} · {state}")
+        self.channels.setText("   ".join(parts))
+
+    def tick(self, stream: StreamInfo) -> None:
+        self.uptime.setText(format_uptime(stream.uptime()))
+        shown = stream.live and stream.started_at is not None
+        self.uptime.setVisible(shown)
+        self.started.setVisible(shown)
+        if shown and stream.started_at is not None:
+            self.started.setText(f"since {stream.started_at.astimezone().strftime('%H:%M')}")
 
 
 def describe_queue(state: Mapping[str, Any]) -> tuple[str, str]:
@@ -135,6 +251,20 @@ class DashboardPage(Page):
         for problem in vm.app.settings.problems:
             self.body.addWidget(Banner("warning", f"A setting was ignored: {problem}"))
 
+        self.stream_card = StreamCard(vm)
+        self.stream_card.connect_button.clicked.connect(lambda: self.navigate.emit("platforms"))
+        chart_card = Card("Viewers this stream")
+        self.chart = ViewerChart()
+        chart_card.layout_.addWidget(self.chart, 1)
+        stream_row = QHBoxLayout()
+        stream_row.setSpacing(12)
+        stream_row.addWidget(self.stream_card, 2)
+        stream_row.addWidget(chart_card, 3)
+        self.body.addLayout(stream_row)
+        feeds_at = self.body.count()  # what matters while live comes first: chat and events
+        self._chart_live = False
+        self._chart_stream: datetime | None = None  # the start of the stream the chart shows
+
         stats = QHBoxLayout()
         stats.setSpacing(12)
         self.events_stat = Stat("Events this session")
@@ -167,12 +297,28 @@ class DashboardPage(Page):
         activity_card = Card("Latest events")
         self.activity = FeedList(placeholder="Follows, subs, cheers and other events show up here.")
         activity_card.layout_.addWidget(self.activity)
-        chat_card = Card("Latest chat")
+        chat_card = Card("Chat")
         self.chat = FeedList(placeholder="Chat from every platform shows up here.")
         chat_card.layout_.addWidget(self.chat)
+        send_row = QHBoxLayout()
+        self.chat_input = QLineEdit()
+        self.chat_input.setObjectName("chatInput")
+        self.chat_input.setAccessibleName("Chat message")
+        self.chat_input.setMaxLength(TWITCH_CHAT_LIMIT)
+        self.chat_input.returnPressed.connect(self.send_chat)
+        self.send_button = QPushButton("Send")
+        self.send_button.clicked.connect(self.send_chat)
+        send_row.addWidget(self.chat_input, 1)
+        send_row.addWidget(self.send_button)
+        chat_card.layout_.addLayout(send_row)
+        self.chat_status = StatusLine()
+        chat_card.layout_.addWidget(self.chat_status)
+        self._sending = False
         feeds.addWidget(activity_card, 0, 0)
         feeds.addWidget(chat_card, 0, 1)
-        self.body.addLayout(feeds, 1)
+        self.activity.setMinimumHeight(230)
+        self.chat.setMinimumHeight(230)
+        self.body.insertLayout(feeds_at, feeds, 1)
 
         vm.feed.events_arrived.connect(self._on_events)
         vm.feed.history_loaded.connect(self._on_history)
@@ -180,14 +326,92 @@ class DashboardPage(Page):
         vm.presence.changed.connect(lambda _counts: self._update_server())
         vm.server_changed.connect(self._update_server)
         vm.demo_changed.connect(self._update_demo)
+        vm.streams.stream_changed.connect(self._on_stream)
+        vm.streams.states_changed.connect(self._on_states)
+        vm.streams.accounts_changed.connect(self._on_states)
         self._update_counters()
         self._update_server()
         self._update_demo(vm.demo_on)
+        self._on_states()
+        self._on_stream(vm.streams.stream)
+        # Uptime ticks every second; the chart's "now" edge moves along with it.
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+    # --- stream -----------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        stream = self.vm.streams.stream
+        if stream.live and self.isVisible():
+            self.stream_card.tick(stream)
+            self.chart.update()
+
+    def _on_stream(self, stream: StreamInfo) -> None:
+        self.stream_card.show_stream(stream)
+        key = stream.started_at if stream.live else None
+        if stream.live and (not self._chart_live or key != self._chart_stream):
+            # A new stream: start its chart and fill in what the store has (after a restart).
+            self._chart_live, self._chart_stream = True, key
+            self.chart.begin(stream.started_at)
+            if stream.started_at is not None:
+                self.vm.spawn(self._load_viewers(stream.started_at), "load viewer history")
+        elif not stream.live and self._chart_live:
+            self._chart_live = False
+            self.chart.end()
+        if stream.live and stream.viewers is not None:
+            self.chart.add_point(datetime.now(UTC), stream.viewers)
+
+    async def _load_viewers(self, since: datetime) -> None:
+        points = await self.vm.streams.viewer_history(since)
+        if self._chart_live and self._chart_stream == since:
+            self.chart.add_history(points)
+
+    def _on_states(self) -> None:
+        can_chat = self.vm.streams.can_chat
+        self.chat_input.setEnabled(can_chat and not self._sending)
+        self.send_button.setEnabled(can_chat and not self._sending)
+        self.chat_input.setPlaceholderText(
+            "Send a message to your chat…"
+            if can_chat
+            else "Connect a channel on the Platforms page to chat from here"
+            if not self.vm.streams.accounts
+            else "Your channel is not connected right now"
+        )
+        self.stream_card.show_stream(self.vm.streams.stream)
+        if self.vm.demo_on:
+            self._update_demo(True)
+
+    # --- chat -------------------------------------------------------------------------------------
+
+    def send_chat(self) -> None:
+        text = self.chat_input.text().strip()
+        if not text or self._sending:
+            return
+        self.vm.spawn(self._send(text), "send chat")
+
+    async def _send(self, text: str) -> None:
+        self._sending = True
+        self.send_button.setEnabled(False)
+        self.chat_status.busy("Sending…")
+        try:
+            await self.vm.streams.send_chat(text)
+        except ChatNotSent as exc:
+            self.chat_status.error(str(exc))
+        else:
+            self.chat_status.clear()
+            if self.chat_input.text().strip() == text:
+                self.chat_input.clear()
+        finally:
+            self._sending = False
+            self._on_states()
 
     def _toggle_demo(self) -> None:
         button = self.demo_banner.button
         assert button is not None
         button.setEnabled(False)  # until the demo source has actually started or stopped
+        self._demo_reason = ""  # the start-up reason no longer applies once the streamer chose
         self.vm.spawn(self.vm.set_demo(not self.vm.demo_on), "toggle demo")
 
     def _update_demo(self, on: bool) -> None:
@@ -197,7 +421,9 @@ class DashboardPage(Page):
         if on:
             self.demo_banner.setObjectName("banner_demo")
             reason = self._demo_reason
-            if "overlays" not in reason:  # e.g. "Demo mode is on (--demo)." says why, not what
+            if self.vm.streams.accounts:
+                reason = REHEARSE_TEXT
+            elif "overlays" not in reason:  # e.g. "Demo mode is on (--demo)." says why, not what
                 reason = f"{reason} {DEMO_ON_TEXT}".strip()
             self.demo_banner.set_text(reason)
             button.setText("Stop demo events")

@@ -1,32 +1,239 @@
-"""Platforms: the channels the app will connect to. None can be connected in this version."""
+"""Platforms: connect Twitch (device code sign-in), see each connector's state, disconnect.
+
+YouTube, Kick and Facebook are listed honestly as coming later: no button pretends to work.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
+import asyncio
+import time
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from streampai_desktop.core.errors import UserFacingError, describe
 from streampai_desktop.core.events import Platform
+from streampai_desktop.platforms.base import ConnectorState, NotReady
+from streampai_desktop.store.records import Account
+from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.formatting import platform_label
-from streampai_desktop.ui.pages.common import Card, Page, label
+from streampai_desktop.ui.pages.common import Card, Page, StatusLine, label
+from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+from streampai_desktop.ui.viewmodels.streams import PlatformStatus
 
-# What each connection will bring, and when; a table so the status bar and this page agree.
+# What each connection will bring; a table so the status bar and this page agree.
 STREAMING_PLATFORMS: dict[Platform, str] = {
     Platform.TWITCH: "Chat, follows, subs, gift subs, cheers, raids and channel points.",
     Platform.YOUTUBE: "Live chat, Super Chats, Super Stickers and memberships.",
     Platform.KICK: "Chat, follows and subscriptions.",
     Platform.FACEBOOK: "Comments, reactions and Stars.",
 }
+AVAILABLE = {Platform.TWITCH}
 NOT_CONNECTED = "Not connected"
+
+# ConnectorState → (badge text, badge style). The styles are in ui/style.py.
+STATE_BADGES: dict[ConnectorState, tuple[str, str]] = {
+    ConnectorState.CONNECTING: ("Connecting…", "badgeWarn"),
+    ConnectorState.CONNECTED: ("Connected", "badgeLive"),
+    ConnectorState.RECONNECTING: ("Reconnecting", "badgeWarn"),
+    ConnectorState.NEEDS_SIGN_IN: ("Needs sign-in", "badgeError"),
+    ConnectorState.ERROR: ("Error", "badgeError"),
+    ConnectorState.STOPPED: ("Stopped", "badge"),
+}
+SIGN_IN_AGAIN_STATES = {ConnectorState.NEEDS_SIGN_IN, ConnectorState.ERROR}
 
 
 def sign_in_note(platform: Platform) -> str:
-    if platform == Platform.TWITCH:
-        return "Twitch sign-in is coming in the next version."
-    return f"{platform_label(platform)} sign-in arrives in a later version (Twitch comes first)."
+    if platform in AVAILABLE:
+        return (
+            f"You approve Streampai Desktop on {platform_label(platform)}'s own site with a "
+            "short code; your password never goes through this app."
+        )
+    return f"{platform_label(platform)} arrives in a later version (Twitch comes first)."
+
+
+def restyle(widget: QWidget, object_name: str) -> None:
+    """Switch a widget's style-sheet look (its object name) and re-polish it."""
+    if widget.objectName() != object_name:
+        widget.setObjectName(object_name)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+
+def short_url(url: str) -> str:
+    """``https://www.twitch.tv/activate?x=y`` → ``twitch.tv/activate`` (for a button)."""
+    parts = urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    return f"{host}{parts.path}".rstrip("/") or url
+
+
+def countdown(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def describe_status(status: PlatformStatus, now: datetime | None = None) -> str:
+    """The line under the badge: why, and when the next attempt is."""
+    st = status.status
+    reason = st.reason.rstrip(".")
+    if st.state is ConnectorState.CONNECTED:
+        return st.reason  # a notice (e.g. one event type stopped), usually empty
+    if st.state is ConnectorState.CONNECTING:
+        return "Connecting to the channel…"
+    if st.state is ConnectorState.STOPPED:
+        return "Not running."
+    if st.state is ConnectorState.NEEDS_SIGN_IN:
+        if "sign in" in reason.lower():
+            return f"{reason}."
+        return f"{reason or 'Twitch needs you to sign in again'}. Sign in again to reconnect."
+    text = f"{reason}." if reason else ""
+    if st.next_attempt_at is not None:
+        wait = (st.next_attempt_at - (now or datetime.now(UTC))).total_seconds()
+        at = st.next_attempt_at.astimezone().strftime("%H:%M:%S")
+        when = f"in {int(wait) + 1} s (at {at})" if wait > 0 else "now"
+        text = f"{text} Next attempt {when}.".strip()
+    return text
+
+
+class DeviceCodePanel(QFrame):
+    """The code to type on twitch.tv, a button to open the page, a countdown and Cancel."""
+
+    cancel_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("deviceCodePanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
+        self.instructions = label("", wrap=True)
+        layout.addWidget(self.instructions)
+        self.code = label("", "deviceCode")
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSize(26)
+        font.setBold(True)
+        font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 6)
+        self.code.setFont(font)
+        self.code.setAccessibleName("Twitch sign-in code")
+        layout.addWidget(self.code)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open twitch.tv/activate")
+        self.open_button.setObjectName("primary")
+        self.open_button.clicked.connect(self._open)
+        self.copy_button = QPushButton("Copy code")
+        self.copy_button.clicked.connect(self._copy)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested.emit)
+        for button in (self.open_button, self.copy_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        self.waiting = label("", "muted", wrap=True)
+        layout.addWidget(self.waiting)
+        self._url = ""
+        self._expires_at = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+        self.hide()
+
+    def show_code(self, user_code: str, verification_uri: str, expires_at: float) -> None:
+        """Show ``user_code``; ``expires_at`` is on the ``time.monotonic()`` clock."""
+        self._url = verification_uri
+        self._expires_at = expires_at
+        where = short_url(verification_uri)
+        self.instructions.setText(
+            f"Open <b>{where}</b>, sign in to Twitch if asked, and enter this code:"
+        )
+        self.code.setText(user_code)
+        self.open_button.setText(f"Open {where}")
+        self.copy_button.setText("Copy code")
+        self._tick()
+        self._timer.start()
+        self.show()
+
+    def reset(self) -> None:
+        self._timer.stop()
+        self.code.setText("")
+        self.hide()
+
+    def _tick(self) -> None:
+        left = self._expires_at - time.monotonic()
+        if left <= 0:
+            self._timer.stop()
+            self.waiting.setText("The code expired. Cancel and connect again for a new one.")
+            return
+        self.waiting.setText(
+            f"Waiting for you to approve on Twitch… The code expires in {countdown(left)}."
+        )
+
+    def _open(self) -> None:
+        QDesktopServices.openUrl(QUrl(self._url))
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.code.text())
+        self.copy_button.setText("Copied")
+
+
+class AccountLine(QFrame):
+    """One signed-in channel: who, the connector's state, Sign in again and Disconnect."""
+
+    sign_in_requested = Signal()
+    disconnect_requested = Signal(str)  # account id
+
+    def __init__(self, account: Account) -> None:
+        super().__init__()
+        self.setObjectName("accountLine")
+        self.account = account
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 4, 0, 0)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        name = account.display_name or account.login
+        shown = name if name.lower() == account.login.lower() else f"{name} ({account.login})"
+        self.channel = label(f"Signed in as <b>{shown}</b>", "channelName")
+        self.channel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        text.addWidget(self.channel)
+        self.detail = label("", "muted", wrap=True)
+        text.addWidget(self.detail)
+        row.addLayout(text, 1)
+        self.badge = label("", "badge")
+        row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.sign_in_again = QPushButton("Sign in again")
+        self.sign_in_again.setObjectName("primary")
+        self.sign_in_again.clicked.connect(self.sign_in_requested.emit)
+        row.addWidget(self.sign_in_again, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.disconnect_button = QPushButton("Disconnect…")
+        self.disconnect_button.clicked.connect(
+            lambda: self.disconnect_requested.emit(self.account.id)
+        )
+        row.addWidget(self.disconnect_button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def update_status(self, status: PlatformStatus | None) -> None:
+        if status is None:
+            self.badge.setText("Stopped")
+            restyle(self.badge, "badge")
+            self.detail.setText("Not running.")
+            self.sign_in_again.hide()
+            return
+        text, style = STATE_BADGES.get(status.state, (status.state.value, "badge"))
+        self.badge.setText(text)
+        restyle(self.badge, style)
+        detail = describe_status(status)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.sign_in_again.setVisible(status.state in SIGN_IN_AGAIN_STATES)
 
 
 class PlatformRow(Card):
-    """One platform: name, what it brings, state, and a Connect button (disabled for now)."""
+    """One platform: name, what it brings, and (for a later platform) an honest note."""
 
     def __init__(self, platform: Platform, brings: str) -> None:
         super().__init__()
@@ -36,26 +243,183 @@ class PlatformRow(Card):
         text.addWidget(label(platform_label(platform), "sectionTitle"))
         text.addWidget(label(brings, "muted", wrap=True))
         row.addLayout(text, 1)
-        self.state = label(NOT_CONNECTED, "badge")
+        self.state = label(NOT_CONNECTED if platform in AVAILABLE else "Coming later", "badge")
         row.addWidget(self.state, 0, Qt.AlignmentFlag.AlignVCenter)
         self.connect_button = QPushButton("Connect")
-        self.connect_button.setEnabled(False)
+        self.connect_button.setEnabled(platform in AVAILABLE)
         self.connect_button.setToolTip(sign_in_note(platform))
         row.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.layout_.addLayout(row)
-        self.layout_.addWidget(label(sign_in_note(platform), "muted"))
+        self.note = label(sign_in_note(platform), "muted", wrap=True)
+        self.layout_.addWidget(self.note)
+
+
+class TwitchRow(PlatformRow):
+    """Twitch: Connect (device code flow), then the signed-in channel and its live state."""
+
+    def __init__(self, vm: AppViewModel) -> None:
+        super().__init__(Platform.TWITCH, STREAMING_PLATFORMS[Platform.TWITCH])
+        self.vm = vm
+        self.connect_button.setObjectName("primary")
+        self.connect_button.clicked.connect(self.start_sign_in)
+        self.code_panel = DeviceCodePanel()
+        self.code_panel.cancel_requested.connect(self.cancel_sign_in)
+        self.layout_.addWidget(self.code_panel)
+        self.accounts_box = QVBoxLayout()
+        self.accounts_box.setSpacing(6)
+        self.layout_.addLayout(self.accounts_box)
+        self.status = StatusLine()
+        self.layout_.addWidget(self.status)
+        self.lines: dict[str, AccountLine] = {}
+        self._sign_in_task: asyncio.Task[None] | None = None
+        vm.streams.accounts_changed.connect(self.update_accounts)
+        vm.streams.states_changed.connect(self.update_states)
+        self.update_accounts()
+
+    @property
+    def signing_in(self) -> bool:
+        return self._sign_in_task is not None and not self._sign_in_task.done()
+
+    # --- accounts and states ----------------------------------------------------------------------
+
+    def update_accounts(self) -> None:
+        accounts = self.vm.streams.accounts_for(self.platform.value)
+        wanted = {a.id for a in accounts}
+        for account_id in list(self.lines):
+            if account_id not in wanted:
+                line = self.lines.pop(account_id)
+                self.accounts_box.removeWidget(line)
+                line.deleteLater()
+        for account in accounts:
+            if account.id not in self.lines:
+                line = AccountLine(account)
+                line.sign_in_requested.connect(self.start_sign_in)
+                line.disconnect_requested.connect(self._disconnect)
+                self.lines[account.id] = line
+                self.accounts_box.addWidget(line)
+        connected = bool(accounts)
+        self.connect_button.setVisible(not connected)
+        self.note.setVisible(not connected)
+        self.state.setVisible(not connected)
+        self.update_states()
+
+    def update_states(self) -> None:
+        trouble = False
+        for account_id, line in self.lines.items():
+            status = self.vm.streams.status_of(account_id)
+            line.update_status(status)
+            line.sign_in_again.setEnabled(not self.signing_in)
+            trouble = trouble or (status is not None and status.state in SIGN_IN_AGAIN_STATES)
+        if trouble and self.status.objectName() == "inlineOk":
+            self.status.clear()  # "Connected to …" is no longer true
+
+    def needs_ticking(self) -> bool:
+        """A next-attempt countdown is on screen."""
+        return any(
+            (s := self.vm.streams.status_of(aid)) is not None
+            and s.status.next_attempt_at is not None
+            and s.state is not ConnectorState.CONNECTED
+            for aid in self.lines
+        )
+
+    # --- sign-in ----------------------------------------------------------------------------------
+
+    def start_sign_in(self) -> None:
+        if self.signing_in:
+            return
+        self.connect_button.setEnabled(False)
+        self.status.busy("Asking Twitch for a sign-in code…")
+        self._sign_in_task = self.vm.spawn(self._sign_in(), "Twitch sign-in")
+        self.update_states()
+
+    def cancel_sign_in(self) -> None:
+        if self._sign_in_task is not None:
+            self._sign_in_task.cancel()
+
+    async def _show_code(self, code: object) -> None:
+        # Called by the device flow once Twitch gave us a code; the flow then polls until the
+        # streamer approved, so this returns at once and the panel stays up meanwhile.
+        self.status.clear()
+        self.code_panel.show_code(
+            str(getattr(code, "user_code", "")),
+            str(getattr(code, "verification_uri", "https://www.twitch.tv/activate")),
+            float(getattr(code, "expires_at", time.monotonic() + 1800)),
+        )
+
+    async def _sign_in(self) -> None:
+        try:
+            await self.vm.sign_in_twitch(self._show_code)
+        except asyncio.CancelledError:
+            self.status.busy("Sign-in cancelled.")
+            raise
+        except NotReady as exc:
+            self.status.error(f"Could not sign in: {exc}. Check your connection and try again.")
+        except UserFacingError as exc:
+            self.status.error(describe(exc).text)
+        else:
+            accounts = self.vm.streams.accounts_for(self.platform.value)
+            who = accounts[-1].login if accounts else "your channel"
+            self.status.ok(
+                f"Connected to {who}. Demo events stopped: your overlays now show your channel."
+            )
+        finally:
+            self.code_panel.reset()
+            self.connect_button.setEnabled(True)
+            self._sign_in_task = None
+            self.update_states()
+
+    # --- disconnect -------------------------------------------------------------------------------
+
+    def _disconnect(self, account_id: str) -> None:
+        self.vm.spawn(self.disconnect_account(account_id), "disconnect account")
+
+    async def disconnect_account(self, account_id: str) -> bool:
+        line = self.lines.get(account_id)
+        login = line.account.login if line else "this channel"
+        ok = await confirm(
+            self,
+            "Disconnect Twitch?",
+            f"Streampai Desktop stops receiving chat and events from {login}, and its sign-in "
+            "is deleted from this computer. You can connect again at any time.",
+            "Disconnect",
+        )
+        if not ok:
+            return False
+        if line is not None:
+            line.disconnect_button.setEnabled(False)
+        self.status.busy(f"Disconnecting {login}…")
+        try:
+            await self.vm.streams.disconnect_account(account_id)
+        finally:
+            if line is not None and account_id in self.lines:
+                line.disconnect_button.setEnabled(True)
+        self.status.ok(f"Disconnected {login}.")
+        return True
 
 
 class PlatformsPage(Page):
-    """Twitch, YouTube, Kick and Facebook, each honestly "not connected"."""
+    """Twitch (connect, state, disconnect); YouTube, Kick and Facebook as coming later."""
 
-    def __init__(self) -> None:
+    def __init__(self, vm: AppViewModel) -> None:
         super().__init__(
             "Platforms",
-            "Connect your channels to get their chat and alerts. Until then, demo events keep "
-            "your overlays busy so you can set up your scenes.",
+            "Connect your channels to get their chat, alerts and stream stats. Until one is "
+            "connected, demo events keep your overlays busy so you can set up your scenes.",
         )
-        self.rows = {p: PlatformRow(p, brings) for p, brings in STREAMING_PLATFORMS.items()}
+        self.twitch = TwitchRow(vm)
+        self.rows: dict[Platform, PlatformRow] = {Platform.TWITCH: self.twitch}
+        for platform, brings in STREAMING_PLATFORMS.items():
+            if platform not in self.rows:
+                self.rows[platform] = PlatformRow(platform, brings)
         for row in self.rows.values():
             self.body.addWidget(row)
         self.body.addStretch(1)
+        # Ticks the "next attempt in N s" countdown while one is on screen.
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        if self.isVisible() and self.twitch.needs_ticking():
+            self.twitch.update_states()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streampai_desktop import autostart
 from streampai_desktop.core.errors import describe
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.server import PortInUseError
@@ -63,16 +65,68 @@ def _path_row(path: Path | None, empty: str) -> QWidget:
 class SettingsPage(Page):
     """Preferences that apply right away; errors show next to the control that caused them."""
 
+    about_requested = Signal()
+
     def __init__(self, vm: AppViewModel) -> None:
         super().__init__("Settings")
         self.vm = vm
         app = vm.app
+        self._build_startup()
         self._build_server(app.settings.source("overlay_port"))
         self._build_tokens()
         self._build_appearance(app.settings.theme, app.settings.demo_when_offline)
         self._build_storage()
         self.body.addStretch(1)
         vm.server_changed.connect(lambda: self.port_spin.setValue(vm.port))
+
+    # --- start-up and about -----------------------------------------------------------------------
+
+    def _build_startup(self) -> None:
+        card = Card("Start-up")
+        self.autostart_check = QCheckBox("Start with my computer")
+        self.autostart_check.setObjectName("startWithComputer")
+        self.autostart_check.setToolTip(
+            "Starts Streampai Desktop when you sign in to your computer, so your overlays are "
+            "ready before OBS opens."
+        )
+        self.autostart_check.setChecked(autostart.is_enabled())  # one small file or value
+        self.autostart_check.toggled.connect(self._autostart_toggled)
+        row = QHBoxLayout()
+        row.addWidget(self.autostart_check)
+        row.addStretch(1)
+        self.about_button = QPushButton("About Streampai Desktop…")
+        self.about_button.setObjectName("aboutButton")
+        self.about_button.clicked.connect(self.about_requested.emit)
+        row.addWidget(self.about_button)
+        card.layout_.addLayout(row)
+        self.autostart_status = StatusLine()
+        card.layout_.addWidget(self.autostart_status)
+        self.body.addWidget(card)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The desktop's own settings may have switched the entry on or off meanwhile.
+        self._show_autostart(autostart.is_enabled())
+
+    def _show_autostart(self, on: bool) -> None:
+        self.autostart_check.blockSignals(True)
+        self.autostart_check.setChecked(on)
+        self.autostart_check.blockSignals(False)
+
+    def _autostart_toggled(self, on: bool) -> None:
+        self.autostart_check.setEnabled(False)
+        self.vm.spawn(self._set_autostart(on), "set autostart")
+
+    async def _set_autostart(self, on: bool) -> None:
+        try:
+            await asyncio.to_thread(autostart.set_enabled, on)
+        except OSError as exc:
+            self.autostart_status.error(f"Could not change this: {exc.strerror or exc}.")
+        else:
+            self.autostart_status.clear()
+        finally:
+            self.autostart_check.setEnabled(True)
+            self._show_autostart(await asyncio.to_thread(autostart.is_enabled))
 
     # --- overlay server ---------------------------------------------------------------------------
 

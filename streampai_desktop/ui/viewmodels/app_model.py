@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +22,7 @@ from streampai_desktop.ui.tasks import TaskSet
 from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
 from streampai_desktop.ui.viewmodels.event_feed import EventFeed
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
+from streampai_desktop.ui.viewmodels.streams import StreamsModel
 from streampai_desktop.ui.viewmodels.test_events import TestEvents
 from streampai_desktop.widgets import WIDGETS
 
@@ -54,12 +55,14 @@ class AppViewModel(QObject):
         )
         self.queue = AlertQueueModel(app.bus, app.alerts, self)
         self.test_events = TestEvents(app)
+        self.streams = StreamsModel(app, self)
         self._closed = False
 
     def start(self) -> None:
         self.feed.start()
         self.presence.start()
         self.queue.start()
+        self.streams.start()
 
     def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
         """Run an action from a click; its errors reach the error dialog."""
@@ -118,6 +121,13 @@ class AppViewModel(QObject):
         await self.app.set_demo(on)
         self.demo_changed.emit(self.demo_on)
 
+    async def sign_in_twitch(self, show_code: Callable[[Any], Awaitable[None]]) -> None:
+        """Connect Twitch (device code flow); the app stops demo events once connected."""
+        try:
+            await self.streams.sign_in_twitch(show_code)
+        finally:
+            self.demo_changed.emit(self.demo_on)
+
     async def set_demo_when_offline(self, on: bool) -> None:
         await self.app.save_setting("demo_when_offline", on)
 
@@ -175,6 +185,7 @@ class AppViewModel(QObject):
         await self.feed.close()
         await self.presence.close()
         await self.queue.close()
+        await self.streams.close()
 
     async def shutdown(self) -> None:
         """Close the view-models, then stop the app. Idempotent."""

@@ -1,0 +1,75 @@
+"""The application factory: `create_app(config)` wires engine, tokens, limiter, live hub, routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from streampai_cloud import api_auth, api_donations, api_live, api_sync
+from streampai_cloud.client_version import client_version_middleware
+from streampai_cloud.config import CloudConfig
+from streampai_cloud.db import create_engine
+from streampai_cloud.errors import error_middleware
+from streampai_cloud.keys import (
+    ACCESS_TOKENS,
+    CONFIG,
+    ENGINE,
+    HUB,
+    LIMITER,
+    PASSWORDS,
+    REFRESH_TOKENS,
+)
+from streampai_cloud.live import LiveHub
+from streampai_cloud.openapi import build_openapi
+from streampai_cloud.ratelimit import RateLimiter
+from streampai_cloud.security import AccessTokens, Passwords, RefreshTokens
+
+MAX_BODY = 2 * 1024 * 1024  # a full push batch of 500 small patches fits comfortably
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    cfg = app[CONFIG]
+    engine = create_engine(cfg.database_url, cfg.pool_size)
+    app[ENGINE] = engine
+    app[LIMITER] = RateLimiter(engine)
+    hub = LiveHub(cfg.database_url)
+    await hub.start()
+    app[HUB] = hub
+    yield
+    await hub.stop()
+    await engine.dispose()
+
+
+async def _close_live_sockets(app: web.Application) -> None:
+    # Open WebSockets would otherwise hold graceful shutdown until its timeout.
+    if HUB in app:
+        await app[HUB].close_all(WSCloseCode.GOING_AWAY)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(build_openapi())
+
+
+def create_app(config: CloudConfig) -> web.Application:
+    """A service process. All state lives in PostgreSQL, so any number may run side by side."""
+    app = web.Application(
+        middlewares=[error_middleware, client_version_middleware], client_max_size=MAX_BODY
+    )
+    app[CONFIG] = config
+    app[PASSWORDS] = Passwords(
+        config.argon2_time_cost, config.argon2_memory_kib, config.argon2_parallelism
+    )
+    app[ACCESS_TOKENS] = AccessTokens(config.secret, config.access_token_ttl)
+    app[REFRESH_TOKENS] = RefreshTokens(config.secret)
+    app.cleanup_ctx.append(_database)
+    app.on_shutdown.append(_close_live_sockets)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/v1/openapi.json", openapi)
+    for module in (api_auth, api_sync, api_donations, api_live):
+        app.router.add_routes(module.routes)
+    return app

@@ -1,0 +1,131 @@
+"""Tables (SQLAlchemy Core) and the async engine. The migrations create exactly these tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSON, JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("email", Text, nullable=False, unique=True),  # stored lower-cased
+    Column("password_hash", Text, nullable=False),
+    Column("handle", Text, nullable=False, unique=True),  # public donation page name
+    Column("plan", Text, nullable=False, server_default="free"),
+    # The account's sync version: bumped once per applied mutation, under the account row lock.
+    Column("version", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("plan IN ('free', 'pro')", name="accounts_plan"),
+)
+
+# A device is one signed-in app: one refresh-token chain. Revoking it ends the chain.
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoke_reason", Text),
+    # Highest donation id this device acknowledged; starts at the account's latest at sign-in.
+    Column("donation_cursor", BigInteger, nullable=False, server_default="0"),
+    Index("devices_account", "account_id"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", Text, primary_key=True),  # sha256 hex: tokens are 256 random bits
+    Column("device_id", Uuid, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Index("refresh_tokens_device", "device_id"),
+)
+
+# Fixed-window counters shared by every process (see ratelimit.py for why not memory).
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket", Text, primary_key=True),
+    Column("window", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
+sync_rows = Table(
+    "sync_rows",
+    metadata,
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity", Text, primary_key=True),
+    Column("row_id", Uuid, primary_key=True),
+    # `json`, not `jsonb`: synced values are stored exactly as sent, and jsonb refuses some valid
+    # JSON text (\u0000, unpaired surrogates) that a client may legitimately hold. Nothing
+    # queries inside these columns, so jsonb's indexing would buy nothing.
+    Column("fields", JSON, nullable=False),
+    Column("field_versions", JSON, nullable=False),  # field name -> account version that set it
+    Column("version", BigInteger, nullable=False),  # version of the row's latest change
+    Column("deleted", Boolean, nullable=False, server_default="false"),
+    Index("sync_rows_account_version", "account_id", "version"),
+)
+
+# Per (account, client device) the last applied seq: mutations apply in seq order, gaps refused.
+sync_devices = Table(
+    "sync_devices",
+    metadata,
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("device_id", Uuid, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+# The stored answer for each seq, so a retried batch gets the same results (idempotency).
+sync_results = Table(
+    "sync_results",
+    metadata,
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("device_id", Uuid, primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("result", JSONB, nullable=False),
+)
+
+donations = Table(
+    "donations",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("donor_name", Text, nullable=False),
+    Column("amount", BigInteger, nullable=False),  # minor units
+    Column("currency", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("donations_account_id", "account_id", "id"),
+)
+
+
+def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
+    """The process's engine; pool_pre_ping survives a database restart without 500s."""
+    return create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )

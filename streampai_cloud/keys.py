@@ -1,0 +1,19 @@
+"""Typed application keys: every piece of shared state a handler may reach."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from streampai_cloud.config import CloudConfig
+from streampai_cloud.live import LiveHub
+from streampai_cloud.ratelimit import RateLimiter
+from streampai_cloud.security import AccessTokens, Passwords, RefreshTokens
+
+CONFIG = web.AppKey("config", CloudConfig)
+ENGINE = web.AppKey("engine", AsyncEngine)
+PASSWORDS = web.AppKey("passwords", Passwords)
+ACCESS_TOKENS = web.AppKey("access_tokens", AccessTokens)
+REFRESH_TOKENS = web.AppKey("refresh_tokens", RefreshTokens)
+LIMITER = web.AppKey("limiter", RateLimiter)
+HUB = web.AppKey("hub", LiveHub)

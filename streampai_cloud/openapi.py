@@ -1,0 +1,411 @@
+"""The OpenAPI 3.1 document of the whole API, written by hand next to the handlers it describes.
+
+tests/cloud/test_openapi.py runs schemathesis against it, so it has to match what the service
+really answers (status codes, bodies, headers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streampai_cloud import __doc__ as SERVICE_DOC
+from streampai_cloud.api_donations import CURRENCIES, MAX_AMOUNT, MIN_AMOUNT
+from streampai_cloud.entities import ENTITIES
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_TS = {"type": "string", "format": "date-time"}
+_UUID = {"type": "string", "format": "uuid"}
+_MAX_BIGINT = 2**63 - 1  # versions, seqs and ids are PostgreSQL bigints
+# Text the service stores and shows: no control characters other than tab and newline.
+_NO_CONTROLS = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$"
+
+
+def _text(max_len: int, min_len: int = 0, nullable: bool = False) -> dict[str, Any]:
+    return {
+        "type": ["string", "null"] if nullable else "string",
+        "minLength": min_len,
+        "maxLength": max_len,
+        "pattern": _NO_CONTROLS,
+    }
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(props) if required is None else required,
+        **extra,
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj(
+        {
+            "error": _obj(
+                {"code": _STR, "message": _STR},
+                description="Further keys give details, e.g. `expected_seq` or `retry_after`.",
+            )
+        }
+    ),
+    "Account": _obj(
+        {
+            "id": _UUID,
+            "email": _STR,
+            "handle": _STR,
+            "plan": {"type": "string", "enum": ["free", "pro"]},
+            "created_at": _TS,
+        }
+    ),
+    "TokenPair": _obj(
+        {
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "access_token": _STR,
+            "expires_in": {**_INT, "description": "seconds until the access token expires"},
+            "refresh_token": {**_STR, "description": "single use; store the new one each time"},
+            "device_id": {**_UUID, "description": "this sign-in (one refresh-token chain)"},
+        }
+    ),
+    "Session": {
+        "allOf": [_ref("TokenPair"), _obj({"account": _ref("Account")})],
+    },
+    "Me": _obj({"account": _ref("Account"), "device_id": _UUID, "sync_version": _INT}),
+    "Device": _obj(
+        {
+            "id": _UUID,
+            "name": _STR,
+            "created_at": _TS,
+            "last_seen_at": _TS,
+            "current": {"type": "boolean"},
+        }
+    ),
+    "Mutation": _obj(
+        {
+            "device_id": {**_UUID, "description": "the app install's id (not the sign-in)"},
+            "seq": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": _MAX_BIGINT,
+                "description": "1, 2, 3... per device",
+            },
+            # The rest is judged per mutation: a flaw there is a `rejected` result that still
+            # consumes the seq (so one bad entry never blocks an outbox), not a 400 for the
+            # batch. Hence no type constraints here; the descriptions say what is expected.
+            "entity": {"description": f"one of {', '.join(ENTITIES)}"},
+            "row_id": {"description": "the row's UUID (chosen by the client)"},
+            "op": {"description": "`upsert` (default) or `delete`"},
+            "patch": {
+                "description": "upsert: object of field -> new value; delete: absent or null",
+            },
+            "base_version": {
+                "description": "non-negative integer or null: the row version the edit was "
+                "made on (for conflict reporting)",
+            },
+        },
+        required=["device_id", "seq"],
+    ),
+    "MutationResult": _obj(
+        {
+            "device_id": _UUID,
+            "seq": _INT,
+            "status": {"type": "string", "enum": ["applied", "rejected"]},
+            "version": {"type": ["integer", "null"]},
+            "reason": {"type": ["string", "null"]},
+            "conflicts": {"type": "array", "items": _STR},
+        }
+    ),
+    "PushResponse": _obj(
+        {"results": {"type": "array", "items": _ref("MutationResult")}, "version": _INT}
+    ),
+    "Change": _obj(
+        {
+            "entity": _STR,
+            "row_id": _UUID,
+            "version": _INT,
+            "deleted": {"type": "boolean"},
+            "fields": {"type": "object"},
+            "field_versions": {"type": "object", "additionalProperties": _INT},
+        }
+    ),
+    "PullPage": _obj(
+        {
+            "changes": {"type": "array", "items": _ref("Change")},
+            "next": {**_INT, "description": "pass as `since` next; persist with the page"},
+            "has_more": {"type": "boolean"},
+            "version": {**_INT, "description": "the account's version when the page was read"},
+        }
+    ),
+    "Donation": _obj(
+        {
+            "id": _INT,
+            "name": _STR,
+            "amount": {**_INT, "description": "minor units (cents)"},
+            "currency": _STR,
+            "message": _STR,
+            "created_at": _TS,
+        }
+    ),
+}
+
+_CLIENT_VERSION = {
+    "name": "Streampai-Client-Version",
+    "in": "header",
+    "required": False,
+    "description": "The desktop app's version (its leading X.Y[.Z] counts; a value without "
+    "one is ignored); below the service's minimum the answer is 426.",
+    "schema": {"type": "string"},
+}
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    body: dict[str, Any] | None = None,
+    auth: bool = True,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One operation; every operation can also answer the generic errors listed here."""
+    all_responses = dict(responses)
+    all_responses.setdefault("400", _error("Invalid request, JSON or client version header"))
+    all_responses["426"] = _error("The app is too old; update it (its unsynced edits are kept)")
+    if auth:
+        all_responses["401"] = _error(
+            "No, invalid or expired access token, or the device was signed out"
+        )
+    op: dict[str, Any] = {
+        "summary": summary,
+        "parameters": [_CLIENT_VERSION, *(params or [])],
+        "responses": all_responses,
+        "security": _BEARER if auth else [],
+    }
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
+    return op
+
+
+_NO_CONTENT = {"description": "Done"}
+_RATE_LIMITED = {
+    "description": "Too many attempts; retry after the given seconds",
+    "headers": {"Retry-After": {"schema": {"type": "string"}, "required": True}},
+    "content": {JSON: {"schema": _ref("Error")}},
+}
+
+_DEVICE_NAME = _text(100, nullable=True)
+
+PATHS: dict[str, Any] = {
+    "/healthz": {
+        "get": _op(
+            "Liveness probe", {"200": _json(_obj({"status": _STR}), "Service is up")}, auth=False
+        )
+    },
+    "/v1/openapi.json": {
+        "get": _op("This document", {"200": _json({"type": "object"}, "OpenAPI 3.1")}, auth=False)
+    },
+    "/v1/auth/register": {
+        "post": _op(
+            "Create an account and sign this device in",
+            {
+                "201": _json(_ref("Session"), "Registered and signed in"),
+                "409": _error("Email or handle already taken"),
+                "429": _RATE_LIMITED,
+            },
+            body=_obj(
+                {
+                    "email": {"type": "string", "format": "email", "maxLength": 320},
+                    "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+                    "handle": {
+                        "type": ["string", "null"],
+                        "pattern": "^[a-z0-9][a-z0-9_]{2,29}$",
+                        "description": "public donation page name; generated when absent",
+                    },
+                    "device_name": _DEVICE_NAME,
+                },
+                required=["email", "password"],
+            ),
+            auth=False,
+        )
+    },
+    "/v1/auth/signin": {
+        "post": _op(
+            "Sign in with email and password (rate limited per email and per IP)",
+            {
+                "200": _json(_ref("Session"), "Signed in"),
+                "401": _error("Wrong email or password"),
+                "429": _RATE_LIMITED,
+            },
+            body=_obj(
+                {
+                    "email": {"type": "string", "format": "email", "maxLength": 320},
+                    "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+                    "device_name": _DEVICE_NAME,
+                },
+                required=["email", "password"],
+            ),
+            auth=False,
+        )
+    },
+    "/v1/auth/refresh": {
+        "post": _op(
+            "Trade a refresh token for a new pair (the old one is spent; reusing it signs the "
+            "device out)",
+            {
+                "200": _json(_ref("TokenPair"), "New tokens"),
+                "401": _error(
+                    "invalid_refresh_token, refresh_token_expired, refresh_token_reused or "
+                    "device_revoked: sign in again"
+                ),
+            },
+            body=_obj({"refresh_token": {"type": "string", "minLength": 1, "maxLength": 200}}),
+            auth=False,
+        )
+    },
+    "/v1/auth/signout": {"post": _op("Sign this device out", {"204": _NO_CONTENT})},
+    "/v1/me": {
+        "get": _op("The account, its plan and sync version", {"200": _json(_ref("Me"), "You")})
+    },
+    "/v1/devices": {
+        "get": _op(
+            "Signed-in devices of the account",
+            {
+                "200": _json(
+                    _obj({"devices": {"type": "array", "items": _ref("Device")}}), "Devices"
+                )
+            },
+        )
+    },
+    "/v1/devices/{device_id}": {
+        "delete": _op(
+            "Sign a device out (its live socket closes with code 4001)",
+            {"204": _NO_CONTENT, "404": _error("No such device on this account")},
+            params=[{"name": "device_id", "in": "path", "required": True, "schema": _UUID}],
+        )
+    },
+    "/v1/sync/push": {
+        "post": _op(
+            "Apply a batch of mutations in seq order per device",
+            {
+                "200": _json(_ref("PushResponse"), "One result per mutation, in order"),
+                "409": _error("seq_gap: nothing applied; `expected_seq` says what to send first"),
+            },
+            body=_obj(
+                {
+                    "mutations": {
+                        "type": "array",
+                        "items": _ref("Mutation"),
+                        "minItems": 1,
+                        "maxItems": 500,
+                    }
+                }
+            ),
+        )
+    },
+    "/v1/sync/pull": {
+        "get": _op(
+            "Rows and tombstones above `since`, in version order",
+            {"200": _json(_ref("PullPage"), "A page")},
+            params=[
+                {
+                    "name": "since",
+                    "in": "query",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": _MAX_BIGINT,
+                        "default": 0,
+                    },
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500},
+                },
+            ],
+        )
+    },
+    "/v1/live": {
+        "get": _op(
+            "WebSocket: `hello` {version}, `changed` {version}, `donation` {donation}; the app "
+            'may send `{"type": "ack", "up_to": id}` and `{"type": "ping"}`',
+            {"101": {"description": "Switching to WebSocket"}},
+            params=[{"name": "access_token", "in": "query", "schema": _STR}],
+        )
+    },
+    "/v1/donate/{handle}": {
+        "post": _op(
+            "Donate to a streamer (public; rate limited per IP)",
+            {
+                "201": _json(_obj({"donation": _ref("Donation")}), "Paid and relayed"),
+                "402": _error("The payment was declined"),
+                "404": _error("No streamer with this handle"),
+                "429": _RATE_LIMITED,
+            },
+            body=_obj(
+                {
+                    "name": {**_text(50, nullable=True), "description": "blank: Anonymous"},
+                    "amount": {
+                        "type": "integer",
+                        "minimum": MIN_AMOUNT,
+                        "maximum": MAX_AMOUNT,
+                        "description": "minor units (cents)",
+                    },
+                    "currency": {"type": "string", "enum": list(CURRENCIES)},
+                    "message": _text(500, nullable=True),
+                    "payment_token": _text(200, 1),
+                },
+                required=["amount", "currency", "payment_token"],
+            ),
+            auth=False,
+            params=[{"name": "handle", "in": "path", "required": True, "schema": _STR}],
+        )
+    },
+    "/v1/donations": {
+        "get": _op(
+            "Donations this device has not acknowledged yet (polling fallback)",
+            {
+                "200": _json(
+                    _obj({"donations": {"type": "array", "items": _ref("Donation")}}), "Pending"
+                )
+            },
+        )
+    },
+    "/v1/donations/ack": {
+        "post": _op(
+            "Acknowledge donations up to an id (never moves backwards)",
+            {"204": _NO_CONTENT},
+            body=_obj({"up_to": {"type": "integer", "minimum": 0, "maximum": _MAX_BIGINT}}),
+        )
+    },
+}
+
+
+def build_openapi() -> dict[str, Any]:
+    """The document served at /v1/openapi.json."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Streampai account service",
+            "version": "1",
+            "description": (SERVICE_DOC or "").strip(),
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
