@@ -62,3 +62,12 @@ def free_port() -> int:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """A fresh virtual X display for a real window."""
+    from tests.screen import xvfb
+
+    with xvfb() as display:
+        yield display

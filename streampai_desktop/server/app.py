@@ -44,6 +44,7 @@ def create_app(ctx: ServerContext) -> web.Application:
     # Registration order matters: the socket and assets before the catch-all widget page.
     r.add_get("/overlay/ws", hub.handle)
     r.add_get("/overlay/assets/{name}", pages.overlay_asset)
+    r.add_get("/overlay/sw.js", pages.overlay_service_worker)
     r.add_get("/overlay/media/{where:builtin|user}/{name}", pages.overlay_media)
     r.add_get("/overlay/emotes/{platform}/{emote_id}", pages.overlay_emote)
     r.add_get("/overlay/{widget}", pages.overlay_page)

@@ -81,3 +81,20 @@ async def overlay_emote(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(
         path, headers={"Content-Type": content_type, "Cache-Control": "private, max-age=86400"}
     )
+
+
+async def overlay_service_worker(request: web.Request) -> web.StreamResponse:
+    """GET /overlay/sw.js — the overlays' service worker. It keeps a copy of each page and its
+    assets in the browser, so an OBS source that loads before the app is running still shows the
+    page, which then connects as soon as the app appears. Code only: no token, nothing private."""
+    path = request.app[CONTEXT].overlay_dist / "sw.js"
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "text/javascript",
+            # A new app version's worker must be picked up at once, not after a day.
+            "Cache-Control": "no-cache",
+        },
+    )

@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 
 from streampai_desktop import __version__
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, AppProcess, app_env
+from tests.e2e.conftest import AppProcess, app_env, chromium_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.append(str(ROOT / "installer"))
 
 from project import executable  # noqa: E402  (installer/project.py: where the program is)
 
-XVFB = shutil.which("Xvfb")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,31 +73,6 @@ def launch_frozen(frozen_app: Path, tmp_path: Path, free_port: int) -> Iterator:
 
 
 @pytest.fixture
-def xvfb_display() -> Iterator[str]:
-    if XVFB is None:
-        pytest.fail("Xvfb is not installed: run `make test` (installs it) or apt-get install xvfb")
-    proc = subprocess.Popen(
-        [XVFB, "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    display = f":{proc.stdout.readline().strip()}"
-    yield display
-    proc.terminate()
-    proc.wait(timeout=10)
-    proc.stdout.close()
-
-
-@pytest.fixture
 async def browser() -> AsyncIterator:
-    """Debian's Chromium through Playwright (what OBS's browser source runs is Chromium)."""
-    if CHROMIUM is None:
-        pytest.fail("Chromium is not installed: run `make test` (installs it)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    async with chromium_browser() as chromium:
         yield chromium
-        await chromium.close()

@@ -10,17 +10,9 @@ from pathlib import Path
 
 from tests.e2e.conftest import app_env
 from tests.e2e.test_headless_app import loaded_libraries
+from tests.screen import SIZE, grab_screen
 
-GRAB_SCRIPT = """
-import sys
-from PySide6.QtGui import QGuiApplication
-app = QGuiApplication(sys.argv[:1])
-image = app.primaryScreen().grabWindow(0).toImage()
-image.save(sys.argv[1])
-colors = {image.pixel(x, y)
-          for x in range(0, image.width(), 16) for y in range(0, image.height(), 16)}
-print(image.width(), image.height(), len(colors))
-"""
+
 
 
 def frozen_urls(exe: Path, data_dir: Path) -> dict:
@@ -95,16 +87,8 @@ def test_frozen_main_window_on_xvfb(
     )
     time.sleep(2.5)  # let demo events arrive so the screenshot shows a working app
     shot = artifacts_dir / "frozen_main_window.png"
-    grab = subprocess.run(
-        [sys.executable, "-c", GRAB_SCRIPT, str(shot)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**env, "QT_QPA_PLATFORM": "xcb"},
-    )
-    assert grab.returncode == 0, grab.stderr
-    width, height, colors = map(int, grab.stdout.split())
-    assert (width, height) == (1280, 800)
+    width, height, colors = grab_screen(shot, env)
+    assert (width, height) == SIZE
     assert colors > 20, "the screen shows a drawn window, not a blank display"
     assert app.stop() == 0, app.read_output()
     assert "Traceback" not in app.read_output()

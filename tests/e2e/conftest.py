@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,8 +160,9 @@ def overlays_built() -> Path:
     return OVERLAY_DIST
 
 
-@pytest.fixture
-async def browser(overlays_built: Path) -> AsyncIterator:
+@asynccontextmanager
+async def chromium_browser() -> AsyncIterator:
+    """Debian's Chromium through Playwright (what OBS's browser source runs is Chromium)."""
     if CHROMIUM is None:
         pytest.fail(
             "Chromium is not installed: run `make test` (installs it) or "
@@ -170,5 +172,13 @@ async def browser(overlays_built: Path) -> AsyncIterator:
 
     async with async_playwright() as pw:
         chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+async def browser(overlays_built: Path) -> AsyncIterator:
+    async with chromium_browser() as chromium:
         yield chromium
-        await chromium.close()
