@@ -446,6 +446,14 @@ class App:
         stored = await self.run_db(persistence.load_preferences, self.db)
         for key in persistence.SYNCED_PREFERENCES & set(stored):
             self.settings.set_stored(key, stored[key])
+        # Accounts connected on another computer show up here as "sign in again" (no tokens).
+        accounts = {a.id: a for a in await self.run_db(persistence.load_accounts, self.db)}
+        running = set(self.streams.states())
+        for account_id in running - set(accounts):
+            await self.streams.disable(account_id)
+        for account_id, account in accounts.items():
+            if account_id not in running and account.enabled:
+                await self.streams.enable(account)
         self.bus.publish(TOPIC_APP, {"type": "sync_applied"})
 
     def _publish_sync_status(self, status: SyncStatus) -> None:

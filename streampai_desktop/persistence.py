@@ -37,6 +37,18 @@ WIDGET_ENTITY = "widget_config"
 WIDGET_FIELDS = ("widget_type", "name", "config")
 PREFERENCE_ENTITY = "preference"
 SYNCED_PREFERENCES = frozenset({"theme", "demo_when_offline"})
+# A connected account syncs without its tokens: another computer shows it as "sign in again".
+# Its local id is "{platform}:{platform_user_id}", the same on every computer.
+ACCOUNT_ENTITY = "account_settings"
+ACCOUNT_FIELDS = ("platform", "platform_user_id", "login", "display_name", "enabled")
+
+
+def account_sync_id(account: Account) -> str:
+    return f"{account.platform}:{account.platform_user_id}"
+
+
+def _account_patch(account: Account) -> dict[str, Any]:
+    return {name: getattr(account, name) for name in ACCOUNT_FIELDS}
 
 
 def load_preferences(db: Database) -> dict[str, Any]:
@@ -130,12 +142,19 @@ def save_account(
     db: Database, platform: str, platform_user_id: str, login: str, display_name: str
 ) -> Account:
     with db.session() as session:
-        return AccountRepo(session).upsert(platform, platform_user_id, login, display_name)
+        account = AccountRepo(session).upsert(platform, platform_user_id, login, display_name)
+        OutboxRepo(session).record(
+            ACCOUNT_ENTITY, account_sync_id(account), _account_patch(account)
+        )
+        return account
 
 
 def remove_account(db: Database, account_id: str) -> None:
     with db.session() as session:
-        AccountRepo(session).remove(account_id)
+        repo = AccountRepo(session)
+        account = repo.get(account_id)
+        if account is not None and repo.remove(account_id):
+            OutboxRepo(session).record(ACCOUNT_ENTITY, account_sync_id(account), None)
 
 
 def add_metric_samples(db: Database, samples: Sequence[MetricSample]) -> None:

@@ -27,12 +27,19 @@ from typing import Any, Protocol
 from sqlalchemy import text
 
 from streampai_desktop.persistence import (
+    ACCOUNT_ENTITY,
     PREFERENCE_ENTITY,
     SYNCED_PREFERENCES,
     WIDGET_ENTITY,
     WIDGET_FIELDS,
 )
-from streampai_desktop.store import Database, OutboxRepo, PreferencesRepo, WidgetConfigRepo
+from streampai_desktop.store import (
+    AccountRepo,
+    Database,
+    OutboxRepo,
+    PreferencesRepo,
+    WidgetConfigRepo,
+)
 from streampai_desktop.store.models import SyncMetaRow
 
 log = logging.getLogger(__name__)
@@ -202,6 +209,8 @@ def apply_page(db: Database, page: PullPage, pushed: dict[tuple[str, str, str], 
                 continue  # our delete is on its way; it wins anyway
             if change.entity == WIDGET_ENTITY:
                 _apply_widget(widgets, change, keep_local)
+            elif change.entity == ACCOUNT_ENTITY:
+                _apply_account(AccountRepo(session), change)
             elif change.entity == PREFERENCE_ENTITY and change.row_id in SYNCED_PREFERENCES:
                 if "value" not in keep_local:
                     if change.fields is None:
@@ -222,6 +231,26 @@ def apply_page(db: Database, page: PullPage, pushed: dict[tuple[str, str, str], 
 
 
 _MISSING: Any = object()
+
+
+def _apply_account(repo: AccountRepo, change: Change) -> None:
+    platform, _, user_id = change.row_id.partition(":")
+    existing = next(
+        (a for a in repo.list() if a.platform == platform and a.platform_user_id == user_id), None
+    )
+    if change.fields is None:
+        if existing is not None:
+            repo.remove(existing.id)
+        return
+    fields = change.fields
+    login = str(fields.get("login") or (existing.login if existing else user_id))
+    repo.upsert(
+        platform,
+        user_id,
+        login,
+        str(fields.get("display_name") or login),
+        bool(fields.get("enabled", existing.enabled if existing else True)),
+    )
 
 
 def _apply_widget(repo: WidgetConfigRepo, change: Change, keep_local: set[str]) -> None:

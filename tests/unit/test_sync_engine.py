@@ -158,3 +158,29 @@ async def test_the_loop_backs_off_and_recovers(db) -> None:
         await asyncio.sleep(0.02)
     await engine.stop()
     assert states.count("offline") == 2 and states[-1] in ("up_to_date", "syncing")
+
+
+def test_connected_accounts_sync_without_their_tokens(db) -> None:
+    account = persistence.save_account(db, "twitch", "1337", "cool_streamer", "Cool_Streamer")
+    with db.session() as session:
+        [entry] = [e for e in OutboxRepo(session).pending() if e.entity == "account_settings"]
+    assert entry.row_id == "twitch:1337"
+    assert set(entry.patch) == {"platform", "platform_user_id", "login", "display_name", "enabled"}
+    persistence.remove_account(db, account.id)
+    page = PullPage(
+        [
+            Change(
+                "account_settings",
+                "twitch:42",
+                3,
+                {"platform": "twitch", "login": "other", "display_name": "Other", "enabled": True},
+            )
+        ],
+        3,
+        False,
+    )
+    apply_page(db, page, {})
+    [other] = persistence.load_accounts(db)
+    assert (other.platform, other.platform_user_id, other.login) == ("twitch", "42", "other")
+    apply_page(db, PullPage([Change("account_settings", "twitch:42", 4, None)], 4, False), {})
+    assert persistence.load_accounts(db) == []
