@@ -1,6 +1,7 @@
 """Start-up time and peak memory, headless and GUI, against same-run bare baselines.
 
-Figures (median of --runs runs, each a fresh process and a fresh data folder):
+Figures (median of --runs runs, each a fresh process; "first run" in a new data folder, the
+headline figures in a folder used once before, as on every launch but the first):
   headless ready  process start → /healthz answers         baseline: bare aiohttp server
   GUI shown       process start → "main window shown" log   baseline: PySide6 QApplication + qasync
                                                              + aiohttp on 127.0.0.1, window shown
@@ -114,12 +115,21 @@ def measure(
 
 
 def run_series(
-    label: str, make_cmd, env: dict[str, str], runs: int, window: bool
+    label: str, make_cmd, env: dict[str, str], runs: int, window: bool, *, warm: bool = False
 ) -> tuple[float, float]:
+    """Median time and peak RSS over ``runs`` fresh processes. ``warm``: each data folder has
+    been used once before (the database exists), as on every launch but a streamer's first."""
     times, rsses = [], []
     for _ in range(runs):
         port = free_port()
         with tempfile.TemporaryDirectory() as data:
+            if warm:
+                measure(
+                    [str(APP), "--headless", "--no-demo", "--data-dir", data, "--port", str(port)],
+                    port,
+                    env,
+                    False,
+                )
             elapsed, rss = measure(make_cmd(port, data), port, env, window)
         times.append(elapsed)
         rsses.append(rss)
