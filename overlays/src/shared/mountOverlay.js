@@ -38,7 +38,53 @@ export function watchObsVisibility(win, socket) {
   }
 }
 
-export function mountOverlay(Widget, { selector = '#app', win = window, socketOptions = {} } = {}) {
+export const SERVICE_WORKER_URL = '/overlay/sw.js'
+export const SERVICE_WORKER_SCOPE = '/overlay/'
+
+/**
+ * Register the overlays' service worker (public/sw.js): it keeps a copy of this page and its
+ * assets, so an OBS source that loads while the app is not running still gets the page, which
+ * then connects once the app is up. Only over http(s) (127.0.0.1 is a secure context); any
+ * failure is ignored: the page works without it, just not before the app starts.
+ *
+ * A page that loaded before the worker controlled it (its first load ever) sends the worker its
+ * own URL and resources, so that first load already leaves a usable copy.
+ */
+export function registerServiceWorker(win = window) {
+  const sw = win.navigator?.serviceWorker
+  const protocol = win.location?.protocol
+  if (!sw || typeof sw.register !== 'function' || (protocol !== 'http:' && protocol !== 'https:')) {
+    return null
+  }
+  const controlled = Boolean(sw.controller)
+  let registered
+  try {
+    registered = Promise.resolve(sw.register(SERVICE_WORKER_URL, { scope: SERVICE_WORKER_SCOPE }))
+  } catch {
+    return null
+  }
+  return registered
+    .then(async (registration) => {
+      if (controlled) return registration
+      const ready = await sw.ready
+      const resources = win.performance?.getEntriesByType?.('resource') || []
+      const urls = [win.location.href, ...resources.map((entry) => entry.name)]
+      ready?.active?.postMessage?.({ type: 'store', urls })
+      return registration
+    })
+    .catch(() => null)
+}
+
+export function mountOverlay(
+  Widget,
+  {
+    selector = '#app',
+    win = window,
+    socketOptions = {},
+    // Off under Vitest (mode "test"); tests that want it pass true.
+    serviceWorker = import.meta.env.MODE !== 'test',
+  } = {},
+) {
   const state = reactive({ config: {}, connected: false })
   const token = pageToken(win.location)
   const widget = shallowRef(null)
@@ -84,6 +130,7 @@ export function mountOverlay(Widget, { selector = '#app', win = window, socketOp
   })
   visibility = watchObsVisibility(win, socket)
   socket.start()
+  if (serviceWorker) registerServiceWorker(win)
   // Close cleanly when OBS unloads the page; resume if the page comes back from the bfcache.
   win.addEventListener?.('pagehide', () => socket.stop())
   win.addEventListener?.('pageshow', (ev) => {
