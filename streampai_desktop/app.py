@@ -409,7 +409,7 @@ class App:
         wins: "this_computer" pushes every local row, "account" drops local edits and pulls.
         Without a choice in that case :class:`ChoiceRequired` is raised and nothing is changed.
         """
-        from streampai_desktop.cloud.engine import ChoiceRequired
+        from streampai_desktop.cloud.engine import ChoiceRequired, SyncError
 
         if register:
             account = await self.cloud.register(email, password, handle)
@@ -422,7 +422,10 @@ class App:
             await self.run_db(persistence.discard_local_sync_state, self.db)
         elif keep == "this_computer" or not page.changes:
             await self.run_db(persistence.queue_full_snapshot, self.db)
-        await self.sync.sync_now()
+        try:
+            await self.sync.sync_now()
+        except SyncError as exc:  # signed in all the same: the background loop retries
+            log.warning("first sync after signing in failed: %s", exc)
         self.sync.start()
         self.live.start()
         return account

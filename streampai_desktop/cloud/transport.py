@@ -45,6 +45,13 @@ def row_uuid(entity: str, local_id: str) -> str:
     return str(uuid.uuid5(ROW_NAMESPACE, f"{entity}:{local_id}"))
 
 
+def device_name() -> str:
+    """How this computer appears in the account's list of signed-in computers."""
+    import platform
+
+    return f"Streampai Desktop on {platform.node() or 'this computer'}"[:100]
+
+
 class AccountSession:
     """Sign-in state against one service URL; every request goes through :meth:`request`."""
 
@@ -65,13 +72,13 @@ class AccountSession:
         return bool(await self.secrets.get(REFRESH_TOKEN))
 
     async def register(self, email: str, password: str, handle: str | None = None) -> dict:
-        body = {"email": email, "password": password, "device_name": "Streampai Desktop"}
+        body = {"email": email, "password": password, "device_name": device_name()}
         if handle:
             body["handle"] = handle
         return await self._start(await self._send("POST", "/v1/auth/register", json=body))
 
     async def sign_in(self, email: str, password: str) -> dict:
-        body = {"email": email, "password": password, "device_name": "Streampai Desktop"}
+        body = {"email": email, "password": password, "device_name": device_name()}
         return await self._start(await self._send("POST", "/v1/auth/signin", json=body))
 
     async def sign_out(self) -> None:
@@ -165,6 +172,8 @@ def _message(response: httpx.Response) -> str:
 def _json(response: httpx.Response) -> Any:
     if response.status_code >= 400:
         raise SyncError(f"{_message(response)} (HTTP {response.status_code})")
+    if response.status_code == 204:
+        return None
     try:
         return response.json()
     except ValueError:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from streampai_desktop.ui.about import AboutDialog
-from streampai_desktop.ui.pages.account import account_page
+from streampai_desktop.ui.pages.account import AccountPage
 from streampai_desktop.ui.pages.dashboard import DashboardPage
 from streampai_desktop.ui.pages.events import EventsPage
 from streampai_desktop.ui.pages.multistream import multistream_page
@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
             "platforms": PlatformsPage(vm),
             "events": EventsPage(vm),
             "multistream": multistream_page(),
-            "account": account_page(),
+            "account": AccountPage(vm),
             "settings": settings,
         }
         self.stack = QStackedWidget()

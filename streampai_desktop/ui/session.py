@@ -73,6 +73,7 @@ class GuiSession:
             self._end_progress()
         apply_theme(app.settings.theme)
         self.vm = AppViewModel(app)
+        await self.vm.load()  # before start(): the window must exist when the feed's history lands
         self.vm.start()
         self.window = MainWindow(self.vm, self.icon, use_tray=self.use_tray)
         self.window.quit_requested.connect(self.request_quit)

@@ -141,4 +141,10 @@ QPushButton#primary:enabled {
     font-weight: 600;
 }
 QWidget#pageBody { background: transparent; }
+QLabel#accountEmail { font-size: 17px; font-weight: 600; }
+QLabel#deviceName { font-weight: 600; }
+QFrame#deviceRow {
+    border: 1px solid palette(mid);
+    border-radius: 6px;
+}
 """

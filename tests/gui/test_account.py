@@ -6,8 +6,10 @@ pointed at it with STREAMPAI_CLOUD_URL before it starts.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,18 +32,30 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def service(cloud_config: CloudConfig, qloop: qasync.QEventLoop) -> Iterator[str]:  # noqa: F811
-    """The account service on a free port, served by the test's own loop."""
+def service(cloud_config: CloudConfig) -> Iterator[str]:  # noqa: F811
+    """The account service on a free port, on its own asyncio loop in a thread.
+
+    Not on the test's qasync loop: qasync and pytest-qt pump Qt events outside a running loop
+    (after each run and between test phases), and a request handled there would fail half-way.
+    """
     runner = web.AppRunner(create_app(cloud_config))
     port = find_free_port()
+    loop = asyncio.new_event_loop()
 
     async def start() -> None:
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
 
-    qloop.run_until_complete(start())
-    yield f"http://127.0.0.1:{port}"
-    qloop.run_until_complete(runner.cleanup())
+    loop.run_until_complete(start())
+    thread = threading.Thread(target=loop.run_forever, name="account-service", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 @pytest.fixture
@@ -56,7 +70,14 @@ def account_gui(
     session = GuiSession(gui_options(tmp_path / "data", free_port), use_tray=False)
     assert qloop.run_until_complete(session.start()) is None
     running = Gui(session, qloop)
-    running.window.show_page("account")
+
+    async def settle() -> None:
+        # Finish what opening the page starts inside a run: a task step left for qasync's
+        # trailing processEvents (after run_until_complete) would run without a running loop.
+        running.window.show_page("account")
+        await running.vm.tasks.wait_idle()
+
+    qloop.run_until_complete(settle())
     yield running
     qloop.run_until_complete(session.stop())
 
@@ -73,6 +94,12 @@ def new_email() -> str:
 
 def shown(widget: object) -> bool:
     return not widget.isHidden()  # type: ignore[attr-defined]
+
+
+def stop(gui: Gui) -> None:
+    """Stop the app (sync engine, live channel) before the test returns: pytest-qt then pumps
+    Qt events outside the loop, where a background step would fail."""
+    gui.run(gui.session.stop())
 
 
 def fill(page: AccountPage, email: str, password: str, handle: str = "") -> None:
@@ -94,6 +121,8 @@ def test_register_shows_the_account_and_sign_out_brings_the_form_back(
         fill(page, email, PASSWORD, handle)
         page.register_button.click()
         await gui.vm.tasks.wait_idle()
+        # The background engine starts a round of its own right after the sign-in.
+        await until(lambda: page.sync_badge.text() == "Up to date", what="up to date")
 
     gui.run(register())
     assert not shown(page.sign_in_card), page.form_status.text()
@@ -177,12 +206,13 @@ def test_a_second_computer_asks_which_settings_win_and_takes_the_accounts(
             assert gui.app.widgets["chat_box"].config["font_size"] == 20, "nothing changed yet"
             button(box, USE_ACCOUNT).click()
             await gui.vm.tasks.wait_idle()
+            # The background engine starts a round of its own right after the sign-in.
+            await until(lambda: page.sync_badge.text() == "Up to date", what="up to date")
 
         gui.run(sign_in())
         assert shown(page.account_card), page.form_status.text()
         assert gui.app.widgets["chat_box"].config["font_size"] == 31
         assert editor.collect()["font_size"] == 31, "the open editor shows the account's value"
-        assert page.sync_badge.text() == "Up to date"
         rows = page.device_rows
         assert [r.device.current for r in rows] == [True, False], "no stale sign-in is left"
         assert shown(rows[1].revoke_button)
@@ -194,10 +224,14 @@ def test_a_second_computer_asks_which_settings_win_and_takes_the_accounts(
             await gui.vm.tasks.wait_idle()
 
         gui.run(revoke_the_other())
-        assert [r.device.current for r in page.device_rows] == [True]
+        assert [r.device.current for r in page.device_rows] == [True], (
+            page.account_status.text(),
+            [(r.device.name, r.device.id) for r in page.device_rows],
+        )
         assert "is signed out of your account" in page.account_status.text()
     finally:
         gui.run(other.shutdown())
+        stop(gui)
 
 
 def test_sync_now_updates_the_last_sync_time_and_shows_notices(account_gui: Gui) -> None:
@@ -205,6 +239,8 @@ def test_sync_now_updates_the_last_sync_time_and_shows_notices(account_gui: Gui)
 
     async def signed_in_a_while_ago() -> None:
         await gui.vm.account.sign_in(new_email(), PASSWORD, register=True)
+        # The background engine starts a round of its own right after the sign-in.
+        await until(lambda: page.sync_badge.text() == "Up to date", what="up to date")
         assert gui.app.sync.status.last_synced is not None
         gui.app.sync.status.last_synced -= 300  # as if the last sync was five minutes ago
         page._show_sync()
@@ -216,6 +252,7 @@ def test_sync_now_updates_the_last_sync_time_and_shows_notices(account_gui: Gui)
 
     async def sync_now() -> None:
         page.sync_now_button.click()
+        assert page.sync_badge.text() == "Syncing…" and page.progress.isVisibleTo(page)
         await gui.vm.tasks.wait_idle()
 
     gui.run(sync_now())
@@ -225,3 +262,4 @@ def test_sync_now_updates_the_last_sync_time_and_shows_notices(account_gui: Gui)
     assert page.notices_banner.button is not None
     page.notices_banner.button.click()
     assert not shown(page.notices_banner)
+    stop(gui)

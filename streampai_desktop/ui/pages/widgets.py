@@ -78,6 +78,7 @@ class WidgetsPage(Page):
 
         vm.urls_changed.connect(self.refresh_urls)
         vm.widgets_changed.connect(self.refresh_list)
+        vm.synced.connect(self._reload_editors)
         vm.presence.instances_changed.connect(self._update_connected)
         self.refresh_list()
 
@@ -193,6 +194,11 @@ class WidgetsPage(Page):
     async def _add(self, widget_type: str) -> WidgetEditor:
         widget = await self.vm.create_widget(widget_type)
         return self.select(widget.id)
+
+    def _reload_editors(self) -> None:
+        """Configs arrived from another computer: show them, except in an editor being edited."""
+        for editor in self.editors.values():
+            editor.reload_if_clean()
 
     # --- live facts --------------------------------------------------------------------------
 

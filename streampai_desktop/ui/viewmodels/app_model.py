@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from streampai_desktop.core.events import Event
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.ui.tasks import TaskSet
+from streampai_desktop.ui.viewmodels.account import AccountModel
 from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
 from streampai_desktop.ui.viewmodels.event_feed import EventFeed
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
@@ -43,6 +44,7 @@ class AppViewModel(QObject):
     theme_changed = Signal(str)
     widgets_changed = Signal()  # an instance was added, renamed or deleted
     widget_saved = Signal(str)  # instance id whose config was saved
+    synced = Signal()  # another computer's widget configs or preferences arrived
 
     def __init__(self, app: App, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,13 +58,22 @@ class AppViewModel(QObject):
         self.queue = AlertQueueModel(app.bus, app.alerts, self)
         self.test_events = TestEvents(app)
         self.streams = StreamsModel(app, self)
+        self.account = AccountModel(app, self)
+        self.account.sync_applied.connect(self._sync_applied)
         self._closed = False
+        self._applied_theme = app.settings.theme
+        self.theme_changed.connect(self._remember_theme)
 
     def start(self) -> None:
         self.feed.start()
         self.presence.start()
         self.queue.start()
         self.streams.start()
+        self.account.start()
+
+    async def load(self) -> None:
+        """What the window needs before it shows (local reads only)."""
+        await self.account.load()
 
     def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
         """Run an action from a click; its errors reach the error dialog."""
@@ -131,6 +142,18 @@ class AppViewModel(QObject):
     async def set_demo_when_offline(self, on: bool) -> None:
         await self.app.save_setting("demo_when_offline", on)
 
+    def _remember_theme(self, theme: str) -> None:
+        self._applied_theme = theme
+
+    def _sync_applied(self) -> None:
+        """Widgets may have been added, renamed, deleted or changed; the theme may be new."""
+        self.widgets_changed.emit()
+        self.urls_changed.emit()
+        self.synced.emit()
+        theme = self.app.settings.theme
+        if theme != self._applied_theme:
+            self.theme_changed.emit(theme)
+
     # --- widget instances -------------------------------------------------------------------------
 
     def next_widget_name(self, widget_type: str) -> str:
@@ -186,6 +209,7 @@ class AppViewModel(QObject):
         await self.presence.close()
         await self.queue.close()
         await self.streams.close()
+        await self.account.close()
 
     async def shutdown(self) -> None:
         """Close the view-models, then stop the app. Idempotent."""

@@ -1,0 +1,299 @@
+"""The Streampai account and config sync, for the Account & Sync page.
+
+The sync engine publishes ``{"type": "sync_status", "state", "detail"}`` and
+``{"type": "sync_applied"}`` on the bus topic ``app``; this listener re-announces them as Qt
+signals and reads the rest of :class:`~streampai_desktop.cloud.engine.SyncStatus` (pending count,
+last sync, notices) from the engine. The account itself (``/v1/me``) and its devices are asked of
+the service when the page needs them; the last answer is kept, so the page still says who is
+signed in while the service cannot be reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from streampai_desktop.core.bus import TOPIC_APP, Message
+from streampai_desktop.core.errors import describe
+from streampai_desktop.ui.viewmodels.listener import BusListener
+
+if TYPE_CHECKING:
+    from streampai_desktop.app import App
+
+log = logging.getLogger("streampai_desktop.ui")
+
+SERVICE_URL = "account_service_url"
+_HTTP_SUFFIX = re.compile(r"\s*\(HTTP \d{3}\)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A computer signed in to the account (``/v1/devices``)."""
+
+    id: str
+    name: str
+    created_at: str
+    last_seen_at: str
+    current: bool
+
+
+def sync_error_text(exc: BaseException, service_url: str) -> str:
+    """What to tell the streamer when the account service refused or could not be reached."""
+    from streampai_desktop.cloud.engine import (
+        ClientTooOld,
+        OutcomeUnknown,
+        RetryLater,
+        SyncError,
+    )
+
+    message = _HTTP_SUFFIX.sub("", str(exc)).strip()
+    if isinstance(exc, ClientTooOld):
+        reason = message.rstrip(".") or "This version is too old for the account service"
+        return f"{reason}. Update Streampai Desktop to keep syncing."
+    if isinstance(exc, OutcomeUnknown):
+        return f"The account service at {service_url} did not answer in time. Try again."
+    if isinstance(exc, RetryLater):
+        return (
+            f"Could not reach the account service at {service_url}: {message}. Check your "
+            "internet connection (and the service address above), then try again."
+        )
+    if isinstance(exc, SyncError):
+        return message[:1].upper() + message[1:] if message else "The account service refused."
+    return describe(exc).text
+
+
+class AccountModel(BusListener):
+    """Sign-in state, the account, its devices and the sync status, live."""
+
+    signed_in_changed = Signal(bool)
+    account_changed = Signal()  # account details or devices (re)loaded, or failed to load
+    sync_changed = Signal()  # state, pending count, last sync or notices
+    sync_applied = Signal()  # another computer's changes were written here
+
+    def __init__(self, app: App, parent: QObject | None = None) -> None:
+        super().__init__(app.bus, [TOPIC_APP], name="ui-account", maxsize=200, parent=parent)
+        self._app = app
+        # The engine stamps loop time; keep the loop to convert it even from a Qt slot that runs
+        # while the loop is between iterations.
+        self._loop = asyncio.get_running_loop()
+        self.signed_in = False
+        self.account: dict[str, Any] | None = None
+        self.devices: list[Device] = []
+        self.load_error = ""
+        self.session_ended = False  # the service ended this sign-in (revoked elsewhere)
+        self.pending = 0
+        self._dismissed = 0  # notices before this index were dismissed
+        self._pending_tasks: set[asyncio.Task[None]] = set()
+
+    async def load(self) -> None:
+        """First look, before the window shows: signed in? how many changes wait? Local only
+        (keyring and database); the account's details are asked of the service when the page
+        opens, so a slow or unreachable service never delays the start."""
+        self._set_signed_in(await self._app.cloud.signed_in())
+        await self.refresh_pending()
+
+    async def close(self) -> None:
+        for pending in list(self._pending_tasks):
+            pending.cancel()
+        await asyncio.gather(*self._pending_tasks, return_exceptions=True)
+        await super().close()
+
+    # --- what the page reads -------------------------------------------------------------------
+
+    @property
+    def service_url(self) -> str:
+        return str(self._app.settings.get(SERVICE_URL))
+
+    @property
+    def service_url_source(self) -> str:
+        """ "environment", "saved", "default" (or "command line")."""
+        return self._app.settings.source(SERVICE_URL)
+
+    @property
+    def session_url(self) -> str:
+        """The address the session talks to now (differs from the setting until applied)."""
+        return self._app.cloud.base_url
+
+    @property
+    def state(self) -> str:
+        return self._app.sync.status.state
+
+    @property
+    def detail(self) -> str:
+        return self._app.sync.status.detail
+
+    def last_synced(self) -> float | None:
+        """Wall-clock time (``time.time()``) of the last completed sync, or None."""
+        at = self._app.sync.status.last_synced
+        if at is None:
+            return None
+        return time.time() - (self._loop.time() - at)
+
+    def notices(self) -> list[str]:
+        """Notices the streamer has not dismissed, oldest first."""
+        return list(self._app.sync.status.notices[self._dismissed :])
+
+    def dismiss_notices(self) -> None:
+        self._dismissed = len(self._app.sync.status.notices)
+        self.sync_changed.emit()
+
+    # --- bus -----------------------------------------------------------------------------------
+
+    def handle(self, message: Message) -> None:
+        payload = message.payload
+        if not isinstance(payload, dict):
+            return
+        kind = payload.get("type")
+        if kind == "sync_status":
+            if payload.get("state") == "sign_in" and self.signed_in:
+                # The refresh token was refused (this computer was revoked, or it expired):
+                # the session forgot it, so show the sign-in form with the reason.
+                self.session_ended = True
+                self._set_signed_in(False)
+            self.pending = self._app.sync.status.pending
+            self.sync_changed.emit()
+            if payload.get("state") in ("up_to_date", "offline", "error"):
+                self._spawn_pending_count()
+        elif kind == "sync_applied":
+            self.sync_applied.emit()
+
+    def _spawn_pending_count(self) -> None:
+        task = self._loop.create_task(self._quiet_pending(), name="ui-pending")
+        self._pending_tasks.add(task)
+        task.add_done_callback(self._pending_tasks.discard)
+
+    async def _quiet_pending(self) -> None:
+        try:
+            await self.refresh_pending()
+        except Exception:  # a count is not worth a dialog; the next status message retries
+            log.debug("could not count pending changes", exc_info=True)
+
+    async def refresh_pending(self) -> int:
+        """Count the local edits not yet acknowledged by the service."""
+        from streampai_desktop.cloud.engine import pending_count
+
+        count = int(await self._app.run_db(pending_count, self._app.db))
+        if count != self.pending:
+            self.pending = count
+            self.sync_changed.emit()
+        return count
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def _set_signed_in(self, on: bool) -> None:
+        if on != self.signed_in:
+            self.signed_in = on
+            if not on:
+                self.account, self.devices, self.load_error = None, [], ""
+            self.signed_in_changed.emit(on)
+
+    async def load_account(self) -> None:
+        """Ask the service for the account and its devices; failures land in ``load_error``."""
+        from streampai_desktop.cloud.engine import SignInRequired, SyncError
+
+        try:
+            me = await self._app.cloud.request("GET", "/v1/me")
+            listed = await self._app.cloud.request("GET", "/v1/devices")
+        except SignInRequired:
+            self.session_ended = True
+            self._set_signed_in(False)
+            return
+        except SyncError as exc:
+            self.load_error = sync_error_text(exc, self.session_url)
+        else:
+            self.load_error = ""
+            self.account = dict(me.get("account") or {})
+            self.devices = [
+                Device(
+                    str(d.get("id", "")),
+                    str(d.get("name") or "Streampai Desktop"),
+                    str(d.get("created_at") or ""),
+                    str(d.get("last_seen_at") or ""),
+                    bool(d.get("current")),
+                )
+                for d in listed.get("devices", [])
+            ]
+        self.account_changed.emit()
+
+    async def sign_in(
+        self,
+        email: str,
+        password: str,
+        *,
+        register: bool = False,
+        handle: str | None = None,
+        keep: str | None = None,
+    ) -> None:
+        """Sign in (or register) and run the first sync.
+
+        Raises :class:`~streampai_desktop.cloud.engine.ChoiceRequired` when both sides have a
+        config — after signing out again, so nothing is kept half-way: the page asks, then calls
+        again with ``keep``. Other failures raise :class:`SyncError` (wrong password, offline).
+        """
+        from streampai_desktop.cloud.engine import ChoiceRequired
+
+        try:
+            await self._app.cloud_sign_in(
+                email, password, register=register, handle=handle, keep=keep
+            )
+        except ChoiceRequired:
+            # cloud_sign_in stored a session before finding the account's config. End it (the
+            # service forgets that device), so answering "Cancel" leaves no half sign-in and
+            # the sign-in with the answer does not leave a stale device in the list.
+            await self._app.cloud_sign_out()
+            raise
+        except Exception:
+            if await self._app.cloud.signed_in():
+                # Signed in, but the first sync failed (offline half-way, a refused change):
+                # keep the sign-in and let the background engine retry with backoff.
+                self._app.sync.start()
+                self._app.live.start()
+                self.session_ended = False
+                self._set_signed_in(True)
+                await self.load_account()
+            raise
+        self.session_ended = False
+        self._set_signed_in(True)
+        self.sync_changed.emit()
+        await self.load_account()
+
+    async def sign_out(self) -> None:
+        await self._app.cloud_sign_out()
+        self.session_ended = False
+        self._set_signed_in(False)
+        self.sync_changed.emit()
+
+    async def revoke(self, device_id: str) -> None:
+        """Sign another computer out of the account; then reload the list."""
+        from streampai_desktop.cloud.engine import SyncError
+
+        try:
+            await self._app.cloud.request("DELETE", f"/v1/devices/{device_id}")
+        except SyncError:
+            # The session reads every answer as JSON, so the service's "204 No Content" for a
+            # done revoke arrives as an error too: the reloaded list says what really happened.
+            await self.load_account()
+            if self.load_error or any(d.id == device_id for d in self.devices):
+                raise
+            return
+        await self.load_account()
+
+    async def sync_now(self) -> None:
+        await self._app.sync.sync_now()
+        await self.refresh_pending()
+
+    async def save_service_url(self, url: str) -> str:
+        """Save the service address (raises SettingsError); applied now when signed out."""
+        saved = str(await self._app.save_setting(SERVICE_URL, url))
+        if not self.signed_in and self.service_url != self.session_url:
+            # Nothing is tied to the old address while signed out: point the session at the
+            # effective address now (its HTTP client is made again on the next request).
+            await self._app.cloud.close()
+            self._app.cloud.base_url = self.service_url.rstrip("/")
+        return saved
