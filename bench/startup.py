@@ -166,16 +166,32 @@ def main() -> int:
             args.runs,
             False,
         )
-        app_h = run_series(
-            "app --headless ready",
-            lambda p, d: [str(APP), "--headless", "--no-demo", "--data-dir", d, "--port", str(p)],
+        headless = ["--headless", "--no-demo"]
+        first_h = run_series(
+            "app --headless, first run",
+            lambda p, d: [str(APP), *headless, "--data-dir", d, "--port", str(p)],
             env,
             args.runs,
             False,
         )
+        app_h = run_series(
+            "app --headless ready",
+            lambda p, d: [str(APP), *headless, "--data-dir", d, "--port", str(p)],
+            env,
+            args.runs,
+            False,
+            warm=True,
+        )
         base_g = run_series(
             "baseline: Qt+qasync+aiohttp",
             lambda p, d: [sys.executable, "-c", BARE_GUI, str(p)],
+            env,
+            args.runs,
+            True,
+        )
+        first_g = run_series(
+            "app GUI, first run",
+            lambda p, d: [str(APP), "--no-demo", "--data-dir", d, "--port", str(p)],
             env,
             args.runs,
             True,
@@ -186,12 +202,19 @@ def main() -> int:
             env,
             args.runs,
             True,
+            warm=True,
         )
     finally:
         if xvfb is not None:
             xvfb.terminate()
             xvfb.wait()
     print()
+    print(
+        "First run (creates and migrates the database, once per install): "
+        f"headless {first_h[0]:.3f} s / {first_h[1]:.0f} MiB, "
+        f"GUI {first_g[0]:.3f} s / {first_g[1]:.0f} MiB"
+    )
+    print("Every later launch:")
     print(
         f"headless ready {app_h[0]:.3f} s (target <= 1.0 s), "
         f"{app_h[0] / base_h[0]:.2f}x bare aiohttp; RSS {app_h[1]:.0f} MiB, "

@@ -144,6 +144,9 @@ def _migrate(path: Path, state: _FileState, notices: list[str]) -> None:
     head = migrate.head_revision()
     if state.revision == head:
         return
+    if state.revision is None and not state.has_data:
+        _create_at_head(path, head)
+        return
     copy: Path | None = None
     if state.has_data:
         try:
@@ -173,3 +176,27 @@ def _migrate(path: Path, state: _FileState, notices: list[str]) -> None:
             f"before the update is at {copy}."
         )
     log.info("migrated %s from %s to %s", path, state.revision or "nothing", head)
+
+
+def _create_at_head(path: Path, head: str) -> None:
+    """A new database: create the current schema and record it as ``head``, in one transaction.
+
+    The same result as running every migration (a test compares the two schemas), without
+    importing Alembic on a streamer's first start (a tenth of a second and ~20 MiB).
+    """
+    from streampai_desktop.store.models import Base
+
+    engine = create_sqlite_engine(path, pooled=False)
+    try:
+        with engine.begin() as connection:
+            Base.metadata.create_all(connection)
+            # The table may exist, empty (a database downgraded to nothing).
+            connection.exec_driver_sql(
+                "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+            connection.exec_driver_sql("DELETE FROM alembic_version")
+            connection.exec_driver_sql("INSERT INTO alembic_version VALUES (?)", (head,))
+    finally:
+        engine.dispose()
+    log.info("created %s at schema %s", path, head)

@@ -27,6 +27,7 @@ from streampai_desktop.store import (
     migrate,
     open_database,
 )
+from streampai_desktop.store.db import create_sqlite_engine
 from streampai_desktop.store.models import Base
 
 APP_TABLES = {"widget_configs", "accounts", "preferences", "event_log", "metric_samples"}
@@ -437,3 +438,32 @@ def test_revision_ids_read_from_script_headers_match_alembic() -> None:
     scripts = migrate.script_directory()
     assert migrate.head_revision() == scripts.get_current_head()
     assert migrate.known_revisions() == {s.revision for s in scripts.walk_revisions()}
+
+
+def test_a_new_database_matches_one_built_by_running_every_migration(tmp_path: Path) -> None:
+    """New databases skip Alembic (create_all + stamp); the result must be the same schema."""
+    opened = open_database(tmp_path / "new")
+    opened.db.close()
+    migrated = tmp_path / "migrated.db"
+    engine = create_sqlite_engine(migrated, foreign_keys=False, pooled=False)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+    def schema(path: Path) -> list[tuple]:
+        rows = sqlite_query(
+            path,
+            "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+            "ORDER BY type, name",
+        )
+        columns = []
+        for _type, name, _tbl in rows:
+            if _type == "table":
+                columns += [(name, *c) for c in sqlite_query(path, f"PRAGMA table_info({name})")]
+        return rows + columns
+
+    assert schema(tmp_path / "new" / "streampai.db") == schema(migrated)
+    assert sqlite_query(
+        tmp_path / "new" / "streampai.db", "SELECT version_num FROM alembic_version"
+    ) == [(migrate.head_revision(),)]
