@@ -1,6 +1,7 @@
 """2 to 5 devices, each a real SQLite store and sync engine, editing one account through a transport
-that drops requests, drops answers after the service committed, duplicates requests, answers
-429/503 with Retry-After and times out — and devices that crash between any two steps (their
+that drops requests, drops answers after the service committed (or answers 502 then), duplicates
+requests, delivers old requests late (after newer ones), slows down, answers 429 with
+Retry-After and times out — and devices that crash between any two steps (their
 SQLite file is closed and opened again). Once the faults stop and every device syncs, every
 device equals the service, no acknowledged edit is lost and no delete comes back."""
 
@@ -69,26 +70,39 @@ class FaultyTransport:
     def __init__(self, inner: HttpTransport, faults: Faults) -> None:
         self.inner = inner
         self.faults = faults
+        self.sent: list[tuple[str, list[dict[str, Any]]]] = []  # for late duplicates
 
     async def _call(self, send):
         if not self.faults.on:
             return await send()
-        roll = self.faults.rng.random()
-        if roll < 0.12:
+        rng = self.faults.rng
+        if rng.random() < 0.2:
+            await asyncio.sleep(rng.uniform(0, 0.02))  # a slow network
+        roll = rng.random()
+        if roll < 0.10:
             raise RetryLater(None, "request dropped")
-        if roll < 0.20:
+        if roll < 0.16:
             raise RetryLater(0, "429 Too Many Requests, Retry-After: 0")
-        if roll < 0.34:
+        if roll < 0.28:
             await send()  # the service committed, the answer is lost
             raise OutcomeUnknown("answer dropped")
-        if roll < 0.44:
+        if roll < 0.34:
+            await send()  # committed, then a proxy answered 502
+            raise RetryLater(None, "502 Bad Gateway")
+        if roll < 0.42:
             await send()  # a retry that raced the original
             return await send()
-        if roll < 0.50:
+        if roll < 0.46:
             raise OutcomeUnknown("timed out before sending")
         return await send()
 
     async def push(self, device_id: str, mutations: list[dict[str, Any]]) -> list[PushResult]:
+        if self.faults.on and self.sent and self.faults.rng.random() < 0.15:
+            # An old request, delayed somewhere, arrives after newer ones (reordering).
+            stale_device, stale = self.faults.rng.choice(self.sent)
+            with contextlib.suppress(SyncError):
+                await self.inner.push(stale_device, stale)
+        self.sent.append((device_id, [dict(m) for m in mutations]))
         return await self._call(lambda: self.inner.push(device_id, mutations))
 
     async def pull(self, since: int, limit: int) -> PullPage:
