@@ -126,8 +126,8 @@ class Event:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict with a ``kind`` key."""
         out: dict[str, Any] = {"kind": self.kind}
-        for f in dataclasses.fields(self):
-            out[f.name] = _dump(getattr(self, f.name))
+        for name in _field_names(type(self)):
+            out[name] = _dump(getattr(self, name))
         return out
 
 
@@ -317,15 +317,29 @@ def event_from_json(data: Any) -> Event:
 # A small, table-free converter driven by the dataclass type hints, so adding a field is one line.
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _dump(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    # Ordered by how often each comes up: this runs for every field of every chat message.
+    if isinstance(value, _PLAIN) and not isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, tuple | list):
+        return [_dump(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, tuple | list):
-        return [_dump(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: _dump(getattr(value, name)) for name in _field_names(type(value))}
     return value
 
 

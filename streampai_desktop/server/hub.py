@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 # Unsent bytes a page may have before it counts as stalled; a healthy page on localhost drains
 # this in milliseconds, and 1 MiB holds a few thousand chat messages.
 MAX_UNSENT_BYTES = 1024 * 1024
+PUMP_BATCH = 500  # bus messages framed before the pages' buffers are written
 SUBSCRIBE_TIMEOUT = 10.0
 HEARTBEAT_SECONDS = 20.0  # aiohttp pings; browsers answer on their own
 
@@ -116,16 +117,24 @@ class OverlayClient:
         self.visible: bool | None = None  # from OBS; None when the page is not in OBS
         self.topics: frozenset[str] = frozenset()
         self.stalled = False
+        self._pending: list[bytes] = []
 
-    def offer(self, frame: bytes) -> bool:
-        """Write a frame now; False (and stop writing) when the page stopped reading."""
+    def offer(self, frame: bytes) -> None:
+        """Queue a frame for the next :meth:`flush`."""
+        self._pending.append(frame)
+
+    def flush(self) -> bool:
+        """Write what is queued in one call (one syscall for a burst of chat, not one per
+        message); False (and stop writing) when the page stopped reading."""
+        frames, self._pending = self._pending, []
         transport = self.transport
         if self.stalled or transport is None or transport.is_closing():
             return False
         if transport.get_write_buffer_size() > MAX_UNSENT_BYTES:
             self.stalled = True
             return False
-        transport.write(frame)
+        if frames:
+            transport.write(b"".join(frames))
         return True
 
 
@@ -192,27 +201,42 @@ class OverlayHub:
         self._on_presence()
 
     async def _pump(self) -> None:
-        async for message in self._subscription:
-            if isinstance(message.payload, AlertShow):
-                self._send_alert(message.payload)
-                continue
-            frame = encode_message(message)
-            if frame is None:
-                continue
+        while True:
+            try:
+                message = await self._subscription.get()
+            except StopAsyncIteration:
+                return
+            # Take everything already waiting, frame it, then write once per page.
+            batch = [message]
+            while len(batch) < PUMP_BATCH and (more := self._subscription.get_nowait()):
+                batch.append(more)
+            for item in batch:
+                self._fan_out(item)
             for client in list(self.clients):
-                if message.topic in client.topics and not client.offer(frame):
+                if not client.flush():
                     self._drop_slow(client)
+
+    def _fan_out(self, message: Message) -> None:
+        if isinstance(message.payload, AlertShow):
+            self._send_alert(message.payload)
+            return
+        frame = encode_message(message)
+        if frame is None:
+            return
+        for client in self.clients:
+            if message.topic in client.topics:
+                client.offer(frame)
 
     def _send_alert(self, show: AlertShow) -> None:
         frames: dict[str, bytes | None] = {}
-        for client in list(self.clients):
+        for client in self.clients:
             if TOPIC_ALERTS not in client.topics or client.widget is None:
                 continue
             if client.widget not in frames:
                 frames[client.widget] = encode_alert(show, client.widget)
             frame = frames[client.widget]
-            if frame is not None and not client.offer(frame):
-                self._drop_slow(client)
+            if frame is not None:
+                client.offer(frame)
 
     def _drop_slow(self, client: OverlayClient) -> None:
         """Disconnect a page that stopped reading; it reconnects and re-syncs when it recovers."""
@@ -271,6 +295,7 @@ class OverlayHub:
         spec = get_widget(found[0]) if found else None
         if found is None or spec is None or not isinstance(widget, str):
             client.offer(envelope("error", {"message": "unknown widget"}))
+            client.flush()
             await client.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"unknown widget")
             return False
         config_topic = widget_config_topic(widget)
@@ -281,6 +306,7 @@ class OverlayHub:
         hello = {"server_id": ctx.server_id, "widget": widget, "widget_type": spec.type}
         client.offer(envelope("hello", hello))
         client.offer(envelope("config", {"widget": widget, "config": found[1]}))
+        client.flush()
         return True
 
     async def _read_until_closed(self, client: OverlayClient) -> None:
