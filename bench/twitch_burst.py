@@ -9,7 +9,8 @@ its own socket. Reported: delivered rate per chat box, loss
 same pace from a bare aiohttp WebSocket server to one bare client (the raw socket's capacity).
 
 Run: .venv/bin/python bench/twitch_burst.py [--rate 5000] [--seconds 10] [--boxes 10]
-The fake runs in its own process; the app and the ten chat boxes share the other.
+The fake Twitch and the chat boxes run in processes of their own (as OBS's browser sources do),
+so the app's process does only the app's work.
 """
 
 from __future__ import annotations
@@ -128,40 +129,44 @@ async def run_app(rate: int, seconds: float, boxes: int) -> dict:
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(0.5)
                 url = app.overlay_urls()["chat_box"].replace("/overlay/chat_box", "/overlay/ws")
-                readers, sockets = [], []
-                counters = [Box() for _ in range(boxes)]
-                for box in counters:
-                    ws = await http.ws_connect(url, max_msg_size=0)
-                    await ws.send_json(
-                        {"type": "subscribe", "id": "b", "data": {"widget": "chat_box"}}
-                    )
-                    sockets.append(ws)
-                    readers.append(asyncio.create_task(box.read(ws)))
+                boxes_proc = subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(ROOT / "bench" / "_chat_boxes_process.py"),
+                        url,
+                        str(boxes),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                assert boxes_proc.stdin is not None and boxes_proc.stdout is not None
+                loop = asyncio.get_running_loop()
+                assert (
+                    await loop.run_in_executor(None, boxes_proc.stdout.readline)
+                ).strip() == "ready"
                 response = await http.post(
                     f"{urls['control']}/burst",
                     json={"rate": rate, "seconds": seconds},
                     timeout=aiohttp.ClientTimeout(total=seconds + 60),
                 )
                 sent = (await response.json())["sent"]
-                deadline = time.monotonic() + 30
-                while (
-                    min(len(b.latencies) for b in counters) < sent and time.monotonic() < deadline
-                ):
-                    await asyncio.sleep(0.05)
-                for ws in sockets:
-                    await ws.close()
-                for task in readers:
-                    task.cancel()
+                boxes_proc.stdin.write(f"{sent} 30\n")
+                boxes_proc.stdin.flush()
+                per_box = json.loads(await loop.run_in_executor(None, boxes_proc.stdout.readline))
+                boxes_proc.wait(timeout=30)
+                boxes_proc.stdin.close()
+                boxes_proc.stdout.close()
             await app.shutdown()
     finally:
         fake.terminate()
         fake.wait(timeout=10)
         fake.stdout.close()
-    latencies = [x for b in counters for x in b.latencies]
+    latencies = [x for box in per_box for x in box]
     return {
         "sent": sent,
         "rate": sent / seconds,
-        "lost": sum(max(0, sent - len(b.latencies)) for b in counters),
+        "lost": sum(max(0, sent - len(box)) for box in per_box),
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": percentile(latencies, 95) * 1000,
     }
