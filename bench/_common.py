@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import math
 import socket
+import sys
+from pathlib import Path
 
-# Headless Chromium on a machine without network (see the README's testing notes).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The e2e tests' Chromium flags (headless Chromium on a machine without network), one list.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.e2e.conftest import CHROMIUM_ARGS
+
+__all__ = ["CHROMIUM_ARGS", "free_port", "percentile"]
 
 
 def free_port() -> int:

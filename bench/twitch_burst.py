@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import aiohttp
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from _common import free_port, percentile  # noqa: E402
+from _fake_twitch_process import chat_event  # noqa: E402
 
 from tests.fakes.twitch import CLIENT_ID, load_payload  # noqa: E402
 
@@ -44,19 +44,6 @@ def peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def chat_event(template: dict, i: int) -> dict:
-    event = copy.deepcopy(template)
-    text = f"burst {i} t={time.monotonic():.6f}"
-    event["message_id"] = str(uuid.uuid4())
-    event["message"] = {
-        "text": text,
-        "fragments": [
-            {"type": "text", "text": text, "cheermote": None, "emote": None, "mention": None}
-        ],
-    }
-    return event
 
 
 class Box:
