@@ -70,21 +70,28 @@ def database_url() -> Iterator[str]:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def test_config(database_url: str, **overrides: Any) -> CloudConfig:
+    """Production rules with test-speed argon2 and limits out of the way of other tests."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret": secrets.token_hex(32),
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
+        "signin_limit_per_ip": 100_000,
+        "signin_limit_per_email": 100_000,
+        "donate_limit_per_ip": 100_000,
+        "pool_size": 4,
+    }
+    return CloudConfig(**{**values, **overrides})
+
+
+test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a pytest test
+
+
 @pytest.fixture
 def cloud_config(database_url: str) -> CloudConfig:
-    """Production rules with test-speed argon2 and limits out of the way of other tests."""
-    return CloudConfig(
-        database_url=database_url,
-        secret=secrets.token_hex(32),
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        signin_limit_per_ip=100_000,
-        signin_limit_per_email=100_000,
-        donate_limit_per_ip=100_000,
-        # Tests pick a fresh X-Forwarded-For per rate-limit test, so buckets never collide.
-        trust_forwarded_for=True,
-        pool_size=4,
-    )
+    # Tests pick a fresh X-Forwarded-For per rate-limit test, so buckets never collide.
+    return test_config(database_url, trust_forwarded_for=True)
 
 
 @dataclasses.dataclass
@@ -164,17 +171,9 @@ class LiveService:
 def live_service(database_url: str) -> Iterator[LiveService]:
     """The service on a real port, in a thread with its own loop, for synchronous callers
     (schemathesis and the Hypothesis model test use `requests`). `headers` sign in one account."""
-    config = CloudConfig(
-        database_url=database_url,
-        secret=secrets.token_hex(32),
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        signin_limit_per_ip=100_000,
-        donate_limit_per_ip=100_000,
-        # Any version string is schema-valid, so none may be "too old" here (426 is tested in
-        # test_sync); otherwise schemathesis rightly reports a valid request refused.
-        min_client_version="0.0.0",
-    )
+    # Any version string is schema-valid, so none may be "too old" here (426 is tested in
+    # test_sync); otherwise schemathesis rightly reports a valid request refused.
+    config = test_config(database_url, min_client_version="0.0.0")
     port = find_free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(create_app(config))

@@ -51,6 +51,7 @@ from streampai_desktop.cloud.transport import (
 )
 from streampai_desktop.secrets import FileBackend, SecretStore
 from streampai_desktop.store import PreferencesRepo, WidgetConfigRepo, open_database
+from tests.cloud.conftest import test_config
 from tests.conftest import find_free_port
 
 PASSWORD = "correct horse battery staple"
@@ -135,16 +136,7 @@ class ServiceThread:
 
 @pytest.fixture(scope="module")
 def service(database_url: str) -> Iterator[ServiceThread]:
-    config = CloudConfig(
-        database_url=database_url,
-        secret=secrets.token_hex(32),
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        signin_limit_per_ip=100_000,
-        signin_limit_per_email=100_000,
-        pool_size=4,
-    )
-    running = ServiceThread(config)
+    running = ServiceThread(test_config(database_url))
     yield running
     running.close()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from streampai_desktop import __version__
-from tests.e2e.conftest import AppProcess, app_env, chromium_browser
+from tests.e2e.conftest import chromium_browser, launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.append(str(ROOT / "installer"))
@@ -52,24 +52,8 @@ def frozen_app() -> Path:
 @pytest.fixture
 def launch_frozen(frozen_app: Path, tmp_path: Path, free_port: int) -> Iterator:
     """Start the frozen app: ``launch_frozen("--headless", "--demo")``."""
-    started: list[AppProcess] = []
-
-    def launch(*args: str, env: dict[str, str] | None = None) -> AppProcess:
-        data = tmp_path / "data"
-        proc = subprocess.Popen(
-            [str(frozen_app), *args, "--data-dir", str(data), "--port", str(free_port)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env or app_env(data),
-        )
-        app = AppProcess(proc, data, free_port)
-        started.append(app)
-        return app
-
-    yield launch
-    for app in started:
-        app.close()
+    with launcher(frozen_app, tmp_path, free_port) as launch:
+        yield launch
 
 
 @pytest.fixture

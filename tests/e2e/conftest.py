@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,9 +124,10 @@ class AppProcess:
         return "".join(self.output)
 
 
-@pytest.fixture
-def launch_app(tmp_path: Path, free_port: int) -> Iterator:
-    """Start the real app: ``launch_app("--headless", "--demo")``."""
+@contextmanager
+def launcher(executable: Path, tmp_path: Path, free_port: int) -> Iterator:
+    """A function that starts ``executable`` (the source install or the frozen bundle) the way
+    a streamer would, and stops every process it started when the block ends."""
     started: list[AppProcess] = []
 
     def launch(
@@ -138,7 +139,7 @@ def launch_app(tmp_path: Path, free_port: int) -> Iterator:
         data = data_dir or tmp_path / "data"
         chosen = port or free_port
         proc = subprocess.Popen(
-            [str(APP), *args, "--data-dir", str(data), "--port", str(chosen)],
+            [str(executable), *args, "--data-dir", str(data), "--port", str(chosen)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -148,9 +149,18 @@ def launch_app(tmp_path: Path, free_port: int) -> Iterator:
         started.append(app)
         return app
 
-    yield launch
-    for app in started:
-        app.close()
+    try:
+        yield launch
+    finally:
+        for app in started:
+            app.close()
+
+
+@pytest.fixture
+def launch_app(tmp_path: Path, free_port: int) -> Iterator:
+    """Start the real app: ``launch_app("--headless", "--demo")``."""
+    with launcher(APP, tmp_path, free_port) as launch:
+        yield launch
 
 
 @pytest.fixture(scope="session")
