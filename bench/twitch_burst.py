@@ -111,7 +111,7 @@ async def run_app(rate: int, seconds: float, boxes: int) -> dict:
                         f"{urls['control']}/approve", json={"user_code": code.user_code}
                     )
 
-                await app.sign_in_twitch(approve)
+                await app.platforms.sign_in("twitch", approve)
                 while not (await (await http.get(f"{urls['control']}/ready")).json())["ready"]:
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(0.5)

@@ -187,8 +187,8 @@ def _print_banner(app: object) -> None:
     lines += ["Paste these URLs into OBS browser sources:"]
     for widget, url in app.overlay_urls().items():
         lines.append(f"  {WIDGETS[widget].title:<10} {url}")
-    if app.state.demo_reason:
-        lines += ["", app.state.demo_reason]
+    if app.demo.reason:
+        lines += ["", app.demo.reason]
     if app.state.secrets_warning:
         lines += ["", app.state.secrets_warning]
     lines += [

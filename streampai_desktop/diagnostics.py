@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from streampai_desktop import __version__, logging_setup
 from streampai_desktop.core.errors import UserFacingError
 from streampai_desktop.logging_setup import redact, register_secret
+from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.secrets import (
     API_TOKEN,
     FALLBACK_FILE_NAME,
@@ -37,6 +38,8 @@ from streampai_desktop.secrets import (
     OVERLAY_TOKEN,
     SecretStore,
 )
+from streampai_desktop.settings import Settings
+from streampai_desktop.store.operations import diagnostics_snapshot
 
 if TYPE_CHECKING:
     from streampai_desktop.app import App
@@ -57,7 +60,6 @@ REPORTED_PACKAGES = (
     "sqlalchemy",
     "alembic",
     "keyring",
-    "twitchio",
     "platformdirs",
     "filelock",
 )
@@ -115,7 +117,9 @@ def find_secrets(zip_path: Path, secrets: Iterable[str]) -> list[str]:
 def environment(data_dir: Path, store: SecretStore | None) -> dict[str, Any]:
     """Versions and OS facts that explain most "works on my machine" reports."""
     packages = {}
-    for name in REPORTED_PACKAGES:
+    # Each platform names its own client library in its spec.
+    names = [*REPORTED_PACKAGES, *(n for spec in PLATFORMS.values() for n in spec.packages)]
+    for name in names:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             packages[name] = importlib.metadata.version(name)
     qt = sys.modules.get("PySide6.QtCore")  # only when the UI has loaded it: never import Qt here
@@ -138,16 +142,27 @@ def environment(data_dir: Path, store: SecretStore | None) -> dict[str, Any]:
     }
 
 
-def store_contents(db: Database) -> dict[str, Any]:
-    """Preferences, widget configs and connected accounts (the database holds no secrets)."""
-    from streampai_desktop.store import AccountRepo, PreferencesRepo, WidgetConfigRepo
-
-    with db.session() as session:
-        return {
-            "preferences": PreferencesRepo(session).get_all(),
-            "widgets": [asdict(w) for w in WidgetConfigRepo(session).list()],
-            "accounts": [asdict(a) for a in AccountRepo(session).list()],
+def platforms_report(settings: Settings | None) -> dict[str, Any]:
+    """Every platform the app knows, from its spec: built or coming later, how it signs in,
+    what it can do, and where each of its endpoints points now (and why: saved, environment)."""
+    settings = settings if settings is not None else Settings()  # not running: env and defaults
+    report: dict[str, Any] = {}
+    for spec in PLATFORMS.values():
+        report[spec.id] = {
+            "label": spec.label,
+            "available": spec.available,
+            "sign_in": spec.sign_in.value,
+            "capabilities": asdict(spec.capabilities),
+            "endpoints": {
+                endpoint.key: {
+                    "value": settings.get(endpoint.key),
+                    "source": settings.source(endpoint.key),
+                    "env": endpoint.env,
+                }
+                for endpoint in spec.endpoints
+            },
         }
+    return report
 
 
 def data_folder_listing(data_dir: Path) -> str:
@@ -174,6 +189,7 @@ def export_diagnostics(
     store: SecretStore | None = None,
     secret_names: Iterable[str] = (),
     log_dir: Path | None = None,
+    settings: Settings | None = None,
 ) -> Path:
     """Write the diagnostics zip to ``target`` (a folder gets a dated file name); returns it.
 
@@ -188,6 +204,7 @@ def export_diagnostics(
 
     members: dict[str, str] = {
         "environment.json": _json(environment(data_dir, store)),
+        "platforms.json": _json(platforms_report(settings)),
         "data-folder.txt": data_folder_listing(data_dir),
     }
     try:
@@ -226,14 +243,14 @@ def export_diagnostics(
 
 def _read_store(data_dir: Path, db: Database | None) -> dict[str, Any]:
     if db is not None:
-        return store_contents(db)
+        return diagnostics_snapshot(db)
     from streampai_desktop.store import DB_FILENAME, open_database
 
     if not (data_dir / DB_FILENAME).exists():
         return {}
     opened = open_database(data_dir)
     try:
-        return store_contents(opened.db)
+        return diagnostics_snapshot(opened.db)
     finally:
         opened.db.close()
 
@@ -247,4 +264,5 @@ def export_from_app(app: App, target: Path) -> Path:
         db=app.db,
         store=app.secrets,
         log_dir=log_file.parent if log_file else None,
+        settings=app.settings,
     )

@@ -1,6 +1,7 @@
 """Typed settings: a declared table of keys with types, defaults and environment overrides.
 
-Stored values live in the preferences table; an environment variable (for tests and self-hosters)
+Platform endpoints come from the platform specs (``platforms/registry.py``). Stored values live in
+the preferences table; an environment variable (for tests and self-hosters)
 wins over the stored value for that run only, and a command-line flag wins over both. Every
 external base URL is a setting here (DESIGN.md §4), so the app can be pointed at a local server.
 """
@@ -11,6 +12,9 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from streampai_desktop.platforms.registry import PLATFORMS
+from streampai_desktop.platforms.spec import Endpoint
 
 DEFAULT_OVERLAY_PORT = 7470
 THEMES = ("system", "light", "dark")
@@ -41,6 +45,10 @@ def _url(value: Any) -> str:
     if not text.startswith(("http://", "https://", "ws://", "wss://")):
         raise SettingsError(f"expected an http(s):// or ws(s):// URL, got {value!r}")
     return text
+
+
+def _text(value: Any) -> str:
+    return str(value).strip()
 
 
 def _bool(value: Any) -> bool:
@@ -78,67 +86,6 @@ SPECS: dict[str, SettingSpec] = {
             "demo_when_offline", _bool, True, None, "Demo events when no account is connected"
         ),
         SettingSpec(
-            "twitch_eventsub_url",
-            _url,
-            "wss://eventsub.wss.twitch.tv/ws",
-            "STREAMPAI_TWITCH_EVENTSUB_URL",
-            "Twitch EventSub WebSocket",
-        ),
-        SettingSpec(
-            "twitch_api_url",
-            _url,
-            "https://api.twitch.tv/helix",
-            "STREAMPAI_TWITCH_API_URL",
-            "Twitch Helix API",
-        ),
-        SettingSpec(
-            "twitch_auth_url",
-            _url,
-            "https://id.twitch.tv/oauth2",
-            "STREAMPAI_TWITCH_AUTH_URL",
-            "Twitch OAuth",
-        ),
-        SettingSpec(
-            # A placeholder until the Streampai public client is registered on dev.twitch.tv
-            # (type "Public", device code flow on); no client secret ships with the app.
-            "twitch_client_id",
-            lambda v: str(v).strip(),
-            "streampai-desktop",
-            "STREAMPAI_TWITCH_CLIENT_ID",
-            "Twitch client id",
-        ),
-        SettingSpec(
-            "twitch_emote_url",
-            _url,
-            "https://static-cdn.jtvnw.net/emoticons/v2/{id}/default/dark/2.0",
-            "STREAMPAI_TWITCH_EMOTE_URL",
-            "Twitch emote images",
-        ),
-        SettingSpec(
-            "kick_emote_url",
-            _url,
-            "https://files.kick.com/emotes/{id}/fullsize",
-            "STREAMPAI_KICK_EMOTE_URL",
-            "Kick emote images",
-        ),
-        SettingSpec(
-            "youtube_api_url",
-            _url,
-            "https://www.googleapis.com/youtube/v3",
-            "STREAMPAI_YOUTUBE_API_URL",
-            "YouTube Data API",
-        ),
-        SettingSpec(
-            "kick_api_url", _url, "https://api.kick.com", "STREAMPAI_KICK_API_URL", "Kick API"
-        ),
-        SettingSpec(
-            "facebook_api_url",
-            _url,
-            "https://graph.facebook.com",
-            "STREAMPAI_FACEBOOK_API_URL",
-            "Facebook Graph API",
-        ),
-        SettingSpec(
             "cloudflare_api_url",
             _url,
             "https://api.cloudflare.com/client/v4",
@@ -157,6 +104,35 @@ SPECS: dict[str, SettingSpec] = {
         ),
     )
 }
+"""The app's own settings; each platform's endpoints come from its spec (:func:`setting_specs`)."""
+
+# The app's own settings that are service addresses (shown with the platforms' endpoints).
+APP_ENDPOINTS = ("account_service_url", "obs_websocket_url", "cloudflare_api_url")
+
+
+def _endpoint_spec(endpoint: Endpoint) -> SettingSpec:
+    parse = _url if endpoint.is_url else _text
+    return SettingSpec(endpoint.key, parse, endpoint.default, endpoint.env, endpoint.label)
+
+
+def setting_specs() -> dict[str, SettingSpec]:
+    """Every setting: the app's own, then each registered platform's endpoints (read from the
+    registry each time, so a platform registered later has its settings too)."""
+    specs = dict(SPECS)
+    for platform in PLATFORMS.values():
+        specs.update((e.key, _endpoint_spec(e)) for e in platform.endpoints)
+    return specs
+
+
+def setting_spec(key: str) -> SettingSpec:
+    spec = SPECS.get(key)
+    if spec is not None:
+        return spec
+    for platform in PLATFORMS.values():
+        for endpoint in platform.endpoints:
+            if endpoint.key == key:
+                return _endpoint_spec(endpoint)
+    raise KeyError(key)
 
 
 class Settings:
@@ -170,12 +146,12 @@ class Settings:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self._stored = dict(stored or {})
-        self._overrides = {k: SPECS[k].parse(v) for k, v in (overrides or {}).items()}
+        self._overrides = {k: setting_spec(k).parse(v) for k, v in (overrides or {}).items()}
         self._environ = os.environ if environ is None else environ
         self.problems: list[str] = []  # stored or env values that were unusable (shown in the UI)
 
     def get(self, key: str) -> Any:
-        spec = SPECS[key]
+        spec = setting_spec(key)
         if key in self._overrides:
             return self._overrides[key]
         if spec.env and (raw := self._environ.get(spec.env)):
@@ -192,7 +168,7 @@ class Settings:
 
     def source(self, key: str) -> str:
         """Where the value comes from: "command line", "environment", "saved" or "default"."""
-        spec = SPECS[key]
+        spec = setting_spec(key)
         if key in self._overrides:
             return "command line"
         if spec.env and self._environ.get(spec.env):
@@ -201,7 +177,7 @@ class Settings:
 
     def validate(self, key: str, value: Any) -> Any:
         """The parsed value, or :class:`SettingsError` with a message for the user."""
-        return SPECS[key].parse(value)
+        return setting_spec(key).parse(value)
 
     def set_stored(self, key: str, value: Any) -> Any:
         """Record a newly saved value (the caller persists it); returns the parsed value."""

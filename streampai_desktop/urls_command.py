@@ -15,12 +15,11 @@ from streampai_desktop.widgets import WIDGETS
 
 
 def _saved_port(data_dir: Path) -> int:
-    from streampai_desktop import persistence
-    from streampai_desktop.store import open_database
+    from streampai_desktop.store import open_database, operations
 
     opened = open_database(data_dir)
     try:
-        return Settings(persistence.load_preferences(opened.db)).overlay_port
+        return Settings(operations.load_preferences(opened.db)).overlay_port
     finally:
         opened.db.close()
 

@@ -10,10 +10,8 @@ fallback when the channel is down.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +20,9 @@ import aiohttp
 
 from streampai_desktop.cloud.engine import SignInRequired, SyncError
 from streampai_desktop.cloud.transport import AccountSession
+from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.events import Donation, EventError, Money, Platform, User
+from streampai_desktop.core.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +58,19 @@ class LiveChannel:
         self.session = session
         self._on_changed = on_changed
         self._submit = submit
-        self.max_backoff = max_backoff
+        self.backoff = Backoff(min(1.0, max_backoff), max_backoff)
         self.connected = False
-        self._task: asyncio.Task[None] | None = None
+        # Stops at once (grace 0): closing the socket mid-read loses nothing, a donation is
+        # acknowledged only after it went through ingest, so an unacknowledged one comes again.
+        self._worker = Worker("live channel", self._run, grace=0, logger=log)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="cloud-live")
+        self._worker.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._worker.stop()
 
     async def _run(self) -> None:
-        failures = 0
         renew = False
         async with aiohttp.ClientSession() as http:
             while True:
@@ -84,21 +81,23 @@ class LiveChannel:
                     async with http.ws_connect(
                         url, params={"access_token": token}, heartbeat=30
                     ) as ws:
-                        self.connected, failures = True, 0
+                        self.connected = True
+                        self.backoff.reset()
                         await self._read(ws)
                 except SignInRequired:
                     log.info("live channel: signed out; stopping")
                     return
                 except aiohttp.WSServerHandshakeError as exc:
                     renew = exc.status == 401  # the access token expired: get a new one
-                    failures += 1
                 except (aiohttp.ClientError, SyncError, OSError) as exc:
-                    failures += 1
                     log.info("live channel down (%s)", type(exc).__name__)
                 finally:
                     self.connected = False
-                delay = random.uniform(0.5, min(self.max_backoff, 2.0 ** min(failures, 8)))
-                await asyncio.sleep(0 if renew else delay)
+                delay = self.backoff.next_delay()
+                if renew and self.backoff.attempts == 1:
+                    delay = 0.0  # an expired token: renew at once, but never in a tight loop
+                if not await self._worker.sleep(delay):
+                    return
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for msg in ws:

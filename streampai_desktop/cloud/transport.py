@@ -32,8 +32,8 @@ from streampai_desktop.cloud.engine import (
     SignInRequired,
     SyncError,
 )
-from streampai_desktop.persistence import ACCOUNT_ENTITY, PREFERENCE_ENTITY, WIDGET_ENTITY
 from streampai_desktop.secrets import SecretStore
+from streampai_desktop.store.operations import ACCOUNT_ENTITY, PREFERENCE_ENTITY, WIDGET_ENTITY
 
 REFRESH_TOKEN = "cloud_refresh_token"
 ROW_NAMESPACE = uuid.UUID("6f1c2a0e-3b7d-4f59-9a57-5e7a1f0c2b11")
@@ -238,13 +238,6 @@ class HttpTransport:
 
 def local_row_ids(db: Any) -> dict[str, tuple[str, str]]:
     """Server row UUID → (entity, local id) for every synced row this computer has. Blocking."""
-    from streampai_desktop.persistence import SYNCED_PREFERENCES, account_sync_id
-    from streampai_desktop.store import AccountRepo, WidgetConfigRepo
+    from streampai_desktop.store.sync_state import synced_rows
 
-    with db.session() as session:
-        widget_ids = [w.id for w in WidgetConfigRepo(session).list()]
-        account_ids = [account_sync_id(a) for a in AccountRepo(session).list()]
-    ids = {row_uuid(WIDGET_ENTITY, w): (WIDGET_ENTITY, w) for w in widget_ids}
-    ids.update({row_uuid(ACCOUNT_ENTITY, a): (ACCOUNT_ENTITY, a) for a in account_ids})
-    ids.update({row_uuid(PREFERENCE_ENTITY, k): (PREFERENCE_ENTITY, k) for k in SYNCED_PREFERENCES})
-    return ids
+    return {row_uuid(entity, local): (entity, local) for entity, local in synced_rows(db)}

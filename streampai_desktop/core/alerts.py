@@ -22,8 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_APP, TOPIC_EVENTS, EventBus
+from streampai_desktop.core.backoff import Backoff
+from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_EVENTS, EventBus
 from streampai_desktop.core.events import Event
+from streampai_desktop.core.notices import AlertQueueChanged, publish_notice
+from streampai_desktop.core.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -104,25 +107,23 @@ class AlertQueue:
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
         self._events = bus.subscribe([TOPIC_EVENTS], maxsize=10_000, name="alert-queue")
-        self._tasks: list[asyncio.Task[None]] = []
+        # Both loops hold nothing worth finishing (grace 0); a bug in one is logged and the loop
+        # comes back, so one bad event never ends the alerts for the rest of the stream.
+        self._workers = [
+            Worker("alert queue intake", self._take_events, restart=Backoff(0.5, 30.0), grace=0),
+            Worker("alert queue", self._run, restart=Backoff(0.5, 30.0), grace=0),
+        ]
 
     # --- lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if not self._tasks:
-            self._tasks = [
-                asyncio.create_task(self._take_events(), name="alert-queue-intake"),
-                asyncio.create_task(self._run(), name="alert-queue"),
-            ]
+        for worker in self._workers:
+            worker.start()
 
     async def stop(self) -> None:
         self._events.close()
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for worker in self._workers:
+            await worker.stop()
 
     # --- controls (the Dashboard's buttons) -------------------------------------------------------
 
@@ -194,7 +195,7 @@ class AlertQueue:
 
     def _notify(self) -> None:
         self._changed.set()
-        self.bus.publish(TOPIC_APP, self.state())
+        publish_notice(self.bus, AlertQueueChanged(self.state()))
 
     def poke(self) -> None:
         """Something the queue waits on changed (an alert box connected, a source was shown)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import types
 import typing
 import uuid
@@ -23,14 +24,62 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 
-class Platform(enum.StrEnum):
-    """Where an event came from."""
+class Platform(str):
+    """Where an event came from: a platform id such as ``"twitch"``.
 
-    TWITCH = "twitch"
-    YOUTUBE = "youtube"
-    KICK = "kick"
-    FACEBOOK = "facebook"
-    STREAMPAI = "streampai"  # donations through the Streampai account service, tests, demo
+    An open set: each platform folder declares its id in its spec and the platform registry
+    registers it here (:meth:`register`), so a new platform needs no change in this module. An id
+    nobody registered is refused ("unknown platform"). The constants below are the ids the event
+    contract has always carried; ``STREAMPAI`` is ours (donations through the account service,
+    tests, demo).
+    """
+
+    __slots__ = ()
+
+    TWITCH: ClassVar[Platform]
+    YOUTUBE: ClassVar[Platform]
+    KICK: ClassVar[Platform]
+    FACEBOOK: ClassVar[Platform]
+    STREAMPAI: ClassVar[Platform]
+
+    def __new__(cls, value: object) -> Platform:
+        if isinstance(value, Platform):
+            return value
+        # One object per id, like an enum member, so ``is`` comparisons keep working.
+        known = _REGISTERED.get(value) if isinstance(value, str) else None
+        if known is None:
+            raise ValueError(f"unknown platform {value!r}")
+        return known
+
+    @classmethod
+    def register(cls, platform_id: str) -> Platform:
+        """Make ``platform_id`` a known platform (the platform registry calls this)."""
+        if not _PLATFORM_ID.fullmatch(platform_id):
+            raise ValueError(f"a platform id is lowercase letters, digits and _: {platform_id!r}")
+        if platform_id not in _REGISTERED:
+            _REGISTERED[platform_id] = str.__new__(cls, platform_id)
+        return _REGISTERED[platform_id]
+
+    @classmethod
+    def known(cls) -> tuple[Platform, ...]:
+        return tuple(_REGISTERED.values())
+
+    @property
+    def value(self) -> str:
+        """The id as a plain string (what JSON and the store carry)."""
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"Platform({self.value!r})"
+
+
+_PLATFORM_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_REGISTERED: dict[str, Platform] = {}
+Platform.TWITCH = Platform.register("twitch")
+Platform.YOUTUBE = Platform.register("youtube")
+Platform.KICK = Platform.register("kick")
+Platform.FACEBOOK = Platform.register("facebook")
+Platform.STREAMPAI = Platform.register("streampai")
 
 
 class EventError(ValueError):
@@ -330,8 +379,10 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 def _dump(value: Any) -> Any:
     # Ordered by how often each comes up: this runs for every field of every chat message.
-    if isinstance(value, _PLAIN) and not isinstance(value, enum.Enum):
+    if isinstance(value, _PLAIN) and not isinstance(value, enum.Enum | Platform):
         return value
+    if isinstance(value, Platform):
+        return value.value
     if isinstance(value, tuple | list):
         return [_dump(v) for v in value]
     if isinstance(value, enum.Enum):
@@ -347,7 +398,7 @@ def _parse_platform(value: Any) -> Platform:
     try:
         return Platform(value)
     except ValueError:
-        known = ", ".join(p.value for p in Platform)
+        known = ", ".join(Platform.known())
         raise EventError(f"unknown platform {value!r}; known platforms: {known}") from None
 
 

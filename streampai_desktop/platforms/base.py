@@ -10,7 +10,6 @@ cross the boundary: :class:`AuthFailed` ("sign in again": retrying cannot help) 
 from __future__ import annotations
 
 import enum
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -138,74 +137,3 @@ class Connector(Protocol):
     async def sign_out(self) -> None:
         """Forget this account's tokens (the keyring entries)."""
         ...
-
-
-class Backoff:
-    """Capped exponential backoff with full jitter (AWS style): never a tight loop.
-
-    The n-th delay is uniform in ``[base·2ⁿ / 2, base·2ⁿ]``, capped at ``cap``; a lower bound of
-    half keeps a reconnect storm from collapsing to near-zero waits.
-    """
-
-    def __init__(self, base: float = 1.0, cap: float = 60.0, rng: random.Random | None = None):
-        if base <= 0 or cap < base:
-            raise ValueError("need 0 < base <= cap")
-        self.base = base
-        self.cap = cap
-        self.attempts = 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        ceiling = min(self.cap, self.base * 2 ** min(self.attempts, 30))
-        self.attempts += 1
-        return self._rng.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        self.attempts = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What a platform can tell us and do, so the UI can hide what does not apply."""
-
-    chat_read: bool = True
-    chat_send: bool = True
-    chat_moderation: bool = False  # deletes and clears reach the chat box
-    follows: bool = False
-    subscriptions: bool = False
-    gift_subscriptions: bool = False
-    cheers: bool = False
-    raids: bool = False
-    channel_points: bool = False
-    super_chats: bool = False
-    memberships: bool = False
-    donations: bool = False
-    viewer_count: bool = True
-    follower_count: bool = False
-    stream_title: bool = True
-
-
-CAPABILITIES: dict[Platform, Capabilities] = {
-    Platform.TWITCH: Capabilities(
-        chat_moderation=True,
-        follows=True,
-        subscriptions=True,
-        gift_subscriptions=True,
-        cheers=True,
-        raids=True,
-        channel_points=True,
-        follower_count=True,
-    ),
-    Platform.YOUTUBE: Capabilities(
-        chat_moderation=True, subscriptions=True, super_chats=True, memberships=True
-    ),
-    Platform.KICK: Capabilities(
-        chat_moderation=True,
-        follows=True,
-        subscriptions=True,
-        gift_subscriptions=True,
-        follower_count=True,
-    ),
-    Platform.FACEBOOK: Capabilities(chat_send=False, follows=True, donations=True),
-}
-"""Per platform, as data: the Platforms page and the dashboard read this table."""

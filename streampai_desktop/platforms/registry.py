@@ -1,50 +1,60 @@
-"""Which connector class serves which platform, as a table of lazy factories.
-
-Platform modules import twitchio/httpx; importing them only when an account of that platform is
-started keeps app start-up light (DESIGN.md §7).
-"""
+"""The one list of platforms: adding a platform is its folder plus one line here."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from streampai_desktop.core.events import Platform
 from streampai_desktop.platforms.base import Connector, ConnectorDeps
+from streampai_desktop.platforms.facebook.spec import SPEC as FACEBOOK
+from streampai_desktop.platforms.kick.spec import SPEC as KICK
+from streampai_desktop.platforms.spec import PlatformSpec
+from streampai_desktop.platforms.twitch.spec import SPEC as TWITCH
+from streampai_desktop.platforms.youtube.spec import SPEC as YOUTUBE
 
+PLATFORMS: dict[str, PlatformSpec] = {spec.id: spec for spec in (TWITCH, YOUTUBE, KICK, FACEBOOK)}
+"""Platform id → spec, in the order the app lists them."""
+for _spec in PLATFORMS.values():
+    Platform.register(_spec.id)
 
-@dataclass(frozen=True, slots=True)
-class ConnectorSpec:
-    """Where a platform's connector factory lives: ``module:function``."""
-
-    platform: str
-    label: str
-    factory: str
-
-    def load(self) -> Callable[..., Connector]:
-        module_name, _, attr = self.factory.partition(":")
-        return getattr(importlib.import_module(module_name), attr)
-
-
-CONNECTORS: dict[str, ConnectorSpec] = {
-    spec.platform: spec
-    for spec in (
-        ConnectorSpec(
-            "twitch", "Twitch", "streampai_desktop.platforms.twitch.connector:create_connector"
-        ),
-    )
-}
-"""Platforms with a connector. YouTube, Kick and Facebook join this table in a later issue."""
+# Events that no streaming platform sent: donations through the account service, tests, demo.
+OWN_EVENTS_LABEL = "Streampai"
 
 
 class UnsupportedPlatform(LookupError):
     pass
 
 
-def create_connector(account: Any, deps: ConnectorDeps, **options: Any) -> Connector:
-    """A connector for ``account`` (a store ``Account``); options go to the platform factory."""
-    spec = CONNECTORS.get(account.platform)
+def get_platform(platform_id: str) -> PlatformSpec:
+    spec = PLATFORMS.get(platform_id)
     if spec is None:
+        raise UnsupportedPlatform(f"unknown platform {platform_id!r}")
+    return spec
+
+
+def platform_label(platform_id: str) -> str:
+    """ "Twitch", "YouTube", …; "Streampai" for our own events; the id itself otherwise."""
+    spec = PLATFORMS.get(str(platform_id))
+    if spec is not None:
+        return spec.label
+    return OWN_EVENTS_LABEL if platform_id == "streampai" else str(platform_id).title()
+
+
+def register(spec: PlatformSpec) -> None:
+    """Add a platform at run time (tests declare a dummy platform this way)."""
+    Platform.register(spec.id)
+    PLATFORMS[spec.id] = spec
+
+
+def unregister(platform_id: str) -> None:
+    PLATFORMS.pop(platform_id, None)
+
+
+def create_connector(account: Any, deps: ConnectorDeps, **options: Any) -> Connector:
+    """A connector for ``account`` (a store ``Account``); ``options`` (settings, secrets) go to
+    the platform's factory."""
+    spec = PLATFORMS.get(account.platform)
+    if spec is None or spec.connector is None:
         raise UnsupportedPlatform(f"no connector for platform {account.platform!r} yet")
-    return spec.load()(account, deps, **options)
+    factory = spec.load_connector_factory()
+    return factory(account, deps, **options)

@@ -60,7 +60,7 @@ async def post_event(request: web.Request) -> web.StreamResponse:
         event = event_from_json(body)
     except EventError as exc:
         return _error(422, str(exc))
-    accepted = await request.app[CONTEXT].submit_event(event)
+    accepted = await request.app[CONTEXT].ingest.submit(event)
     return web.json_response(
         {"id": event.id, "kind": event.kind, "accepted": accepted, "duplicate": not accepted},
         status=202 if accepted else 200,
@@ -77,7 +77,10 @@ async def get_status(request: web.Request) -> web.StreamResponse:
 @require_api_token
 async def get_widgets(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/widgets — every widget instance: id, type, name, config."""
-    return web.json_response(request.app[CONTEXT].list_widgets())
+    widgets = request.app[CONTEXT].widgets.values()
+    return web.json_response(
+        [{"id": w.id, "type": w.type, "name": w.name, "config": w.config} for w in widgets]
+    )
 
 
 @require_api_token
@@ -86,13 +89,13 @@ async def put_widget_config(request: web.Request) -> web.StreamResponse:
     422 with ``problems`` (field → reason) when a value is not usable; nothing is saved then."""
     ctx = request.app[CONTEXT]
     widget_id = request.match_info["widget_id"]
-    if ctx.save_widget_config is None or not any(w["id"] == widget_id for w in ctx.list_widgets()):
+    if ctx.widget(widget_id) is None:
         return _error(404, "no such widget")
     body = await _json_body(request)
     if not isinstance(body, dict):
         return _error(422, "the config must be a JSON object")
     try:
-        cleaned = await ctx.save_widget_config(widget_id, body)
+        cleaned = await ctx.widgets.save_config(widget_id, body, origin="api")
     except ConfigError as exc:
         return web.json_response(
             {"error": "some settings are not usable", "problems": exc.problems}, status=422
@@ -108,9 +111,11 @@ async def post_alert_control(request: web.Request) -> web.StreamResponse:
     """POST /api/v1/alerts/{skip|pause|resume|clear} — the Dashboard's queue buttons, for
     stream decks and bots; returns the queue's state afterwards."""
     action = request.match_info["action"]
-    if action not in ALERT_ACTIONS:
+    alerts = request.app[CONTEXT].alerts
+    if action not in ALERT_ACTIONS or alerts is None:
         return _error(404, f"unknown action; use one of {', '.join(ALERT_ACTIONS)}")
-    return web.json_response(request.app[CONTEXT].alert_control(action))
+    getattr(alerts, action)()
+    return web.json_response(alerts.state())
 
 
 @require_api_token

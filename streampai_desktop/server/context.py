@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from streampai_desktop.core.bus import EventBus
-from streampai_desktop.core.events import Event
 from streampai_desktop.server.emotes import EmoteCache
+
+if TYPE_CHECKING:
+    from streampai_desktop.core.alerts import AlertQueue
+    from streampai_desktop.stream.ingest import EventIngest
+    from streampai_desktop.widgets.instances import WidgetInstance
+    from streampai_desktop.widgets.service import WidgetService
 
 
 @dataclass(slots=True)
@@ -24,29 +29,31 @@ class Tokens:
 
 @dataclass(slots=True)
 class ServerContext:
+    """The services the server uses, handed over by the composition root (``app.py``)."""
+
     bus: EventBus
     port: int
     tokens: Tokens
     overlay_dist: Path
     data_dir: Path  # picked media live under it
     emotes: EmoteCache
-    # The app's ingest path (dedupe → event log → bus); returns False for a duplicate.
-    submit_event: Callable[[Event], Awaitable[bool]]
-    # A widget instance id → (widget type, current config), or None when there is no such widget.
-    widget_lookup: Callable[[str], tuple[str, dict[str, Any]] | None]
-    # Alert queue controls for stream decks: "skip" | "pause" | "resume" | "clear" → queue state.
-    alert_control: Callable[[str], dict[str, Any]] = field(default=lambda action: {})
-    # Widgets for GET/PUT /api/v1/widgets: list them, and save one's config (raises ConfigError).
-    list_widgets: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
-    save_widget_config: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
+    # The app's ingest path (dedupe → event log → bus): ``submit`` is False for a duplicate.
+    ingest: EventIngest
+    # Widget instances by id, and config saves from the local API (``WidgetService``).
+    widgets: WidgetService
+    # The alert queue: its state for the local API, and skip/pause/resume/clear.
+    alerts: AlertQueue | None = None
+    # Read-only facts for GET /api/v1/status (the app's own summary).
+    status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     # Brings the main window to the front (a second launch asks for it); False when headless.
     raise_window: Callable[[], bool] = field(default=lambda: False)
-    # Read-only facts for GET /api/v1/status.
-    status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     server_id: str = ""
     # Called when an overlay connects, disconnects or is shown/hidden in OBS (the alert queue
     # waits for a visible alert box).
     on_presence: Callable[[], None] = field(default=lambda: None)
+
+    def widget(self, widget_id: str) -> WidgetInstance | None:
+        return self.widgets.get(widget_id)
 
 
 CONTEXT: web.AppKey[ServerContext] = web.AppKey("context", ServerContext)

@@ -28,12 +28,12 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from streampai_desktop.core.alerts import AlertShow, AlertSkip
 from streampai_desktop.core.bus import (
     TOPIC_ALERTS,
-    TOPIC_APP,
     EventBus,
     Message,
     widget_config_topic,
 )
 from streampai_desktop.core.events import Event
+from streampai_desktop.core.notices import OverlayPresence, WidgetConfigChanged, publish_notice
 from streampai_desktop.server.context import CONTEXT
 from streampai_desktop.server.security import token_matches, unauthorized
 from streampai_desktop.widgets import WIDGETS, get_widget
@@ -67,8 +67,8 @@ def encode_message(message: Message) -> bytes | None:
         return envelope("event", {"topic": message.topic, "event": payload.to_json()}, payload.id)
     if isinstance(payload, AlertSkip):
         return envelope("alert_skip", {"alert_id": payload.alert_id})
-    if message.topic.startswith("widget_config:") and isinstance(payload, dict):
-        return envelope("config", payload)
+    if isinstance(payload, WidgetConfigChanged):
+        return envelope("config", {"widget": payload.widget_id, "config": payload.config})
     return None
 
 
@@ -190,13 +190,8 @@ class OverlayHub:
         )
 
     def _announce_presence(self) -> None:
-        self.bus.publish(
-            TOPIC_APP,
-            {
-                "type": "overlays",
-                "connected": self.connected_counts(),
-                "instances": self.connected_instances(),
-            },
+        publish_notice(
+            self.bus, OverlayPresence(self.connected_counts(), self.connected_instances())
         )
         self._on_presence()
 
@@ -291,8 +286,8 @@ class OverlayHub:
         body = _parse(msg.data)
         data = body.get("data") if body.get("type") == "subscribe" else None
         widget = data.get("widget") if isinstance(data, dict) else None
-        found = ctx.widget_lookup(widget) if isinstance(widget, str) else None
-        spec = get_widget(found[0]) if found else None
+        found = ctx.widget(widget) if isinstance(widget, str) else None
+        spec = get_widget(found.type) if found else None
         if found is None or spec is None or not isinstance(widget, str):
             client.offer(envelope("error", {"message": "unknown widget"}))
             client.flush()
@@ -305,7 +300,7 @@ class OverlayHub:
         # hello and the current config go first, ahead of anything the pump queues later.
         hello = {"server_id": ctx.server_id, "widget": widget, "widget_type": spec.type}
         client.offer(envelope("hello", hello))
-        client.offer(envelope("config", {"widget": widget, "config": found[1]}))
+        client.offer(envelope("config", {"widget": widget, "config": found.config}))
         client.flush()
         return True
 

@@ -25,8 +25,8 @@ async def overlay_page(request: web.Request) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
     if not token_matches(request.query.get("token"), ctx.tokens.overlay):
         return unauthorized(json_body=False)
-    found = ctx.widget_lookup(request.match_info["widget"])
-    spec = get_widget(found[0]) if found else None
+    found = ctx.widget(request.match_info["widget"])
+    spec = get_widget(found.type) if found else None
     if spec is None:
         raise web.HTTPNotFound(text="No such widget. Copy its URL again from Streampai Desktop.")
     page = ctx.overlay_dist / f"{spec.type}.html"

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.events import (
     Badge,
     ChannelPointRedemption,
@@ -34,6 +35,7 @@ from streampai_desktop.core.events import (
     SuperChat,
     User,
 )
+from streampai_desktop.core.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -92,27 +94,27 @@ class DemoSource:
         self._pace = pace or DemoPace()
         self._random = random.Random(seed)
         self._streamer = streamer
-        self._tasks: list[asyncio.Task[None]] = []
         self._counter = itertools.count(1)
+        # Nothing to finish on stop (grace 0): the next demo message is simply not sent.
+        self._workers = [
+            Worker("demo chat", self._chat_loop, restart=Backoff(1.0, 30.0), grace=0),
+            Worker("demo alerts", self._alert_loop, restart=Backoff(1.0, 30.0), grace=0),
+        ]
 
     @property
     def running(self) -> bool:
-        return bool(self._tasks)
+        return any(worker.running for worker in self._workers)
 
     def start(self) -> None:
-        if self._tasks:
+        if self.running:
             return
         log.info("demo mode: sending demo chat and alerts (no account connected)")
-        self._tasks = [
-            asyncio.create_task(self._chat_loop(), name="demo-chat"),
-            asyncio.create_task(self._alert_loop(), name="demo-alerts"),
-        ]
+        for worker in self._workers:
+            worker.start()
 
     async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for worker in self._workers:
+            await worker.stop()
 
     async def _chat_loop(self) -> None:
         while True:

@@ -3,20 +3,20 @@
 Platforms deliver at least once, and a reconnect can replay what was already seen; the
 (platform, id) key makes sure a replayed follow does not show a second alert. Dedupe is in memory
 over a bounded window (recent keys), which is what a reconnect replays; the event log's unique
-index catches anything older. Writes to SQLite are batched on a background task so the hot path
+index catches anything older. Writes to SQLite are batched by a background worker so the hot path
 (connector → bus → overlay socket) never waits on the disk.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
+from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.bus import TOPIC_CHAT, TOPIC_EVENTS, EventBus
 from streampai_desktop.core.events import CHAT_KINDS, Event
+from streampai_desktop.core.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +36,21 @@ class EventIngest:
         self._write_batch = write_batch
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._pending: list[Event] = []
-        self._wakeup = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
+        # Disk full, database locked: the writer keeps the events and retries, waiting longer.
+        self._retry = Backoff(BATCH_INTERVAL * 2, 30.0)
+        self._writer = Worker("event-log writer", self._write_loop, grace=10.0, logger=log)
         self.duplicates = 0
         self.unlogged = 0  # events the log could not keep (disk full, pending overflow)
 
     def start(self) -> None:
-        if self._write_batch is not None and self._writer is None:
-            self._writer = asyncio.create_task(self._write_loop(), name="event-log-writer")
+        if self._write_batch is not None:
+            self._writer.start()
 
     async def stop(self) -> None:
-        """Flush what is pending to the event log, then stop the writer."""
-        if self._writer is None:
+        """Stop the writer, then flush what is still pending to the event log."""
+        if not self._writer.running:
             return
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
-        self._writer = None
+        await self._writer.stop()
         await self._flush()
 
     def submit_nowait(self, event: Event) -> bool:
@@ -69,7 +67,7 @@ class EventIngest:
             if len(self._pending) < PENDING_LIMIT:
                 self._pending.append(event)
                 if len(self._pending) >= BATCH_MAX:
-                    self._wakeup.set()
+                    self._writer.wake()
             else:
                 self.unlogged += 1
         self.bus.publish(TOPIC_EVENTS, event)
@@ -84,19 +82,13 @@ class EventIngest:
         return self.submit_nowait(event)
 
     async def _write_loop(self) -> None:
-        failures = 0
-        while True:
-            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(BATCH_INTERVAL):
-                    await self._wakeup.wait()
-            self._wakeup.clear()
+        delay = BATCH_INTERVAL
+        while await self._writer.sleep(delay):
             if await self._flush():
-                failures = 0
+                self._retry.reset()
+                delay = BATCH_INTERVAL
             else:
-                # Disk full, database locked: keep the events and retry with a growing pause.
-                failures += 1
-                await asyncio.sleep(min(30.0, BATCH_INTERVAL * 2**failures))
+                delay = self._retry.next_delay()
 
     async def _flush(self) -> bool:
         """Write what is pending; on failure put it back (bounded) and return False."""

@@ -2,28 +2,31 @@
 
 What the hosted app ran per user on its servers (a supervisor, platform managers, a stream-state
 server) runs here: :meth:`StreamManager.start` starts a connector for every enabled account; a
-connector that fails unexpectedly is restarted with capped exponential backoff and jitter; one that
-raises :class:`AuthFailed` waits in "needs sign-in" until the streamer signs in again. Every state
-change is published on the bus topic ``app`` as ``{"type": "platform_state", ...}`` and every
-stream-state change as ``{"type": "stream_state", ...}``. Events go through ``submit`` (the ingest
-path: dedupe → event log → bus); viewer counts are sampled into metrics while live.
+connector runs in a supervised :class:`~streampai_desktop.core.worker.Worker`, so one that fails
+unexpectedly is logged with its traceback and restarted with capped exponential backoff and jitter
+(its state says when the next attempt is); one that raises :class:`AuthFailed` waits in "needs
+sign-in" until the streamer signs in again. Every state change is published as a
+:class:`~streampai_desktop.core.notices.PlatformStateChanged` notice and every stream-state change
+as a :class:`~streampai_desktop.core.notices.StreamStateChanged`. Events go through ``submit`` (the
+ingest path: dedupe → event log → bus); viewer counts are sampled into metrics while live, queued
+(bounded) and written in batches by one worker, so a slow disk never holds up a connector.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from streampai_desktop.core.bus import TOPIC_APP, EventBus
+from streampai_desktop.core.backoff import Backoff
+from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event, ViewerCount
+from streampai_desktop.core.notices import PlatformStateChanged, StreamStateChanged, publish_notice
+from streampai_desktop.core.worker import Crash, Worker
 from streampai_desktop.platforms.base import (
     AuthFailed,
-    Backoff,
     Connector,
     ConnectorDeps,
     ConnectorState,
@@ -40,6 +43,10 @@ MetricSink = Callable[[Sequence[MetricSample]], Awaitable[None]]
 
 VIEWERS_METRIC = "viewers"
 FOLLOWERS_METRIC = "followers"
+# Samples waiting for the metrics writer; beyond this (a sink stuck for days) new ones are dropped.
+METRIC_QUEUE_LIMIT = 10_000
+# How long a stopping connector gets to close its HTTP session itself before it is cancelled.
+CONNECTOR_STOP_GRACE = 5.0
 
 
 @dataclass(slots=True)
@@ -50,8 +57,8 @@ class _Slot:
     connector: Connector
     status: ConnectorStatus = field(default_factory=lambda: ConnectorStatus(ConnectorState.STOPPED))
     stream: StreamInfo = field(default_factory=StreamInfo)
-    task: asyncio.Task[None] | None = None
     backoff: Backoff = field(default_factory=lambda: Backoff(2.0, 300.0))
+    worker: Worker | None = None
 
 
 class StreamManager:
@@ -74,7 +81,11 @@ class StreamManager:
         self._metric_sink = metric_sink
         self._restart_backoff = restart_backoff
         self._slots: dict[str, _Slot] = {}
-        self._metric_tasks: set[asyncio.Task[None]] = set()
+        self._metric_queue: list[MetricSample] = []
+        self.metrics_dropped = 0
+        self._metric_writer = Worker(
+            "metrics writer", self._drain_metrics, restart=Backoff(1.0, 60.0), logger=log
+        )
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -106,23 +117,26 @@ class StreamManager:
         slot = _Slot(account, connector, backoff=Backoff(*self._restart_backoff))
         slot_ref.append(slot)
         self._slots[account.id] = slot
-        slot.task = asyncio.create_task(
-            self._supervise(slot), name=f"connector-{account.platform}-{account.login}"
+        if self._metric_sink is not None:
+            self._metric_writer.start()
+        slot.worker = Worker(
+            f"{account.platform} connector for {account.login}",
+            lambda: self._run_connector(slot),
+            restart=slot.backoff,
+            on_stop=connector.stop,
+            on_crash=lambda crash: self._on_crash(slot, crash),
+            grace=CONNECTOR_STOP_GRACE,
+            logger=log,
         )
+        slot.worker.start()
 
     async def disable(self, account_id: str) -> None:
         """Stop the account's connector (disable, sign-out, removal); its state becomes stopped."""
         slot = self._slots.pop(account_id, None)
         if slot is None:
             return
-        await slot.connector.stop()
-        if slot.task is not None:
-            # Let the connector close its HTTP session itself; cancel only if it hangs.
-            done, _ = await asyncio.wait({slot.task}, timeout=5)
-            if not done:
-                slot.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await slot.task
+        if slot.worker is not None:
+            await slot.worker.stop()  # connector.stop(), then cancelled only if it hangs
         self._on_state(slot, ConnectorStatus(ConnectorState.STOPPED))
         if slot.stream.live:
             self._on_stream(slot, StreamInfo())
@@ -138,35 +152,20 @@ class StreamManager:
         """Stop everything (app quit)."""
         for account_id in list(self._slots):
             await self.disable(account_id)
-        for task in list(self._metric_tasks):
-            with contextlib.suppress(Exception):
-                await task
+        await self._metric_writer.stop()  # writes what is still queued
 
-    async def _supervise(self, slot: _Slot) -> None:
-        while True:
-            try:
-                await slot.connector.run()
-                return  # stopped on purpose
-            except asyncio.CancelledError:
-                raise
-            except AuthFailed as exc:
-                # Retrying cannot help; the Platforms page offers "sign in" (→ enable again).
-                self._on_state(slot, ConnectorStatus(ConnectorState.NEEDS_SIGN_IN, str(exc)))
-                return
-            except Exception as exc:
-                delay = slot.backoff.next_delay()
-                log.error(
-                    "%s connector for %s failed (%s); restarting in %.0f s",
-                    slot.account.platform,
-                    slot.account.login,
-                    exc,
-                    delay,
-                    exc_info=exc,
-                )
-                reason = f"Something went wrong ({type(exc).__name__}); retrying."
-                next_at = datetime.now(UTC) + timedelta(seconds=delay)
-                self._on_state(slot, ConnectorStatus(ConnectorState.ERROR, reason, next_at))
-                await asyncio.sleep(delay)
+    async def _run_connector(self, slot: _Slot) -> None:
+        """One run of the connector; a return (stopped, or needs sign-in) is not restarted."""
+        try:
+            await slot.connector.run()
+        except AuthFailed as exc:
+            # Retrying cannot help; the Platforms page offers "sign in" (→ enable again).
+            self._on_state(slot, ConnectorStatus(ConnectorState.NEEDS_SIGN_IN, str(exc)))
+
+    def _on_crash(self, slot: _Slot, crash: Crash) -> None:
+        # The worker logged it with its traceback; the streamer sees a sentence and the retry time.
+        reason = f"Something went wrong ({type(crash.error).__name__}); retrying."
+        self._on_state(slot, ConnectorStatus(ConnectorState.ERROR, reason, crash.next_attempt_at))
 
     # --- what the UI reads ---------------------------------------------------------------------
 
@@ -198,28 +197,16 @@ class StreamManager:
         if status.state is ConnectorState.CONNECTED:
             slot.backoff.reset()
         slot.status = status
-        self.bus.publish(
-            TOPIC_APP,
-            {
-                "type": "platform_state",
-                "account_id": slot.account.id,
-                "platform": slot.account.platform,
-                "login": slot.account.login,
-                **status.to_json(),
-            },
+        account = slot.account
+        publish_notice(
+            self.bus, PlatformStateChanged(account.id, account.platform, account.login, status)
         )
 
     def _on_stream(self, slot: _Slot, info: StreamInfo) -> None:
         previous, slot.stream = slot.stream, info
-        self.bus.publish(
-            TOPIC_APP,
-            {
-                "type": "stream_state",
-                "account_id": slot.account.id,
-                "platform": slot.account.platform,
-                "stream": info.to_json(),
-                "combined": self.combined().to_json(),
-            },
+        publish_notice(
+            self.bus,
+            StreamStateChanged(slot.account.id, slot.account.platform, info, self.combined()),
         )
         if info.followers is not None and info.followers != previous.followers:
             now = datetime.now(UTC)
@@ -236,12 +223,26 @@ class StreamManager:
     def _record(self, sample: MetricSample) -> None:
         if self._metric_sink is None:
             return
-        task = asyncio.create_task(self._write_metrics([sample]))
-        self._metric_tasks.add(task)
-        task.add_done_callback(self._metric_tasks.discard)
+        if len(self._metric_queue) >= METRIC_QUEUE_LIMIT:
+            self.metrics_dropped += 1
+            if self.metrics_dropped == 1:
+                log.warning("metric samples are not being written; dropping new ones")
+            return
+        self._metric_queue.append(sample)
+        self._metric_writer.wake()
 
-    async def _write_metrics(self, samples: list[MetricSample]) -> None:
-        assert self._metric_sink is not None
+    async def _drain_metrics(self) -> None:
+        """The metrics writer: whatever is queued, in one batch, each time it is woken."""
+        while True:
+            await self._write_metrics()
+            if not await self._metric_writer.sleep(3600.0):
+                await self._write_metrics()  # what arrived while stopping
+                return
+
+    async def _write_metrics(self) -> None:
+        if not self._metric_queue or self._metric_sink is None:
+            return
+        samples, self._metric_queue = self._metric_queue, []
         try:
             await self._metric_sink(samples)
         except Exception as exc:  # a full disk must not take the stream down

@@ -1,4 +1,5 @@
-"""Words for events: platform and kind names and a one-line human summary of each event.
+"""Words for events: kind names and a one-line human summary of each event (platform names
+come from the platform registry).
 
 Tables, not if-chains: one summary function per kind, keyed like ``core.events.EVENT_TYPES``, so
 a new kind is one new line here (and falls back to an empty summary until then).
@@ -11,15 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from streampai_desktop.core import events as ev
-from streampai_desktop.core.events import Event, Money, Platform
-
-PLATFORM_LABELS: dict[Platform, str] = {
-    Platform.TWITCH: "Twitch",
-    Platform.YOUTUBE: "YouTube",
-    Platform.KICK: "Kick",
-    Platform.FACEBOOK: "Facebook",
-    Platform.STREAMPAI: "Streampai",
-}
+from streampai_desktop.core.events import Event, Money
 
 KIND_LABELS: dict[str, str] = {
     "chat_message": "Chat",
@@ -41,13 +34,6 @@ _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "A
 # ISO 4217 currencies without minor units: 500 JPY is ¥500, not ¥5.00.
 _ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "RWF"}
 _TIERS = {"1000": "Tier 1", "2000": "Tier 2", "3000": "Tier 3", "prime": "Prime"}
-
-
-def platform_label(platform: Platform | str) -> str:
-    try:
-        return PLATFORM_LABELS[Platform(platform)]
-    except ValueError:
-        return str(platform).title()
 
 
 def kind_label(kind: str) -> str:

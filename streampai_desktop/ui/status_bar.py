@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from streampai_desktop.platforms.registry import PLATFORMS, platform_label
 from streampai_desktop.server.urls import HOST
-from streampai_desktop.ui.formatting import platform_label
-from streampai_desktop.ui.pages.platforms import (
-    NOT_CONNECTED,
-    STATE_BADGES,
-    STREAMING_PLATFORMS,
-    describe_status,
-)
+from streampai_desktop.ui.pages.platforms import NOT_CONNECTED, STATE_BADGES, describe_status
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.ui.viewmodels.streams import PlatformStatus
 
 
 def platforms_text(statuses: list[PlatformStatus]) -> tuple[str, str]:
     """(the status bar's short text, its tooltip) for the connected accounts' states."""
-    names = [platform_label(p) for p in STREAMING_PLATFORMS]
+    names = [spec.label for spec in PLATFORMS.values()]
     if not statuses:
         text = f"{' · '.join(names)}: {NOT_CONNECTED.lower()}"
         return text, "\n".join(f"{n}: {NOT_CONNECTED.lower()}" for n in names)

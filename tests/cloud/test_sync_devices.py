@@ -34,7 +34,6 @@ from hypothesis.stateful import (
 
 from streampai_cloud.app import create_app
 from streampai_cloud.config import CloudConfig
-from streampai_desktop import persistence
 from streampai_desktop.cloud.engine import (
     OutcomeUnknown,
     PullPage,
@@ -50,7 +49,8 @@ from streampai_desktop.cloud.transport import (
     row_uuid,
 )
 from streampai_desktop.secrets import FileBackend, SecretStore
-from streampai_desktop.store import PreferencesRepo, WidgetConfigRepo, open_database
+from streampai_desktop.store import PreferencesRepo, WidgetConfigRepo, open_database, operations
+from streampai_desktop.widgets.instances import create_widget, load_widgets
 from tests.cloud.conftest import test_config
 from tests.conftest import find_free_port
 
@@ -154,7 +154,7 @@ class Device:
 
     def open(self) -> None:
         self.db = open_database(self.folder).db
-        persistence.load_widgets(self.db)
+        load_widgets(self.db)
         self.session = AccountSession(self.service, self.secrets, timeout=10)
 
         async def run_db(fn, *args):
@@ -223,15 +223,15 @@ class DevicesSyncing(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, 4), size=st.integers(1, 200))
     def edit_chat_box(self, i: int, size: int) -> None:
-        persistence.save_widget_config(self._device(i).db, "chat_box", {"max_messages": size})
+        operations.save_widget_config(self._device(i).db, "chat_box", {"max_messages": size})
 
     @rule(i=st.integers(0, 4), theme=st.sampled_from(["light", "dark", "system"]))
     def set_theme(self, i: int, theme: str) -> None:
-        persistence.save_preference(self._device(i).db, "theme", theme)
+        operations.save_preference(self._device(i).db, "theme", theme)
 
     @rule(target=extra, i=st.integers(0, 4), name=st.text(min_size=1, max_size=12))
     def create_widget(self, i: int, name: str) -> str:
-        return persistence.create_widget(self._device(i).db, "chat_box", name).id
+        return create_widget(self._device(i).db, "chat_box", name).id
 
     @rule(i=st.integers(0, 4), widget=extra)
     def delete_widget(self, i: int, widget: str) -> None:
@@ -239,7 +239,7 @@ class DevicesSyncing(RuleBasedStateMachine):
         with device.db.session() as session:
             exists = WidgetConfigRepo(session).get(widget) is not None
         if exists:
-            persistence.delete_widget(device.db, widget)
+            operations.delete_widget(device.db, widget)
 
     @rule(i=st.integers(0, 4))
     def sync(self, i: int) -> None:

@@ -73,7 +73,7 @@ class Stage:
         page.on("dialog", lambda dialog: page.errors.append(f"dialog: {dialog.message}"))
         await page.goto(self.app.overlay_urls()[widget])
         for _ in range(200):
-            if self.app.server.hub.connected_instances().get(widget):
+            if self.app.overlays.server.hub.connected_instances().get(widget):
                 break
             await asyncio.sleep(0.02)
         return page
@@ -90,7 +90,7 @@ class Stage:
                     **type_settings,
                 }
             )
-        await self.app.save_widget_config("alert_box", config)
+        await self.app.widgets.save_config("alert_box", config)
 
 
 async def poll(page, function: str, arg=None, seconds: float = 5.0):
@@ -154,7 +154,7 @@ async def test_queue_keeps_order_and_spacing(stage: Stage) -> None:
     await stage.fast_alerts()
     config = copy.deepcopy(stage.app.widgets["alert_box"].config)
     config["gap_ms"] = 500
-    await stage.app.save_widget_config("alert_box", config)
+    await stage.app.widgets.save_config("alert_box", config)
     page = await stage.open("alert_box")
     await page.evaluate("""() => {
         window.seen = [];
@@ -183,7 +183,7 @@ async def test_variation_and_live_config_change(stage: Stage) -> None:
             "overrides": {"template": "MEGA {amount} from {name}", "image": "builtin/raid.svg"},
         }
     ]
-    await stage.app.save_widget_config("alert_box", config)
+    await stage.app.widgets.save_config("alert_box", config)
     page = await stage.open("alert_box")
     small = await stage.post({"kind": "cheer", "bits": 100})
     big = await stage.post({"kind": "cheer", "bits": 5000})
@@ -199,7 +199,7 @@ async def test_variation_and_live_config_change(stage: Stage) -> None:
     await second.wait_for(state="detached", timeout=5000)
     await page.evaluate("window.marker = 'same page'")
     config["types"]["follow"]["text_color"] = "#ff0000"
-    await stage.app.save_widget_config("alert_box", config)
+    await stage.app.widgets.save_config("alert_box", config)
     follow = await stage.post({"kind": "follow"})
     headline = page.locator(f'[data-event-id="{follow}"]').get_by_test_id("alert-headline")
     await headline.wait_for(timeout=5000)
@@ -224,7 +224,7 @@ async def test_chat_box_badges_emotes_filters_and_deletion(
     stage.app.emotes.url_templates["twitch"] = f"http://127.0.0.1:{server.port}/emoticons/{{id}}"
     config = copy.deepcopy(stage.app.widgets["chat_box"].config)
     config.update({"muted_users": ["Troll"], "hide_commands": True})
-    await stage.app.save_widget_config("chat_box", config)
+    await stage.app.widgets.save_config("chat_box", config)
     page = await stage.open("chat_box", 480, 600)
     mod = {**DAVE, "id": "10", "badges": [{"set_id": "moderator", "id": "1", "info": ""}]}
     kept = await stage.post(
@@ -265,7 +265,7 @@ async def test_chat_box_badges_emotes_filters_and_deletion(
 async def test_chat_lifetime_fades_messages_out(stage: Stage) -> None:
     config = copy.deepcopy(stage.app.widgets["chat_box"].config)
     config["lifetime_s"] = 1
-    await stage.app.save_widget_config("chat_box", config)
+    await stage.app.widgets.save_config("chat_box", config)
     page = await stage.open("chat_box")
     gone = await stage.post({"kind": "chat_message", "text": "brief"})
     await page.locator(f'[data-event-id="{gone}"]').wait_for(timeout=5000)
@@ -339,13 +339,13 @@ async def test_pages_survive_an_app_restart(stage: Stage, tmp_path: Path, free_p
     await restarted.start()
     try:
         for _ in range(300):
-            if restarted.server.hub.connected_instances().get("chat_box"):
+            if restarted.overlays.hub.connected_instances().get("chat_box"):
                 break
             await asyncio.sleep(0.05)
-        assert restarted.server.hub.connected_instances().get("chat_box") == 1, "reconnected"
+        assert restarted.overlays.hub.connected_instances().get("chat_box") == 1, "reconnected"
         config = copy.deepcopy(restarted.widgets["chat_box"].config)
         config["text_color"] = "#00ff00"
-        await restarted.save_widget_config("chat_box", config)
+        await restarted.widgets.save_config("chat_box", config)
         stage.app = restarted
         second = await stage.post({"kind": "chat_message", "text": "after restart"})
         text = page.locator(f'[data-event-id="{second}"]').get_by_test_id("chat-text")

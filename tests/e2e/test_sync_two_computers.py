@@ -67,20 +67,20 @@ async def test_a_setting_reaches_the_other_computers_overlay(
     try:
         config = copy.deepcopy(first.widgets["chat_box"].config)
         config["font_size"] = 31
-        await first.save_widget_config("chat_box", config)  # before signing in: offline edit
+        await first.widgets.save_config("chat_box", config)  # before signing in: offline edit
         handle = f"streamer_{secrets.token_hex(4)}"
-        await first.cloud_sign_in(email, PASSWORD, register=True, handle=handle)
+        await first.account.sign_in(email, PASSWORD, register=True, handle=handle)
 
         with pytest.raises(ChoiceRequired):  # both sides have a config: the user must choose
-            await second.cloud_sign_in(email, PASSWORD)
+            await second.account.sign_in(email, PASSWORD)
         assert second.widgets["chat_box"].config["font_size"] == 20, "nothing changed yet"
-        await second.cloud_sign_in(email, PASSWORD, keep="account")
+        await second.account.sign_in(email, PASSWORD, keep="account")
         assert second.widgets["chat_box"].config["font_size"] == 31
 
         stage = Stage(second, browser)
         page = await stage.open("chat_box")
         config["text_color"] = "#00ff00"
-        await first.save_widget_config("chat_box", config)
+        await first.widgets.save_config("chat_box", config)
         # The live channel tells the second computer; it pulls and pushes the config to OBS.
         assert await wait_until(
             lambda: second.widgets["chat_box"].config["text_color"] == "#00ff00", 10

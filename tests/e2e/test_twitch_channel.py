@@ -46,7 +46,7 @@ async def channel(
 async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path) -> None:
     stage, fake = channel
     app = stage.app
-    assert app.demo is not None, "demo mode until an account is connected"
+    assert app.demo.on, "demo mode until an account is connected"
     shown_codes: list[str] = []
 
     async def show_code(code) -> None:
@@ -54,8 +54,8 @@ async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path
         shown_codes.append(code.user_code)
         fake.approve_device(code.user_code)
 
-    await app.sign_in_twitch(show_code)
-    assert shown_codes and app.demo is None, "a real channel replaces the demo"
+    await app.platforms.sign_in("twitch", show_code)
+    assert shown_codes and not app.demo.on, "a real channel replaces the demo"
     for _ in range(200):
         states = app.streams.states()
         if any(s.state is ConnectorState.CONNECTED for s in states.values()):
@@ -66,7 +66,7 @@ async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path
     await stage.fast_alerts()
     config = copy.deepcopy(app.widgets["alert_box"].config)
     config["gap_ms"] = 0
-    await app.save_widget_config("alert_box", config)
+    await app.widgets.save_config("alert_box", config)
     alerts = await stage.open("alert_box")
     chat = await stage.open("chat_box", 480, 600)
 

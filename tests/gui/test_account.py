@@ -145,7 +145,7 @@ def test_register_shows_the_account_and_sign_out_brings_the_form_back(
     assert shown(page.sign_in_card) and not shown(page.account_card)
     assert not shown(page.sync_card)
     assert "Signed out" in page.form_status.text()
-    assert not gui.run(gui.app.cloud.signed_in())
+    assert not gui.run(gui.app.account.session.signed_in())
 
 
 def test_a_wrong_password_shows_the_services_message(account_gui: Gui, service: str) -> None:
@@ -167,7 +167,7 @@ def test_a_wrong_password_shows_the_services_message(account_gui: Gui, service: 
     assert page.form_status.text() == "The email or password is wrong."
     assert shown(page.sign_in_card) and not shown(page.account_card)
     assert page.sign_in_button.isEnabled(), "the form can be used again"
-    assert not gui.run(gui.app.cloud.signed_in())
+    assert not gui.run(gui.app.account.session.signed_in())
 
 
 def test_a_second_computer_asks_which_settings_win_and_takes_the_accounts(
@@ -191,8 +191,8 @@ def test_a_second_computer_asks_which_settings_win_and_takes_the_accounts(
         await other.start()
         config = copy.deepcopy(other.widgets["chat_box"].config)
         config["font_size"] = 31
-        await other.save_widget_config("chat_box", config)
-        await other.cloud_sign_in(email, PASSWORD, register=True)
+        await other.widgets.save_config("chat_box", config)
+        await other.account.sign_in(email, PASSWORD, register=True)
         return other
 
     other = gui.run(other_computer())
@@ -241,14 +241,14 @@ def test_sync_now_updates_the_last_sync_time_and_shows_notices(account_gui: Gui)
         await gui.vm.account.sign_in(new_email(), PASSWORD, register=True)
         # The background engine starts a round of its own right after the sign-in.
         await until(lambda: page.sync_badge.text() == "Up to date", what="up to date")
-        assert gui.app.sync.status.last_synced is not None
-        gui.app.sync.status.last_synced -= 300  # as if the last sync was five minutes ago
+        assert gui.app.account.sync.status.last_synced is not None
+        gui.app.account.sync.status.last_synced -= 300  # as if the last sync was five minutes ago
         page._show_sync()
 
     gui.run(signed_in_a_while_ago())
     assert "5 min ago" in page.last_synced_label.text()
     notice = "Your change to font_size of widget 'chat_box' was replaced by a newer one."
-    gui.app.sync.status.notices.append(notice)
+    gui.app.account.sync.status.notices.append(notice)
 
     async def sync_now() -> None:
         page.sync_now_button.click()

@@ -17,19 +17,19 @@ def test_demo_events_can_be_started_and_stopped(gui: Gui) -> None:
     dashboard = gui.window.dashboard
     demo_button = dashboard.demo_banner.button
     assert demo_button is not None
-    assert gui.app.demo is None
+    assert not gui.app.demo.on
     assert demo_button.text() == "Start demo events"
     assert gui.window.status.demo.isHidden()
 
     demo_button.click()
     gui.run(gui.vm.tasks.wait_idle())
-    assert gui.app.demo is not None
+    assert gui.app.demo.on
     assert demo_button.text() == "Stop demo events"
     assert not gui.window.status.demo.isHidden()
 
     demo_button.click()
     gui.run(gui.vm.tasks.wait_idle())
-    assert gui.app.demo is None
+    assert not gui.app.demo.on
     assert gui.window.status.demo.isHidden()
 
 
@@ -37,7 +37,7 @@ def test_counters_count_this_sessions_events(gui: Gui) -> None:
     dashboard = gui.window.dashboard
 
     async def follow() -> None:
-        await gui.app.submit_event(Follow(platform=Platform.TWITCH))
+        await gui.app.ingest.submit(Follow(platform=Platform.TWITCH))
         await until(lambda: dashboard.events_stat.value.text() == "1", what="counter")
 
     gui.run(follow())
@@ -58,7 +58,7 @@ def test_the_alert_queue_panel_follows_the_queue_and_its_buttons_call_through(gu
         async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
             subscribe = {"type": "subscribe", "id": "1", "data": {"widget": "alert_box"}}
             await ws.send_str(json.dumps(subscribe))
-            await gui.app.submit_event(Follow(platform=Platform.TWITCH, user=viewer))
+            await gui.app.ingest.submit(Follow(platform=Platform.TWITCH, user=viewer))
             await until(lambda: card.now.text() == "Now showing: Follow from PixelPaladin")
             assert card.skip_button.isEnabled()
 
@@ -66,7 +66,7 @@ def test_the_alert_queue_panel_follows_the_queue_and_its_buttons_call_through(gu
             assert gui.app.alerts.paused
             await until(lambda: card.pause_button.text() == "Resume", what="paused")
             assert card.counts.text().startswith("Paused")
-            await gui.app.submit_event(Cheer(platform=Platform.TWITCH, user=viewer, bits=100))
+            await gui.app.ingest.submit(Cheer(platform=Platform.TWITCH, user=viewer, bits=100))
             await until(lambda: "1 waiting" in card.counts.text(), what="a waiting alert")
 
             card.skip_button.click()

@@ -40,8 +40,8 @@ def test_injected_events_show_up_and_filters_hide_them(gui: Gui) -> None:
     gui.window.show_page("events")
 
     async def inject() -> None:
-        await gui.app.submit_event(Cheer(platform=Platform.TWITCH, user=VIEWER, bits=100))
-        await gui.app.submit_event(
+        await gui.app.ingest.submit(Cheer(platform=Platform.TWITCH, user=VIEWER, bits=100))
+        await gui.app.ingest.submit(
             Donation(
                 platform=Platform.STREAMPAI,
                 user=VIEWER,
@@ -50,7 +50,7 @@ def test_injected_events_show_up_and_filters_hide_them(gui: Gui) -> None:
                 test=True,
             )
         )
-        await gui.app.submit_event(
+        await gui.app.ingest.submit(
             ChatMessage(platform=Platform.YOUTUBE, user=VIEWER, text="hello")
         )
         await until(lambda: len(shown(gui)) == 3, what="three rows")
@@ -85,7 +85,7 @@ def test_events_from_earlier_runs_are_listed_on_open(
         await app.start()
         try:
             for i in range(3):
-                await app.submit_event(Follow(platform=Platform.KICK, id=f"f{i}", user=VIEWER))
+                await app.ingest.submit(Follow(platform=Platform.KICK, id=f"f{i}", user=VIEWER))
         finally:
             await app.shutdown()
 
@@ -110,7 +110,7 @@ def test_a_chat_flood_is_capped_and_batched(gui: Gui) -> None:
 
     async def flood() -> None:
         for i in range(total):
-            await gui.app.submit_event(
+            await gui.app.ingest.submit(
                 ChatMessage(platform=Platform.TWITCH, id=f"m{i}", user=VIEWER, text=f"spam {i}")
             )
         await until(lambda: sum(flushes) == total, what="every message delivered")
@@ -126,8 +126,8 @@ def test_replay_queues_the_selected_alert_again(gui: Gui) -> None:
     gui.window.show_page("events")
 
     async def inject() -> None:
-        await gui.app.submit_event(Follow(platform=Platform.TWITCH, id="f1", user=VIEWER))
-        await gui.app.submit_event(ChatMessage(platform=Platform.TWITCH, user=VIEWER, text="hi"))
+        await gui.app.ingest.submit(Follow(platform=Platform.TWITCH, id="f1", user=VIEWER))
+        await gui.app.ingest.submit(ChatMessage(platform=Platform.TWITCH, user=VIEWER, text="hi"))
         await until(lambda: len(shown(gui)) == 2, what="two rows")
         # The follow itself was queued when it happened (no alert box is open, so it waits).
         await until(lambda: gui.app.alerts.state()["pending"] == 1, what="queued")

@@ -16,12 +16,12 @@ import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from streampai_desktop import persistence
 from streampai_desktop.platforms.base import ConnectorState
 from streampai_desktop.platforms.twitch.auth import SCOPES, TokenStore, token_key
 from streampai_desktop.platforms.twitch.client import TokenPair
 from streampai_desktop.platforms.twitch.connector import TwitchOptions
-from streampai_desktop.ui.pages.platforms import PlatformsPage, TwitchRow
+from streampai_desktop.store import operations
+from streampai_desktop.ui.pages.platforms import PlatformRow, PlatformsPage
 from streampai_desktop.ui.session import GuiSession
 from tests.conftest import MemoryKeyring, find_free_port
 from tests.fakes.twitch import CLIENT_ID, FakeTwitch, load_payload
@@ -64,17 +64,17 @@ async def sign_in_without_the_device_flow(gui: Gui, fake: FakeTwitch) -> str:
     token = fake.issue_token(USER_ID, list(SCOPES))
     await TokenStore(app.secrets, USER_ID).save(TokenPair(token.access, token.refresh))
     account = await app.run_db(
-        persistence.save_account, app.db, "twitch", USER_ID, "cool_streamer", "cool_streamer"
+        operations.save_account, app.db, "twitch", USER_ID, "cool_streamer", "cool_streamer"
     )
     await app.streams.enable(account)
     await gui.vm.streams.reload_accounts()
     return account.id
 
 
-def twitch_row(gui: Gui) -> TwitchRow:
+def twitch_row(gui: Gui) -> PlatformRow:
     page = gui.window.pages["platforms"]
     assert isinstance(page, PlatformsPage)
-    return page.twitch
+    return page.rows["twitch"]
 
 
 def test_connect_shows_the_code_and_ends_connected_to_the_channel(
@@ -82,7 +82,7 @@ def test_connect_shows_the_code_and_ends_connected_to_the_channel(
 ) -> None:
     gui = twitch_gui
     row = twitch_row(gui)
-    assert gui.app.demo is not None
+    assert gui.app.demo.on
     assert row.connect_button.isVisible() is False or row.connect_button.isEnabled()
     gui.window.show_page("platforms")
     QTest.mouseClick(row.connect_button, Qt.MouseButton.LeftButton)
@@ -104,7 +104,7 @@ def test_connect_shows_the_code_and_ends_connected_to_the_channel(
         assert "Connected to cool_streamer" in row.status.text()
 
     gui.run(connect())
-    assert gui.app.demo is None, "a connected channel replaces the demo events"
+    assert not gui.app.demo.on, "a connected channel replaces the demo events"
     assert gui.window.status.platforms.text() == "Twitch: connected"
     assert gui.window.status.demo.isHidden()
 
@@ -126,7 +126,7 @@ def test_cancelling_the_sign_in_leaves_nothing_behind(
     assert not row.code_panel.isVisible()
     assert row.connect_button.isEnabled() and row.connect_button.isVisible()
     assert row.lines == {}
-    assert gui.app.demo is not None
+    assert gui.app.demo.on
 
 
 def test_dashboard_shows_the_live_stream_events_and_sends_chat(
@@ -239,7 +239,7 @@ def test_disconnect_asks_first_then_forgets_the_account(
         button(box, "Disconnect").click()
         await until(lambda: not row.lines, within=10, what="the account to go")
         await gui.vm.tasks.wait_idle()
-        assert await gui.app.run_db(persistence.load_accounts, gui.app.db) == []
+        assert await gui.app.run_db(operations.load_accounts, gui.app.db) == []
 
     gui.run(disconnect())
     assert not row.connect_button.isHidden()

@@ -84,8 +84,8 @@ def test_the_form_shows_the_stored_values(gui: Gui) -> None:
     )
 
     async def store() -> None:
-        await gui.app.save_widget_config("chat_box", chat)
-        await gui.app.save_widget_config("alert_box", alerts)
+        await gui.app.widgets.save_config("chat_box", chat)
+        await gui.app.widgets.save_config("alert_box", alerts)
 
     gui.run(store())
 
@@ -232,7 +232,7 @@ def test_a_valid_change_is_pushed_live_and_survives_a_restart(
     assert not editor.dirty and not editor.problems_banner.isVisible()
     message = updates.get_nowait()
     assert message is not None
-    pushed = message.payload["config"]
+    pushed = message.payload.config
     cheer = pushed["types"]["cheer"]
     assert (cheer["font_size"], cheer["highlight_color"], pushed["gap_ms"]) == (90, "#00ff88", 2500)
     assert cheer["variations"] == [

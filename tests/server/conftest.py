@@ -9,12 +9,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from streampai_desktop.core.alerts import AlertQueue, QueueSettings
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.secrets import new_token
 from streampai_desktop.server import OverlayServer, ServerContext
 from streampai_desktop.server.context import Tokens
 from streampai_desktop.server.emotes import EmoteCache
 from streampai_desktop.stream.ingest import EventIngest
+from streampai_desktop.widgets.instances import WidgetInstance
 
 PAGE_HTML = (
     '<!doctype html><html><body><div id="app"></div>'
@@ -59,11 +61,17 @@ async def running(free_port: int, overlay_dist: Path) -> AsyncIterator[RunningSe
     bus = EventBus()
     ingest = EventIngest(bus)
     tokens = Tokens(overlay=new_token(), api=new_token())
+    # The widget instances as the server reads them (a mapping, like the widget service).
     widgets = {
-        "alert_box": ("alert_box", {"gap_ms": 1000}),
-        "chat_box": ("chat_box", {"max_messages": 50}),
-        "chat_box-2": ("chat_box", {"max_messages": 5}),
+        w.id: w
+        for w in (
+            WidgetInstance("alert_box", "alert_box", "Alert Box", {"gap_ms": 1000}),
+            WidgetInstance("chat_box", "chat_box", "Chat Box", {"max_messages": 50}),
+            WidgetInstance("chat_box-2", "chat_box", "Chat Box 2", {"max_messages": 5}),
+        )
     }
+    # A real alert queue that never plans an alert: the server tests drive its controls only.
+    alerts = AlertQueue(bus, lambda event, alert_id: None, QueueSettings, lambda: False)
 
     emotes = EmoteCache(overlay_dist.parent / "emotes", {})
     ctx = ServerContext(
@@ -73,8 +81,9 @@ async def running(free_port: int, overlay_dist: Path) -> AsyncIterator[RunningSe
         overlay_dist=overlay_dist,
         data_dir=overlay_dist.parent,
         emotes=emotes,
-        submit_event=ingest.submit,
-        widget_lookup=widgets.get,
+        ingest=ingest,
+        widgets=widgets,  # type: ignore[arg-type]
+        alerts=alerts,
         server_id="test-server",
     )
     server = OverlayServer(ctx)

@@ -70,12 +70,15 @@ async def test_oversized_body_is_refused(running: RunningServer) -> None:
 
 
 async def test_alert_queue_controls(running: RunningServer) -> None:
-    running.server.ctx.alert_control = lambda action: {"did": action}
-    for action in ("skip", "pause", "resume", "clear"):
+    # What a stream deck sees: each button answers the queue's state after it acted.
+    paused_after = {"pause": True, "skip": True, "clear": True, "resume": False}
+    for action, paused in paused_after.items():
         async with running.http.post(
             f"{running.base}/api/v1/alerts/{action}", headers=running.api_headers()
         ) as resp:
-            assert resp.status == 200 and await resp.json() == {"did": action}
+            assert resp.status == 200
+            state = await resp.json()
+            assert state["paused"] is paused and state["pending"] == 0
     async with running.http.post(
         f"{running.base}/api/v1/alerts/explode", headers=running.api_headers()
     ) as resp:

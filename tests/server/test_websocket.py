@@ -10,6 +10,7 @@ import aiohttp
 from streampai_desktop.core.alerts import AlertPlan, AlertShow, AlertSkip
 from streampai_desktop.core.bus import widget_config_topic
 from streampai_desktop.core.events import ChatMessage, Follow, Platform
+from streampai_desktop.core.notices import OverlayPresence, WidgetConfigChanged, notice_topics
 from streampai_desktop.server.app import HUB
 
 from .conftest import RunningServer
@@ -69,7 +70,8 @@ async def test_each_instance_gets_its_own_config(running: RunningServer) -> None
     first = await subscribe(running, "chat_box")
     await receive(first), await receive(first)
     running.bus.publish(
-        widget_config_topic("chat_box-2"), {"widget": "chat_box-2", "config": {"max_messages": 9}}
+        widget_config_topic("chat_box-2"),
+        WidgetConfigChanged("chat_box-2", "chat_box", {"max_messages": 9}),
     )
     assert (await receive(second))["data"]["config"] == {"max_messages": 9}
     await running.ingest.submit(ChatMessage(platform=Platform.TWITCH, id="c9", text="both"))
@@ -97,7 +99,8 @@ async def test_config_change_reaches_open_pages(running: RunningServer) -> None:
     chat_box = await subscribe(running, "chat_box")
     await receive(chat_box), await receive(chat_box)
     running.bus.publish(
-        widget_config_topic("chat_box"), {"widget": "chat_box", "config": {"max_messages": 10}}
+        widget_config_topic("chat_box"),
+        WidgetConfigChanged("chat_box", "chat_box", {"max_messages": 10}),
     )
     message = await receive(chat_box)
     assert message["type"] == "config" and message["data"]["config"] == {"max_messages": 10}
@@ -105,13 +108,13 @@ async def test_config_change_reaches_open_pages(running: RunningServer) -> None:
 
 
 async def test_presence_is_announced(running: RunningServer) -> None:
-    app_topic = running.bus.subscribe("app")
+    app_topic = running.bus.subscribe(notice_topics(OverlayPresence))
     hub = running.server.app[HUB]
     page = await subscribe(running, "chat_box")
-    assert (await asyncio.wait_for(app_topic.get(), 5)).payload["connected"]["chat_box"] == 1
+    assert (await asyncio.wait_for(app_topic.get(), 5)).payload.connected["chat_box"] == 1
     assert hub.connected_counts() == {"alert_box": 0, "chat_box": 1}
     await page.close()
-    assert (await asyncio.wait_for(app_topic.get(), 5)).payload["connected"]["chat_box"] == 0
+    assert (await asyncio.wait_for(app_topic.get(), 5)).payload.connected["chat_box"] == 0
 
 
 async def test_unknown_widget_or_garbage_is_refused(running: RunningServer) -> None:

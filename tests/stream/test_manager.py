@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from streampai_desktop.core.bus import TOPIC_APP, TOPIC_CHAT, EventBus
+from streampai_desktop.core.bus import TOPIC_CHAT, EventBus
 from streampai_desktop.core.events import ChatMessage
+from streampai_desktop.core.notices import PlatformStateChanged, StreamStateChanged, notice_topics
 from streampai_desktop.platforms.base import (
     AuthFailed,
     ConnectorDeps,
@@ -66,7 +67,7 @@ async def until(condition: Callable[[], bool], within: float = 10) -> None:
             await asyncio.sleep(0.02)
 
 
-def app_messages(sub) -> list[dict]:  # type: ignore[no-untyped-def]
+def notices(sub) -> list:  # type: ignore[no-untyped-def]
     out = []
     while (m := sub.get_nowait()) is not None:
         out.append(m.payload)
@@ -75,7 +76,7 @@ def app_messages(sub) -> list[dict]:  # type: ignore[no-untyped-def]
 
 async def test_failed_connector_restarts_with_backoff_and_states_are_published() -> None:
     bus = EventBus()
-    sub = bus.subscribe(TOPIC_APP)
+    sub = bus.subscribe(notice_topics(PlatformStateChanged))
     made: list[Crashy] = []
 
     def factory(acc: Account, deps: ConnectorDeps) -> Crashy:
@@ -88,11 +89,11 @@ async def test_failed_connector_restarts_with_backoff_and_states_are_published()
     await manager.start([account(), account("acc-2", enabled=False)])
     await until(lambda: manager.states()["acc-1"].state is ConnectorState.CONNECTED)
     assert made[0].runs == 3 and "acc-2" not in manager.states()
-    states = [m["state"] for m in app_messages(sub) if m["type"] == "platform_state"]
+    states = [n.status.state.value for n in notices(sub)]
     assert states == ["error", "error", "connected"]
     await manager.stop()
     assert manager.states() == {}
-    assert app_messages(sub)[-1]["state"] == "stopped"
+    assert notices(sub)[-1].status.state is ConnectorState.STOPPED
 
 
 async def test_auth_failure_waits_for_sign_in_without_retrying() -> None:
@@ -136,7 +137,7 @@ async def test_real_twitch_through_ingest_bus_and_metrics(
 ) -> None:
     bus = EventBus()
     chat = bus.subscribe(TOPIC_CHAT)
-    app = bus.subscribe(TOPIC_APP)
+    stream_notices = bus.subscribe(notice_topics(StreamStateChanged))
     ingest = EventIngest(bus)
     samples: list[MetricSample] = []
 
@@ -165,10 +166,7 @@ async def test_real_twitch_through_ingest_bus_and_metrics(
     combined = manager.combined()
     assert combined.live and combined.viewers == 33 and combined.followers == 42
     assert any(s.metric == "followers" and s.value == 42 for s in samples)
-    assert any(
-        m.payload["type"] == "stream_state" and m.payload["combined"]["live"]
-        for m in iter(app.get_nowait, None)
-    )
+    assert any(n.combined.live for n in notices(stream_notices))
     await manager.send_chat("acc-1", "thanks for the raid!")
     assert twitch.sent_chat[-1]["message"] == "thanks for the raid!"
     await manager.stop()

@@ -10,13 +10,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from streampai_desktop import persistence
 from streampai_desktop.app import App, AppOptions
 from streampai_desktop.core.events import Follow, Platform
 from streampai_desktop.instance import AlreadyRunningError, running_instance
 from streampai_desktop.secrets import OVERLAY_TOKEN
 from streampai_desktop.server import PortInUseError
-from streampai_desktop.store import open_database
+from streampai_desktop.store import open_database, operations
+from streampai_desktop.stream import event_log
 
 
 def options(tmp_path: Path, port: int, **kw) -> AppOptions:
@@ -33,15 +33,15 @@ async def test_start_serve_log_events_and_stop(tmp_path: Path, free_port: int) -
         async with aiohttp.ClientSession() as http, http.get(urls["alert_box"]) as resp:
             assert resp.status in (200, 503)  # 503 only when the overlay bundle is not built
         for i in range(3):
-            await app.submit_event(Follow(platform=Platform.TWITCH, id=f"f{i}"))
-        assert await app.submit_event(Follow(platform=Platform.TWITCH, id="f0")) is False
+            await app.ingest.submit(Follow(platform=Platform.TWITCH, id=f"f{i}"))
+        assert await app.ingest.submit(Follow(platform=Platform.TWITCH, id="f0")) is False
     finally:
         await app.shutdown()
         await app.shutdown()  # idempotent
     assert running_instance(app.data_dir) is None
     opened = open_database(app.data_dir)
     try:
-        logged = persistence.recent_events(opened.db, 10)
+        logged = event_log.recent_events(opened.db, 10)
     finally:
         opened.db.close()
     assert sorted(e.id for e in logged) == ["f0", "f1", "f2"], "flushed to the event log on stop"
@@ -51,8 +51,8 @@ async def test_demo_is_on_when_no_account_is_connected(tmp_path: Path, free_port
     app = App(options(tmp_path, free_port))
     await app.start()
     try:
-        assert app.demo is not None
-        assert "no account is connected" in app.state.demo_reason
+        assert app.demo.on
+        assert "no account is connected" in app.demo.reason
         events = app.bus.subscribe("events")
         first = await asyncio.wait_for(events.get(), 10)
         assert first.payload.test is True
@@ -91,7 +91,7 @@ async def test_port_in_use_handler_picks_the_replacement_and_saves_it(
         )
         # The saved port is the taken one.
         opened = open_database(app.data_dir)
-        persistence.save_preference(opened.db, "overlay_port", free_port)
+        operations.save_preference(opened.db, "overlay_port", free_port)
         opened.db.close()
         await app.start()
     try:
@@ -122,7 +122,7 @@ async def test_regenerated_overlay_token_locks_out_the_old_url(
             ws = await http.ws_connect(old.replace("/overlay/chat_box", "/overlay/ws"))
             await ws.send_json({"type": "subscribe", "id": "1", "data": {"widget": "chat_box"}})
             await ws.receive(timeout=5)
-            await app.regenerate_token(OVERLAY_TOKEN)
+            await app.overlays.regenerate_token(OVERLAY_TOKEN)
             closed = False
             for _ in range(5):
                 msg = await ws.receive(timeout=5)
@@ -143,9 +143,10 @@ async def test_config_save_reaches_the_bus_and_survives_restart(
     app = App(options(tmp_path, free_port, demo=False))
     await app.start()
     configs = app.bus.subscribe("widget_config:chat_box")
-    cleaned = await app.save_widget_config("chat_box", {"max_messages": 12})
+    cleaned = await app.widgets.save_config("chat_box", {"max_messages": 12})
     assert cleaned["max_messages"] == 12 and cleaned["theme"] == "boxed", "defaults filled in"
-    assert (await configs.get()).payload == {"widget": "chat_box", "config": cleaned}
+    notice = (await configs.get()).payload
+    assert (notice.widget_id, notice.config, notice.origin) == ("chat_box", cleaned, "editor")
     await app.shutdown()
     again = App(options(tmp_path, free_port, demo=False))
     await again.start()
@@ -181,13 +182,13 @@ async def test_port_change_moves_the_server_or_leaves_it_untouched(
             squatter.listen()
             taken = squatter.getsockname()[1]
             with pytest.raises(PortInUseError):
-                await app.change_port(taken)
+                await app.overlays.change_port(taken)
         assert app.port == free_port
         async with aiohttp.ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{free_port}/healthz") as resp:
                 assert resp.status == 200, "the old port still serves"
             new_port = free_port + 7
-            await app.change_port(new_port)
+            await app.overlays.change_port(new_port)
             assert app.port == new_port and running_instance(app.data_dir).port == new_port
             ws = await http.ws_connect(
                 app.overlay_urls()["alert_box"].replace("/overlay/alert_box", "/overlay/ws")
@@ -195,7 +196,7 @@ async def test_port_change_moves_the_server_or_leaves_it_untouched(
             await ws.send_json({"type": "subscribe", "id": "1", "data": {"widget": "alert_box"}})
             await ws.receive(timeout=5)
             await ws.receive(timeout=5)
-            await app.submit_event(Follow(platform=Platform.TWITCH, id="after-move"))
+            await app.ingest.submit(Follow(platform=Platform.TWITCH, id="after-move"))
             message = await ws.receive(timeout=5)
             assert '"after-move"' in message.data, "events reach pages on the new port"
             await ws.close()
@@ -241,11 +242,12 @@ async def test_synced_edits_queue_an_outbox_entry_in_the_same_transaction(
     app = App(options(tmp_path, free_port, demo=False))
     await app.start()
     try:
-        await app.save_widget_config("chat_box", {"max_messages": 7})
-        extra = await app.create_widget("chat_box", "Second chat")
-        await app.delete_widget(extra.id)
-        await app.save_setting("theme", "dark")
-        await app.save_setting("overlay_port", free_port + 3)  # this computer's own: never synced
+        await app.widgets.save_config("chat_box", {"max_messages": 7})
+        extra = await app.widgets.create("chat_box", "Second chat")
+        await app.widgets.delete(extra.id)
+        await app.preferences.save("theme", "dark")
+        # This computer's own: never synced.
+        await app.preferences.save("overlay_port", free_port + 3)
 
         def pending() -> list:
             with app.db.session() as session:

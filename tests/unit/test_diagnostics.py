@@ -119,5 +119,6 @@ def test_works_without_a_database_or_logs(tmp_path: Path) -> None:
     members = read_zip(export_diagnostics(data, tmp_path / "d.zip"))
     assert set(members) == {
         "streampai-diagnostics/environment.json",
+        "streampai-diagnostics/platforms.json",
         "streampai-diagnostics/data-folder.txt",
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streampai_desktop.settings import DEFAULT_OVERLAY_PORT, SPECS, Settings, SettingsError
+from streampai_desktop.settings import DEFAULT_OVERLAY_PORT, Settings, SettingsError, setting_specs
 
 
 def test_precedence_command_line_then_environment_then_saved_then_default() -> None:
@@ -38,7 +38,7 @@ def test_validation_messages(key: str, value: object, message: str) -> None:
 
 
 def test_every_external_endpoint_has_an_environment_override() -> None:
-    urls = [spec for spec in SPECS.values() if spec.key.endswith("_url")]
+    urls = [spec for spec in setting_specs().values() if spec.key.endswith("_url")]
     assert {
         "twitch_eventsub_url",
         "twitch_api_url",

@@ -9,16 +9,22 @@ from typing import Any
 
 import pytest
 
-from streampai_desktop import persistence
 from streampai_desktop.cloud.engine import (
     Change,
     OutcomeUnknown,
     PullPage,
     PushResult,
     SyncEngine,
-    apply_page,
 )
-from streampai_desktop.store import OutboxRepo, PreferencesRepo, WidgetConfigRepo, open_database
+from streampai_desktop.store import (
+    OutboxRepo,
+    PreferencesRepo,
+    WidgetConfigRepo,
+    open_database,
+    operations,
+)
+from streampai_desktop.store.sync_state import apply_page as apply_changes
+from streampai_desktop.widgets.instances import create_widget, load_widgets
 
 
 class ScriptedService:
@@ -45,9 +51,13 @@ class ScriptedService:
 @pytest.fixture
 def db(tmp_path: Path):
     opened = open_database(tmp_path)
-    persistence.load_widgets(opened.db)
+    load_widgets(opened.db)
     yield opened.db
     opened.db.close()
+
+
+def apply_page(db, page: PullPage, pushed) -> list[str]:
+    return apply_changes(db, page.changes, page.cursor, pushed)
 
 
 async def run_db(fn, *args):
@@ -55,8 +65,8 @@ async def run_db(fn, *args):
 
 
 async def test_push_numbers_mutations_from_one_and_acknowledges(db) -> None:
-    persistence.save_widget_config(db, "chat_box", {"max_messages": 5})
-    persistence.save_preference(db, "theme", "dark")
+    operations.save_widget_config(db, "chat_box", {"max_messages": 5})
+    operations.save_preference(db, "theme", "dark")
     service = ScriptedService()
     engine = SyncEngine(db, run_db, service)
     await engine.sync_now()
@@ -69,7 +79,7 @@ async def test_push_numbers_mutations_from_one_and_acknowledges(db) -> None:
 
 
 async def test_a_timed_out_batch_is_resent_with_the_same_numbers(db) -> None:
-    persistence.save_widget_config(db, "chat_box", {"max_messages": 5})
+    operations.save_widget_config(db, "chat_box", {"max_messages": 5})
     service = ScriptedService()
     service.timeouts = 1
     engine = SyncEngine(db, run_db, service)
@@ -101,13 +111,13 @@ def test_a_page_and_its_cursor_apply_together(db) -> None:
         assert WidgetConfigRepo(session).get("chat_box-x").name == "Two"
         assert PreferencesRepo(session).get("theme") == "light"
         assert PreferencesRepo(session).get("overlay_port") is None
-    from streampai_desktop.cloud.engine import load_cursor
+    from streampai_desktop.store.sync_state import load_cursor
 
     assert load_cursor(db) == 10
 
 
 def test_local_pending_edits_keep_their_value_until_acknowledged(db) -> None:
-    persistence.save_preference(db, "theme", "dark")  # pending in the outbox
+    operations.save_preference(db, "theme", "dark")  # pending in the outbox
     page = PullPage([Change("preference", "theme", 3, {"value": "light"})], 3, False)
     apply_page(db, page, {})
     with db.session() as session:
@@ -115,7 +125,7 @@ def test_local_pending_edits_keep_their_value_until_acknowledged(db) -> None:
 
 
 def test_deletes_from_another_device_apply_and_replaced_values_are_reported(db) -> None:
-    persistence.create_widget(db, "chat_box", "Extra")
+    create_widget(db, "chat_box", "Extra")
     with db.session() as session:
         extra = next(w for w in WidgetConfigRepo(session).list() if w.name == "Extra")
         OutboxRepo(session).acknowledge(10**9)
@@ -139,7 +149,7 @@ def test_deletes_from_another_device_apply_and_replaced_values_are_reported(db) 
 
 
 async def test_the_loop_backs_off_and_recovers(db) -> None:
-    persistence.save_widget_config(db, "chat_box", {"max_messages": 5})
+    operations.save_widget_config(db, "chat_box", {"max_messages": 5})
     service = ScriptedService()
     service.timeouts = 2
     states: list[str] = []
@@ -161,12 +171,12 @@ async def test_the_loop_backs_off_and_recovers(db) -> None:
 
 
 def test_connected_accounts_sync_without_their_tokens(db) -> None:
-    account = persistence.save_account(db, "twitch", "1337", "cool_streamer", "Cool_Streamer")
+    account = operations.save_account(db, "twitch", "1337", "cool_streamer", "Cool_Streamer")
     with db.session() as session:
         [entry] = [e for e in OutboxRepo(session).pending() if e.entity == "account_settings"]
     assert entry.row_id == "twitch:1337"
     assert set(entry.patch) == {"platform", "platform_user_id", "login", "display_name", "enabled"}
-    persistence.remove_account(db, account.id)
+    operations.remove_account(db, account.id)
     page = PullPage(
         [
             Change(
@@ -180,7 +190,7 @@ def test_connected_accounts_sync_without_their_tokens(db) -> None:
         False,
     )
     apply_page(db, page, {})
-    [other] = persistence.load_accounts(db)
+    [other] = operations.load_accounts(db)
     assert (other.platform, other.platform_user_id, other.login) == ("twitch", "42", "other")
     apply_page(db, PullPage([Change("account_settings", "twitch:42", 4, None)], 4, False), {})
-    assert persistence.load_accounts(db) == []
+    assert operations.load_accounts(db) == []

@@ -14,10 +14,12 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
 from streampai_desktop.platforms.base import AuthFailed, NotReady
+from streampai_desktop.platforms.flows import DeviceCodeStep, SignedInAccount
 from streampai_desktop.platforms.twitch._twitchio import HTTPException, OAuth, Route, Scopes
 from streampai_desktop.platforms.twitch.client import (
     TokenPair,
@@ -169,6 +171,33 @@ async def sign_in(
         await flow.close()
     await TokenStore(secrets, result.user_id).save(result.tokens)
     return result
+
+
+class TwitchAuthenticator:
+    """The device-code steps for the generic driver (``platforms/flows.py``)."""
+
+    def __init__(self, endpoints: TwitchEndpoints, secrets: SecretStore) -> None:
+        self._flow = DeviceSignIn(endpoints)
+        self._secrets = secrets
+        self._codes: dict[str, DeviceCode] = {}
+
+    async def start(self) -> DeviceCodeStep:
+        code = await self._flow.start()
+        self._codes[code.user_code] = code
+        return DeviceCodeStep(code.user_code, code.verification_uri, code.expires_at)
+
+    async def wait(self, step: DeviceCodeStep) -> SignedInAccount:
+        result = await self._flow.wait(self._codes[step.user_code])
+        await TokenStore(self._secrets, result.user_id).save(result.tokens)
+        return SignedInAccount(result.user_id, result.login, result.login)
+
+    async def close(self) -> None:
+        await self._flow.close()
+
+
+def create_authenticator(*, settings: Any, secrets: SecretStore) -> TwitchAuthenticator:
+    """The spec's sign-in factory."""
+    return TwitchAuthenticator(TwitchEndpoints.from_settings(settings), secrets)
 
 
 async def sign_out(secrets: SecretStore, platform_user_id: str) -> None:

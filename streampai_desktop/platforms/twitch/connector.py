@@ -14,13 +14,13 @@ import contextlib
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.events import Platform, StreamOnline, ViewerCount
 from streampai_desktop.platforms.base import (
     AuthFailed,
-    Backoff,
     ConnectorDeps,
     ConnectorState,
     ConnectorStatus,
@@ -139,10 +139,10 @@ class TwitchConnector:
             except NotReady as exc:
                 if self._stop.is_set():
                     break
-                delay = exc.retry_after if exc.retry_after else self.backoff.next_delay()
-                next_at = datetime.now(UTC) + timedelta(seconds=delay)
+                # Twitch's own wait (a rate limit's reset) when it gave one, else the backoff.
+                delay = self.backoff.next_delay(exc.retry_after or None)
                 log.info("Twitch connection lost (%s); next attempt in %.1f s", exc, delay)
-                self._set_state(ConnectorState.RECONNECTING, str(exc), next_at)
+                self._set_state(ConnectorState.RECONNECTING, str(exc), self.backoff.next_attempt_at)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(delay):
                         await self._stop.wait()

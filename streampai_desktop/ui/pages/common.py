@@ -80,10 +80,15 @@ class Banner(QFrame):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         row.addWidget(self.text, 1)
+        self._row = row
         self.button: QPushButton | None = None
         if action:
             self.button = QPushButton(action)
-            row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+            self.add_action(self.button)
+
+    def add_action(self, button: QPushButton) -> None:
+        """A further button at the strip's right end (e.g. "Keep mine" beside "Take theirs")."""
+        self._row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def set_text(self, text: str) -> None:
         self.text.setText(text)

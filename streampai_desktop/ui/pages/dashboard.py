@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from streampai_desktop.core.events import ChatMessage, Event, ViewerCount
 from streampai_desktop.platforms.base import StreamInfo
+from streampai_desktop.platforms.registry import platform_label
 from streampai_desktop.ui.dialogs import confirm
-from streampai_desktop.ui.formatting import platform_label
 from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, StatusLine, label
 from streampai_desktop.ui.pages.feed_list import FeedList
 from streampai_desktop.ui.pages.platforms import STATE_BADGES
@@ -38,7 +38,6 @@ REHEARSE_TEXT = (
     "Rehearsing: demo chat and alerts (marked as tests) are sent to your overlays alongside your "
     "channel's own events."
 )
-TWITCH_CHAT_LIMIT = 500  # characters; Twitch refuses longer messages
 
 
 def format_uptime(uptime: timedelta | None) -> str:
@@ -243,7 +242,7 @@ class DashboardPage(Page):
         assert self.demo_banner.button is not None
         self.demo_banner.button.clicked.connect(self._toggle_demo)
         self.body.addWidget(self.demo_banner)
-        self._demo_reason = state.demo_reason
+        self._demo_reason = vm.app.demo.reason
         if state.secrets_warning:
             self.body.addWidget(Banner("warning", state.secrets_warning))
         for notice in state.notices:
@@ -304,7 +303,8 @@ class DashboardPage(Page):
         self.chat_input = QLineEdit()
         self.chat_input.setObjectName("chatInput")
         self.chat_input.setAccessibleName("Chat message")
-        self.chat_input.setMaxLength(TWITCH_CHAT_LIMIT)
+        # The connected platforms' own limit (from their specs), set again as they change.
+        self.chat_input.setMaxLength(vm.streams.chat_limit())
         self.chat_input.returnPressed.connect(self.send_chat)
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self.send_chat)
@@ -370,6 +370,7 @@ class DashboardPage(Page):
 
     def _on_states(self) -> None:
         can_chat = self.vm.streams.can_chat
+        self.chat_input.setMaxLength(self.vm.streams.chat_limit())
         self.chat_input.setEnabled(can_chat and not self._sending)
         self.send_button.setEnabled(can_chat and not self._sending)
         self.chat_input.setPlaceholderText(

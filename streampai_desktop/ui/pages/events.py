@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from streampai_desktop.core.events import EVENT_TYPES, Event, Platform
-from streampai_desktop.ui.formatting import kind_label, platform_label
+from streampai_desktop.platforms.registry import PLATFORMS, platform_label
+from streampai_desktop.ui.formatting import kind_label
 from streampai_desktop.ui.pages.common import Page, StatusLine, label
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.ui.viewmodels.event_table import (
@@ -54,8 +55,8 @@ class EventsPage(Page):
         self.platform_filter = QComboBox()
         self.platform_filter.setAccessibleName("Platform filter")
         self.platform_filter.addItem("All platforms", "")
-        for platform in Platform:
-            self.platform_filter.addItem(platform_label(platform), platform.value)
+        for platform in (*PLATFORMS, Platform.STREAMPAI.value):
+            self.platform_filter.addItem(platform_label(platform), platform)
         self.platform_filter.currentIndexChanged.connect(
             lambda _i: self.proxy.set_platform(self.platform_filter.currentData())
         )

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from streampai_desktop.core.events import Event
-from streampai_desktop.ui.formatting import format_time, one_line, platform_label
+from streampai_desktop.platforms.registry import platform_label
+from streampai_desktop.ui.formatting import format_time, one_line
 
 
 class FeedList(QListWidget):

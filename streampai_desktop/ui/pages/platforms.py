@@ -1,6 +1,9 @@
-"""Platforms: connect Twitch (device code sign-in), see each connector's state, disconnect.
+"""Platforms: one generic row per platform spec — connect with the platform's own sign-in flow,
+see each connected channel's state, disconnect.
 
-YouTube, Kick and Facebook are listed honestly as coming later: no button pretends to work.
+Nothing here names a platform: rows, labels, what a connection brings and the sign-in step shown
+(a code to type, or "your browser opened …") come from ``platforms/registry.py``. A platform that
+is declared but not built yet is listed honestly as coming later: no button pretends to work.
 """
 
 from __future__ import annotations
@@ -15,24 +18,18 @@ from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from streampai_desktop.core.errors import UserFacingError, describe
-from streampai_desktop.core.events import Platform
 from streampai_desktop.platforms.base import ConnectorState, NotReady
-from streampai_desktop.store.records import Account
+from streampai_desktop.platforms.flows import BrowserStep, DeviceCodeStep, SignInStep
+from streampai_desktop.platforms.registry import PLATFORMS
+from streampai_desktop.platforms.spec import PlatformSpec, SignInKind
+from streampai_desktop.store import Account
 from streampai_desktop.ui.dialogs import confirm
-from streampai_desktop.ui.formatting import platform_label
 from streampai_desktop.ui.pages.common import Card, Page, StatusLine, label
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.ui.viewmodels.streams import PlatformStatus
 
-# What each connection will bring; a table so the status bar and this page agree.
-STREAMING_PLATFORMS: dict[Platform, str] = {
-    Platform.TWITCH: "Chat, follows, subs, gift subs, cheers, raids and channel points.",
-    Platform.YOUTUBE: "Live chat, Super Chats, Super Stickers and memberships.",
-    Platform.KICK: "Chat, follows and subscriptions.",
-    Platform.FACEBOOK: "Comments, reactions and Stars.",
-}
-AVAILABLE = {Platform.TWITCH}
 NOT_CONNECTED = "Not connected"
+COMING_LATER = "Coming later"
 
 # ConnectorState → (badge text, badge style). The styles are in ui/style.py.
 STATE_BADGES: dict[ConnectorState, tuple[str, str]] = {
@@ -46,13 +43,26 @@ STATE_BADGES: dict[ConnectorState, tuple[str, str]] = {
 SIGN_IN_AGAIN_STATES = {ConnectorState.NEEDS_SIGN_IN, ConnectorState.ERROR}
 
 
-def sign_in_note(platform: Platform) -> str:
-    if platform in AVAILABLE:
-        return (
-            f"You approve Streampai Desktop on {platform_label(platform)}'s own site with a "
-            "short code; your password never goes through this app."
-        )
-    return f"{platform_label(platform)} arrives in a later version (Twitch comes first)."
+# What signing in involves, per flow kind (said under Connect).
+SIGN_IN_NOTES: dict[SignInKind, str] = {
+    SignInKind.DEVICE_CODE: (
+        "You approve Streampai Desktop on {label}'s own site with a short code; your password "
+        "never goes through this app."
+    ),
+    SignInKind.BROWSER_PKCE: (
+        "Your browser opens {label}'s sign-in page; your password never goes through this app."
+    ),
+    SignInKind.VIA_SERVICE: (
+        "Your browser opens {label}'s sign-in page through your Streampai account; your "
+        "password never goes through this app."
+    ),
+}
+
+
+def sign_in_note(spec: PlatformSpec) -> str:
+    if spec.available:
+        return SIGN_IN_NOTES[spec.sign_in].format(label=spec.label)
+    return f"{spec.label} arrives in a later version."
 
 
 def restyle(widget: QWidget, object_name: str) -> None:
@@ -64,7 +74,7 @@ def restyle(widget: QWidget, object_name: str) -> None:
 
 
 def short_url(url: str) -> str:
-    """``https://www.twitch.tv/activate?x=y`` → ``twitch.tv/activate`` (for a button)."""
+    """``https://www.example.com/activate?x=y`` → ``example.com/activate`` (for a button)."""
     parts = urlsplit(url)
     host = parts.netloc.removeprefix("www.")
     return f"{host}{parts.path}".rstrip("/") or url
@@ -77,6 +87,8 @@ def countdown(seconds: float) -> str:
 
 
 def describe_status(status: PlatformStatus, now: datetime | None = None) -> str:
+    spec = PLATFORMS.get(status.platform)
+    label_ = spec.label if spec else status.platform
     """The line under the badge: why, and when the next attempt is."""
     st = status.status
     reason = st.reason.rstrip(".")
@@ -89,7 +101,7 @@ def describe_status(status: PlatformStatus, now: datetime | None = None) -> str:
     if st.state is ConnectorState.NEEDS_SIGN_IN:
         if "sign in" in reason.lower():
             return f"{reason}."
-        return f"{reason or 'Twitch needs you to sign in again'}. Sign in again to reconnect."
+        return f"{reason or f'{label_} needs you to sign in again'}. Sign in again to reconnect."
     text = f"{reason}." if reason else ""
     if st.next_attempt_at is not None:
         wait = (st.next_attempt_at - (now or datetime.now(UTC))).total_seconds()
@@ -99,13 +111,15 @@ def describe_status(status: PlatformStatus, now: datetime | None = None) -> str:
     return text
 
 
-class DeviceCodePanel(QFrame):
-    """The code to type on twitch.tv, a button to open the page, a countdown and Cancel."""
+class SignInPanel(QFrame):
+    """The flow's current step: a code to type on the platform's site (with a countdown), or
+    the consent page the browser opened; a button to open the page again, and Cancel."""
 
     cancel_requested = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, platform_label: str) -> None:
         super().__init__()
+        self.platform_label = platform_label
         self.setObjectName("deviceCodePanel")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -120,10 +134,10 @@ class DeviceCodePanel(QFrame):
         font.setBold(True)
         font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 6)
         self.code.setFont(font)
-        self.code.setAccessibleName("Twitch sign-in code")
+        self.code.setAccessibleName("Sign-in code")
         layout.addWidget(self.code)
         buttons = QHBoxLayout()
-        self.open_button = QPushButton("Open twitch.tv/activate")
+        self.open_button = QPushButton("Open")
         self.open_button.setObjectName("primary")
         self.open_button.clicked.connect(self._open)
         self.copy_button = QPushButton("Copy code")
@@ -144,19 +158,44 @@ class DeviceCodePanel(QFrame):
         self._timer.timeout.connect(self._tick)
         self.hide()
 
+    def show_step(self, step: SignInStep) -> None:
+        if isinstance(step, DeviceCodeStep):
+            self.show_code(step.user_code, step.verification_uri, step.expires_at)
+        else:
+            self.show_browser(step)
+
     def show_code(self, user_code: str, verification_uri: str, expires_at: float) -> None:
         """Show ``user_code``; ``expires_at`` is on the ``time.monotonic()`` clock."""
         self._url = verification_uri
         self._expires_at = expires_at
         where = short_url(verification_uri)
         self.instructions.setText(
-            f"Open <b>{where}</b>, sign in to Twitch if asked, and enter this code:"
+            f"Open <b>{where}</b>, sign in to {self.platform_label} if asked, and enter this code:"
         )
         self.code.setText(user_code)
+        self.code.show()
         self.open_button.setText(f"Open {where}")
         self.copy_button.setText("Copy code")
+        self.copy_button.show()
         self._tick()
         self._timer.start()
+        self.show()
+
+    def show_browser(self, step: BrowserStep) -> None:
+        """The consent page is open in the browser (or could not be opened: then a button)."""
+        self._url = step.url
+        where = short_url(step.url)
+        self.instructions.setText(
+            f"Your browser opened <b>{where}</b>. Approve Streampai Desktop there; this "
+            "page continues by itself."
+            if step.opened
+            else f"Open <b>{where}</b> in your browser and approve Streampai Desktop there."
+        )
+        self.code.setText("")
+        self.code.hide()
+        self.copy_button.hide()
+        self.open_button.setText(f"Open {where}" + (" again" if step.opened else ""))
+        self.waiting.setText(f"Waiting for you to approve on {self.platform_label}…")
         self.show()
 
     def reset(self) -> None:
@@ -171,7 +210,8 @@ class DeviceCodePanel(QFrame):
             self.waiting.setText("The code expired. Cancel and connect again for a new one.")
             return
         self.waiting.setText(
-            f"Waiting for you to approve on Twitch… The code expires in {countdown(left)}."
+            f"Waiting for you to approve on {self.platform_label}… "
+            f"The code expires in {countdown(left)}."
         )
 
     def _open(self) -> None:
@@ -233,36 +273,34 @@ class AccountLine(QFrame):
 
 
 class PlatformRow(Card):
-    """One platform: name, what it brings, and (for a later platform) an honest note."""
+    """One platform, drawn from its spec: name, what it brings, Connect (its own sign-in flow),
+    then each connected channel and its live state — or, for a later platform, an honest note."""
 
-    def __init__(self, platform: Platform, brings: str) -> None:
+    def __init__(self, spec: PlatformSpec, vm: AppViewModel) -> None:
         super().__init__()
-        self.platform = platform
+        self.spec = spec
+        self.vm = vm
         row = QHBoxLayout()
         text = QVBoxLayout()
-        text.addWidget(label(platform_label(platform), "sectionTitle"))
-        text.addWidget(label(brings, "muted", wrap=True))
+        text.addWidget(label(spec.label, "sectionTitle"))
+        text.addWidget(label(spec.brings, "muted", wrap=True))
         row.addLayout(text, 1)
-        self.state = label(NOT_CONNECTED if platform in AVAILABLE else "Coming later", "badge")
+        self.state = label(NOT_CONNECTED if spec.available else COMING_LATER, "badge")
         row.addWidget(self.state, 0, Qt.AlignmentFlag.AlignVCenter)
         self.connect_button = QPushButton("Connect")
-        self.connect_button.setEnabled(platform in AVAILABLE)
-        self.connect_button.setToolTip(sign_in_note(platform))
+        self.connect_button.setEnabled(spec.available)
+        self.connect_button.setToolTip(sign_in_note(spec))
         row.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.layout_.addLayout(row)
-        self.note = label(sign_in_note(platform), "muted", wrap=True)
+        self.note = label(sign_in_note(spec), "muted", wrap=True)
         self.layout_.addWidget(self.note)
-
-
-class TwitchRow(PlatformRow):
-    """Twitch: Connect (device code flow), then the signed-in channel and its live state."""
-
-    def __init__(self, vm: AppViewModel) -> None:
-        super().__init__(Platform.TWITCH, STREAMING_PLATFORMS[Platform.TWITCH])
-        self.vm = vm
+        self.lines: dict[str, AccountLine] = {}
+        self._sign_in_task: asyncio.Task[None] | None = None
+        if not spec.available:
+            return
         self.connect_button.setObjectName("primary")
         self.connect_button.clicked.connect(self.start_sign_in)
-        self.code_panel = DeviceCodePanel()
+        self.code_panel = SignInPanel(spec.label)
         self.code_panel.cancel_requested.connect(self.cancel_sign_in)
         self.layout_.addWidget(self.code_panel)
         self.accounts_box = QVBoxLayout()
@@ -270,8 +308,6 @@ class TwitchRow(PlatformRow):
         self.layout_.addLayout(self.accounts_box)
         self.status = StatusLine()
         self.layout_.addWidget(self.status)
-        self.lines: dict[str, AccountLine] = {}
-        self._sign_in_task: asyncio.Task[None] | None = None
         vm.streams.accounts_changed.connect(self.update_accounts)
         vm.streams.states_changed.connect(self.update_states)
         self.update_accounts()
@@ -283,7 +319,7 @@ class TwitchRow(PlatformRow):
     # --- accounts and states ----------------------------------------------------------------------
 
     def update_accounts(self) -> None:
-        accounts = self.vm.streams.accounts_for(self.platform.value)
+        accounts = self.vm.streams.accounts_for(self.spec.id)
         wanted = {a.id for a in accounts}
         for account_id in list(self.lines):
             if account_id not in wanted:
@@ -328,27 +364,23 @@ class TwitchRow(PlatformRow):
         if self.signing_in:
             return
         self.connect_button.setEnabled(False)
-        self.status.busy("Asking Twitch for a sign-in code…")
-        self._sign_in_task = self.vm.spawn(self._sign_in(), "Twitch sign-in")
+        self.status.busy(f"Starting the {self.spec.label} sign-in…")
+        self._sign_in_task = self.vm.spawn(self._sign_in(), f"{self.spec.label} sign-in")
         self.update_states()
 
     def cancel_sign_in(self) -> None:
         if self._sign_in_task is not None:
             self._sign_in_task.cancel()
 
-    async def _show_code(self, code: object) -> None:
-        # Called by the device flow once Twitch gave us a code; the flow then polls until the
-        # streamer approved, so this returns at once and the panel stays up meanwhile.
+    async def _show_step(self, step: SignInStep) -> None:
+        # Called by the flow once the platform gave us a code (or the browser opened); the flow
+        # then waits for the streamer's approval, so this returns at once and the panel stays.
         self.status.clear()
-        self.code_panel.show_code(
-            str(getattr(code, "user_code", "")),
-            str(getattr(code, "verification_uri", "https://www.twitch.tv/activate")),
-            float(getattr(code, "expires_at", time.monotonic() + 1800)),
-        )
+        self.code_panel.show_step(step)
 
     async def _sign_in(self) -> None:
         try:
-            await self.vm.sign_in_twitch(self._show_code)
+            await self.vm.sign_in(self.spec.id, self._show_step)
         except asyncio.CancelledError:
             self.status.busy("Sign-in cancelled.")
             raise
@@ -357,7 +389,7 @@ class TwitchRow(PlatformRow):
         except UserFacingError as exc:
             self.status.error(describe(exc).text)
         else:
-            accounts = self.vm.streams.accounts_for(self.platform.value)
+            accounts = self.vm.streams.accounts_for(self.spec.id)
             who = accounts[-1].login if accounts else "your channel"
             self.status.ok(
                 f"Connected to {who}. Demo events stopped: your overlays now show your channel."
@@ -378,7 +410,7 @@ class TwitchRow(PlatformRow):
         login = line.account.login if line else "this channel"
         ok = await confirm(
             self,
-            "Disconnect Twitch?",
+            f"Disconnect {self.spec.label}?",
             f"Streampai Desktop stops receiving chat and events from {login}, and its sign-in "
             "is deleted from this computer. You can connect again at any time.",
             "Disconnect",
@@ -398,7 +430,7 @@ class TwitchRow(PlatformRow):
 
 
 class PlatformsPage(Page):
-    """Twitch (connect, state, disconnect); YouTube, Kick and Facebook as coming later."""
+    """One row per platform in the registry."""
 
     def __init__(self, vm: AppViewModel) -> None:
         super().__init__(
@@ -406,11 +438,9 @@ class PlatformsPage(Page):
             "Connect your channels to get their chat, alerts and stream stats. Until one is "
             "connected, demo events keep your overlays busy so you can set up your scenes.",
         )
-        self.twitch = TwitchRow(vm)
-        self.rows: dict[Platform, PlatformRow] = {Platform.TWITCH: self.twitch}
-        for platform, brings in STREAMING_PLATFORMS.items():
-            if platform not in self.rows:
-                self.rows[platform] = PlatformRow(platform, brings)
+        self.rows: dict[str, PlatformRow] = {
+            spec.id: PlatformRow(spec, vm) for spec in PLATFORMS.values()
+        }
         for row in self.rows.values():
             self.body.addWidget(row)
         self.body.addStretch(1)
@@ -421,5 +451,8 @@ class PlatformsPage(Page):
         self._timer.start()
 
     def _tick(self) -> None:
-        if self.isVisible() and self.twitch.needs_ticking():
-            self.twitch.update_states()
+        if not self.isVisible():
+            return
+        for row in self.rows.values():
+            if row.spec.available and row.needs_ticking():
+                row.update_states()

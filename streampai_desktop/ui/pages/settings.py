@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -19,9 +21,10 @@ from PySide6.QtWidgets import (
 
 from streampai_desktop import autostart
 from streampai_desktop.core.errors import describe
+from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.server import PortInUseError
-from streampai_desktop.settings import THEMES, SettingsError
+from streampai_desktop.settings import APP_ENDPOINTS, THEMES, SettingsError, setting_specs
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.common import Banner, Card, Page, StatusLine, label
 from streampai_desktop.ui.theme import THEME_LABELS
@@ -76,6 +79,7 @@ class SettingsPage(Page):
         self._build_tokens()
         self._build_appearance(app.settings.theme, app.settings.demo_when_offline)
         self._build_storage()
+        self._build_endpoints()
         self.body.addStretch(1)
         vm.server_changed.connect(lambda: self.port_spin.setValue(vm.port))
 
@@ -277,4 +281,45 @@ class SettingsPage(Page):
                     "files can read them.",
                 )
             )
+        self.body.addWidget(card)
+
+    # --- where the app connects -------------------------------------------------------------------
+
+    def _build_endpoints(self) -> None:
+        """Each service address (the platforms' from their specs), where its value comes from,
+        and the environment variable that overrides it: for self-hosters and support."""
+        settings = self.vm.app.settings
+        card = Card("Service addresses")
+        card.layout_.addWidget(
+            label(
+                "Where Streampai Desktop connects. Each can be overridden for a run with the "
+                "environment variable shown (for self-hosting and testing).",
+                "muted",
+                wrap=True,
+            )
+        )
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        specs = setting_specs()
+        groups = [("Streampai", APP_ENDPOINTS)] + [
+            (platform.label, tuple(e.key for e in platform.endpoints))
+            for platform in PLATFORMS.values()
+        ]
+        self.endpoint_rows: dict[str, QLabel] = {}
+        row = 0
+        for group, keys in groups:
+            for key in keys:
+                spec = specs[key]
+                grid.addWidget(label(f"{group}: {spec.label or key}"), row, 0)
+                value = label(str(settings.get(key)), "mono")
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                value.setAccessibleName(spec.label or key)
+                self.endpoint_rows[key] = value
+                grid.addWidget(value, row, 1)
+                source = settings.source(key)
+                where = f"{source} · {spec.env}" if spec.env else source
+                grid.addWidget(label(where, "muted"), row, 2)
+                row += 1
+        grid.setColumnStretch(1, 1)
+        card.layout_.addLayout(grid)
         self.body.addWidget(card)

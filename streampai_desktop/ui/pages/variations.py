@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from streampai_desktop.core.events import Platform
+from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.ui.pages.widget_form import (
     FieldRow,
     FormComboBox,
@@ -53,7 +54,7 @@ CONDITION_LABELS = {
 OP_LABELS = {">=": "is at least", "=": "is"}
 TEXT_CONDITIONS = ("platform", "tier")  # compared as text, only with "is"
 SUGGESTIONS: dict[str, tuple[str, ...]] = {
-    "platform": tuple(p.value for p in Platform),
+    "platform": (*PLATFORMS, Platform.STREAMPAI.value),
     "tier": ("1000", "2000", "3000", "prime"),
 }
 AMOUNT_HELP = (

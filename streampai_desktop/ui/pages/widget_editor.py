@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streampai_desktop.core.notices import WidgetConfigChanged
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.alert_types import AlertTypesEditor, split_type_path
 from streampai_desktop.ui.pages.common import Banner, Card, StatusLine, label
@@ -35,12 +36,18 @@ from streampai_desktop.widgets.alert_box import KIND_TITLES
 from streampai_desktop.widgets.schema import ConfigError
 
 if TYPE_CHECKING:
-    from streampai_desktop.persistence import WidgetInstance
     from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+    from streampai_desktop.widgets.instances import WidgetInstance
 
 log = logging.getLogger("streampai_desktop.ui")
 
 MAX_SUMMARY = 4
+# Where a save that this editor did not make came from, for "changed … while you were editing".
+CHANGE_ORIGINS = {
+    "api": "by another tool (the local API)",
+    "sync": "on another computer",
+    "editor": "in another editor",
+}
 # PySide6-Essentials has no QtWebEngine, and that is on purpose: the live preview is the real
 # overlay page in the streamer's own browser — the same page OBS loads, so what they see is what
 # OBS shows — instead of shipping a second, 100+ MB web engine inside the app.
@@ -119,6 +126,7 @@ class WidgetEditor(QWidget):
         save.activated.connect(self.request_save)
         self.preview.running_changed.connect(self._preview_changed)
         self.preview.failed.connect(lambda text: self.feedback.error(text))
+        vm.widget_changes.changed.connect(self._changed_elsewhere)
         self.load(self.stored)
 
     # --- building ----------------------------------------------------------------------------
@@ -240,6 +248,17 @@ class WidgetEditor(QWidget):
         self.problems_banner = Banner("error")
         self.problems_banner.hide()
         column.addWidget(self.problems_banner)
+        # Shown when a save from elsewhere (the local API, another computer) arrives while this
+        # draft has unsaved changes: the streamer chooses, nothing is overwritten silently.
+        self.conflict_banner = Banner("warning", action="Take the new settings")
+        assert self.conflict_banner.button is not None
+        self.conflict_banner.button.clicked.connect(self.take_theirs)
+        self.keep_mine_button = QPushButton("Keep mine")
+        self.keep_mine_button.clicked.connect(self.keep_mine)
+        self.conflict_banner.add_action(self.keep_mine_button)
+        self.conflict_banner.hide()
+        self._theirs: dict[str, Any] | None = None
+        column.addWidget(self.conflict_banner)
         row = QHBoxLayout()
         self.state_label = label("", "muted")
         row.addWidget(self.state_label, 1)
@@ -381,6 +400,8 @@ class WidgetEditor(QWidget):
             return False
         self._live_check = False
         self.stored = copy.deepcopy(cleaned)
+        self._theirs = None  # saving answered the conflict: the streamer's version won
+        self.conflict_banner.hide()
         self.show_problems({})
         self.load(self.stored)
         self._state("Saved. Open overlays show the change now.", "inlineOk")
@@ -393,11 +414,47 @@ class WidgetEditor(QWidget):
         self._state("Back to the saved settings.", "muted")
 
     def reload_if_clean(self) -> None:
-        """Pick up a config saved elsewhere (the local API) unless the streamer is editing."""
+        """Catch up with the saved config (a change that arrived while this editor was closed)
+        unless the streamer is editing; live changes arrive through ``_changed_elsewhere``."""
         current = self.vm.app.widgets.get(self.widget_id)
         if current is not None and not self._dirty and current.config != self.stored:
             self.stored = copy.deepcopy(current.config)
             self.load(self.stored)
+
+    def _changed_elsewhere(self, notice: WidgetConfigChanged) -> None:
+        """A save of this widget from elsewhere: take it at once when nothing is being edited;
+        otherwise say so and let the streamer keep their draft or take the new settings."""
+        if notice.widget_id != self.widget_id or notice.config == self.stored:
+            return  # another widget, or this editor's own save
+        where = CHANGE_ORIGINS.get(notice.origin, "elsewhere")
+        if not self._dirty:
+            self.stored = copy.deepcopy(notice.config)
+            self.load(self.stored)
+            self._state(f"Updated: these settings were changed {where}.", "muted")
+            return
+        self._theirs = copy.deepcopy(notice.config)
+        self.conflict_banner.set_text(
+            f"These settings were changed {where} while you were editing. Keep your unsaved "
+            "changes (Save then replaces the new settings), or take the new settings and drop "
+            "yours."
+        )
+        self.conflict_banner.show()
+
+    def keep_mine(self) -> None:
+        """Keep the draft; Revert now goes back to the new saved settings."""
+        if self._theirs is not None:
+            self.stored, self._theirs = self._theirs, None
+        self.conflict_banner.hide()
+        self._set_dirty(self.collect() != self.stored)
+        self._state("Your changes are kept: Save to apply them.", "unsaved")
+
+    def take_theirs(self) -> None:
+        """Drop the draft and show the settings saved elsewhere."""
+        if self._theirs is not None:
+            self.stored, self._theirs = self._theirs, None
+        self.conflict_banner.hide()
+        self.revert()
+        self._state("Showing the new settings.", "muted")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

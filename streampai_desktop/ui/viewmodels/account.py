@@ -1,7 +1,7 @@
 """The Streampai account and config sync, for the Account & Sync page.
 
-The sync engine publishes ``{"type": "sync_status", "state", "detail"}`` and
-``{"type": "sync_applied"}`` on the bus topic ``app``; this listener re-announces them as Qt
+The account service publishes :class:`~streampai_desktop.core.notices.SyncStateChanged` and
+:class:`~streampai_desktop.core.notices.SyncApplied`; this listener re-announces them as Qt
 signals and reads the rest of :class:`~streampai_desktop.cloud.engine.SyncStatus` (pending count,
 last sync, notices) from the engine. The account itself (``/v1/me``) and its devices are asked of
 the service when the page needs them; the last answer is kept, so the page still says who is
@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from streampai_desktop.core.bus import TOPIC_APP, Message
+from streampai_desktop.core.bus import Message
 from streampai_desktop.core.errors import describe
+from streampai_desktop.core.notices import SyncApplied, SyncStateChanged, notice_topics
 from streampai_desktop.ui.viewmodels.listener import BusListener
 
 if TYPE_CHECKING:
-    from streampai_desktop.app import App
+    from streampai_desktop.cloud.service import AccountService
+    from streampai_desktop.preferences import Preferences
 
 log = logging.getLogger("streampai_desktop.ui")
 
@@ -76,9 +78,13 @@ class AccountModel(BusListener):
     sync_changed = Signal()  # state, pending count, last sync or notices
     sync_applied = Signal()  # another computer's changes were written here
 
-    def __init__(self, app: App, parent: QObject | None = None) -> None:
-        super().__init__(app.bus, [TOPIC_APP], name="ui-account", maxsize=200, parent=parent)
-        self._app = app
+    def __init__(
+        self, account: AccountService, preferences: Preferences, parent: QObject | None = None
+    ) -> None:
+        topics = notice_topics(SyncStateChanged, SyncApplied)
+        super().__init__(account.bus, topics, name="ui-account", maxsize=200, parent=parent)
+        self._account = account
+        self._preferences = preferences
         # The engine stamps loop time; keep the loop to convert it even from a Qt slot that runs
         # while the loop is between iterations.
         self._loop = asyncio.get_running_loop()
@@ -95,7 +101,7 @@ class AccountModel(BusListener):
         """First look, before the window shows: signed in? how many changes wait? Local only
         (keyring and database); the account's details are asked of the service when the page
         opens, so a slow or unreachable service never delays the start."""
-        self._set_signed_in(await self._app.cloud.signed_in())
+        self._set_signed_in(await self._account.session.signed_in())
         await self.refresh_pending()
 
     async def close(self) -> None:
@@ -108,59 +114,56 @@ class AccountModel(BusListener):
 
     @property
     def service_url(self) -> str:
-        return str(self._app.settings.get(SERVICE_URL))
+        return str(self._preferences.settings.get(SERVICE_URL))
 
     @property
     def service_url_source(self) -> str:
         """ "environment", "saved", "default" (or "command line")."""
-        return self._app.settings.source(SERVICE_URL)
+        return self._preferences.settings.source(SERVICE_URL)
 
     @property
     def session_url(self) -> str:
         """The address the session talks to now (differs from the setting until applied)."""
-        return self._app.cloud.base_url
+        return self._account.session.base_url
 
     @property
     def state(self) -> str:
-        return self._app.sync.status.state
+        return self._account.sync.status.state
 
     @property
     def detail(self) -> str:
-        return self._app.sync.status.detail
+        return self._account.sync.status.detail
 
     def last_synced(self) -> float | None:
         """Wall-clock time (``time.time()``) of the last completed sync, or None."""
-        at = self._app.sync.status.last_synced
+        at = self._account.sync.status.last_synced
         if at is None:
             return None
         return time.time() - (self._loop.time() - at)
 
     def notices(self) -> list[str]:
         """Notices the streamer has not dismissed, oldest first."""
-        return list(self._app.sync.status.notices[self._dismissed :])
+        return list(self._account.sync.status.notices[self._dismissed :])
 
     def dismiss_notices(self) -> None:
-        self._dismissed = len(self._app.sync.status.notices)
+        self._dismissed = len(self._account.sync.status.notices)
         self.sync_changed.emit()
 
     # --- bus -----------------------------------------------------------------------------------
 
     def handle(self, message: Message) -> None:
         payload = message.payload
-        if not isinstance(payload, dict):
-            return
-        kind = payload.get("type")
-        if kind == "sync_status":
-            if payload.get("state") == "sign_in" and self.signed_in:
+        if isinstance(payload, SyncStateChanged):
+            if payload.state == "sign_in" and self.signed_in:
                 # The refresh token was refused (this computer was revoked, or it expired):
                 # the session forgot it, so show the sign-in form with the reason.
                 self.session_ended = True
                 self._set_signed_in(False)
-            self.pending = self._app.sync.status.pending
+            self.pending = self._account.sync.status.pending
             self.sync_changed.emit()
-            if payload.get("state") in ("up_to_date", "offline", "error"):
+            if payload.state in ("up_to_date", "offline", "error"):
                 self._spawn_pending_count()
-        elif kind == "sync_applied":
+        elif isinstance(payload, SyncApplied):
             self.sync_applied.emit()
 
     def _spawn_pending_count(self) -> None:
@@ -176,9 +179,7 @@ class AccountModel(BusListener):
 
     async def refresh_pending(self) -> int:
         """Count the local edits not yet acknowledged by the service."""
-        from streampai_desktop.cloud.engine import pending_count
-
-        count = int(await self._app.run_db(pending_count, self._app.db))
+        count = await self._account.pending_count()
         if count != self.pending:
             self.pending = count
             self.sync_changed.emit()
@@ -198,8 +199,8 @@ class AccountModel(BusListener):
         from streampai_desktop.cloud.engine import SignInRequired, SyncError
 
         try:
-            me = await self._app.cloud.request("GET", "/v1/me")
-            listed = await self._app.cloud.request("GET", "/v1/devices")
+            me = await self._account.session.request("GET", "/v1/me")
+            listed = await self._account.session.request("GET", "/v1/devices")
         except SignInRequired:
             self.session_ended = True
             self._set_signed_in(False)
@@ -239,21 +240,20 @@ class AccountModel(BusListener):
         from streampai_desktop.cloud.engine import ChoiceRequired
 
         try:
-            await self._app.cloud_sign_in(
+            await self._account.sign_in(
                 email, password, register=register, handle=handle, keep=keep
             )
         except ChoiceRequired:
-            # cloud_sign_in stored a session before finding the account's config. End it (the
+            # sign_in stored a session before finding the account's config. End it (the
             # service forgets that device), so answering "Cancel" leaves no half sign-in and
             # the sign-in with the answer does not leave a stale device in the list.
-            await self._app.cloud_sign_out()
+            await self._account.sign_out()
             raise
         except Exception:
-            if await self._app.cloud.signed_in():
+            if await self._account.session.signed_in():
                 # Signed in, but the first sync failed (offline half-way, a refused change):
                 # keep the sign-in and let the background engine retry with backoff.
-                self._app.sync.start()
-                self._app.live.start()
+                self._account.resume()
                 self.session_ended = False
                 self._set_signed_in(True)
                 await self.load_account()
@@ -264,7 +264,7 @@ class AccountModel(BusListener):
         await self.load_account()
 
     async def sign_out(self) -> None:
-        await self._app.cloud_sign_out()
+        await self._account.sign_out()
         self.session_ended = False
         self._set_signed_in(False)
         self.sync_changed.emit()
@@ -274,7 +274,7 @@ class AccountModel(BusListener):
         from streampai_desktop.cloud.engine import SyncError
 
         try:
-            await self._app.cloud.request("DELETE", f"/v1/devices/{device_id}")
+            await self._account.session.request("DELETE", f"/v1/devices/{device_id}")
         except SyncError:
             # The session reads every answer as JSON, so the service's "204 No Content" for a
             # done revoke arrives as an error too: the reloaded list says what really happened.
@@ -285,15 +285,15 @@ class AccountModel(BusListener):
         await self.load_account()
 
     async def sync_now(self) -> None:
-        await self._app.sync.sync_now()
+        await self._account.sync.sync_now()
         await self.refresh_pending()
 
     async def save_service_url(self, url: str) -> str:
         """Save the service address (raises SettingsError); applied now when signed out."""
-        saved = str(await self._app.save_setting(SERVICE_URL, url))
+        saved = str(await self._preferences.save(SERVICE_URL, url))
         if not self.signed_in and self.service_url != self.session_url:
             # Nothing is tied to the old address while signed out: point the session at the
             # effective address now (its HTTP client is made again on the next request).
-            await self._app.cloud.close()
-            self._app.cloud.base_url = self.service_url.rstrip("/")
+            await self._account.session.close()
+            self._account.session.base_url = self.service_url.rstrip("/")
         return saved

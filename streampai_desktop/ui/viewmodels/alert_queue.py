@@ -1,7 +1,8 @@
 """The alert queue as the Dashboard shows it: what is on screen, what waits, what was missed.
 
-The queue (``core/alerts.py``) publishes its state on the ``app`` topic after every change; this
-view-model keeps the latest one and passes the Dashboard's buttons through to the queue.
+The queue (``core/alerts.py``) publishes its state (an ``AlertQueueChanged`` notice) after every
+change; this view-model keeps the latest one and passes the Dashboard's buttons through to the
+queue.
 """
 
 from __future__ import annotations
@@ -11,25 +12,28 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from streampai_desktop.core.alerts import AlertQueue
-from streampai_desktop.core.bus import TOPIC_APP, EventBus, Message
+from streampai_desktop.core.bus import EventBus, Message
+from streampai_desktop.core.notices import AlertQueueChanged, notice_topics
 from streampai_desktop.ui.viewmodels.listener import BusListener
 
 
 class AlertQueueModel(BusListener):
-    """The latest ``{"type": "alert_queue", ...}`` state, and the queue's controls."""
+    """The queue's latest state (``AlertQueue.state()``), and its controls."""
 
     changed = Signal(object)  # the state dict
 
     def __init__(self, bus: EventBus, queue: AlertQueue, parent: QObject | None = None) -> None:
         # Only the newest state matters, so a small inbox that drops the oldest is enough.
-        super().__init__(bus, [TOPIC_APP], name="ui-alert-queue", maxsize=50, parent=parent)
+        super().__init__(
+            bus, notice_topics(AlertQueueChanged), name="ui-alert-queue", maxsize=50, parent=parent
+        )
         self._queue = queue
         self.state: dict[str, Any] = queue.state()
 
     def handle(self, message: Message) -> None:
         payload = message.payload
-        if isinstance(payload, dict) and payload.get("type") == "alert_queue":
-            self.state = dict(payload)
+        if isinstance(payload, AlertQueueChanged):
+            self.state = dict(payload.state)
             self.changed.emit(self.state)
 
     @property

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from streampai_desktop.core.events import Event
+from streampai_desktop.platforms.flows import ShowStep
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.ui.tasks import TaskSet
 from streampai_desktop.ui.viewmodels.account import AccountModel
@@ -25,11 +26,11 @@ from streampai_desktop.ui.viewmodels.event_feed import EventFeed
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
 from streampai_desktop.ui.viewmodels.streams import StreamsModel
 from streampai_desktop.ui.viewmodels.test_events import TestEvents
-from streampai_desktop.widgets import WIDGETS
+from streampai_desktop.ui.viewmodels.widget_changes import WidgetChanges
 
 if TYPE_CHECKING:
     from streampai_desktop.app import App
-    from streampai_desktop.persistence import WidgetInstance
+    from streampai_desktop.widgets.instances import WidgetInstance
 
 log = logging.getLogger("streampai_desktop.ui")
 T = TypeVar("T")
@@ -51,14 +52,15 @@ class AppViewModel(QObject):
         self.app = app
         self.tasks = TaskSet()
         self.feed = EventFeed(app.bus, app.recent_events, self)
-        hub = app.server.hub
+        hub = app.overlays.hub
         self.presence = OverlayPresence(
             app.bus, hub.connected_counts(), self, instances=hub.connected_instances()
         )
         self.queue = AlertQueueModel(app.bus, app.alerts, self)
-        self.test_events = TestEvents(app)
-        self.streams = StreamsModel(app, self)
-        self.account = AccountModel(app, self)
+        self.widget_changes = WidgetChanges(app.bus, self)
+        self.test_events = TestEvents(app.overlays)
+        self.streams = StreamsModel(app.platforms, self)
+        self.account = AccountModel(app.account, app.preferences, self)
         self.account.sync_applied.connect(self._sync_applied)
         self._closed = False
         self._applied_theme = app.settings.theme
@@ -68,6 +70,7 @@ class AppViewModel(QObject):
         self.feed.start()
         self.presence.start()
         self.queue.start()
+        self.widget_changes.start()
         self.streams.start()
         self.account.start()
 
@@ -87,32 +90,28 @@ class AppViewModel(QObject):
 
     @property
     def server_running(self) -> bool:
-        return bool(self.app.server.running)
+        return self.app.overlays.running
 
     @property
     def demo_on(self) -> bool:
-        return self.app.demo is not None
+        return self.app.demo.on
 
     def overlay_urls(self) -> dict[str, str]:
         return self.app.overlay_urls()
 
     def widgets(self) -> list[WidgetInstance]:
         """Every widget instance, grouped by type in registry order, first instances first."""
-        order = {t: i for i, t in enumerate(WIDGETS)}
-        return sorted(
-            self.app.widgets.values(),
-            key=lambda w: (order.get(w.type, len(order)), w.id != w.type, w.name.lower()),
-        )
+        return self.app.widgets.ordered()
 
     # --- actions ----------------------------------------------------------------------------------
 
     async def change_port(self, port: int) -> None:
         """Move the overlay server; raises PortInUseError / SettingsError for the page to show."""
         try:
-            await self.app.change_port(port)
+            await self.app.overlays.change_port(self.app.settings.validate("overlay_port", port))
         finally:
             # Success or not, the server restarted: re-read where it runs and who is connected.
-            hub = self.app.server.hub
+            hub = self.app.overlays.hub
             self.presence.set_counts(hub.connected_counts(), hub.connected_instances())
             self.server_changed.emit()
         self.urls_changed.emit()
@@ -120,27 +119,27 @@ class AppViewModel(QObject):
     async def regenerate_token(self, which: str) -> None:
         if which not in (OVERLAY_TOKEN, API_TOKEN):
             raise ValueError(f"unknown token {which!r}")
-        await self.app.regenerate_token(which)
+        await self.app.overlays.regenerate_token(which)
         if which == OVERLAY_TOKEN:
             self.urls_changed.emit()
 
     async def set_theme(self, theme: str) -> None:
-        saved = await self.app.save_setting("theme", theme)
+        saved = await self.app.preferences.save("theme", theme)
         self.theme_changed.emit(saved)
 
     async def set_demo(self, on: bool) -> None:
-        await self.app.set_demo(on)
+        await self.app.demo.set(on)
         self.demo_changed.emit(self.demo_on)
 
-    async def sign_in_twitch(self, show_code: Callable[[Any], Awaitable[None]]) -> None:
-        """Connect Twitch (device code flow); the app stops demo events once connected."""
+    async def sign_in(self, platform_id: str, show: ShowStep) -> None:
+        """Connect a platform with its own sign-in flow; demo events stop once connected."""
         try:
-            await self.streams.sign_in_twitch(show_code)
+            await self.streams.sign_in(platform_id, show)
         finally:
             self.demo_changed.emit(self.demo_on)
 
     async def set_demo_when_offline(self, on: bool) -> None:
-        await self.app.save_setting("demo_when_offline", on)
+        await self.app.preferences.save("demo_when_offline", on)
 
     def _remember_theme(self, theme: str) -> None:
         self._applied_theme = theme
@@ -156,38 +155,29 @@ class AppViewModel(QObject):
 
     # --- widget instances -------------------------------------------------------------------------
 
-    def next_widget_name(self, widget_type: str) -> str:
-        """ "Chat Box 2", "Chat Box 3", …: the first name of that shape not taken yet."""
-        title = WIDGETS[widget_type].title
-        taken = {w.name for w in self.app.widgets.values()}
-        number = 2
-        while f"{title} {number}" in taken:
-            number += 1
-        return f"{title} {number}"
-
     async def create_widget(self, widget_type: str) -> WidgetInstance:
-        widget = await self.app.create_widget(widget_type, self.next_widget_name(widget_type))
+        widget = await self.app.widgets.create(widget_type)
         self.widgets_changed.emit()
         self.urls_changed.emit()
         return widget
 
     async def rename_widget(self, widget_id: str, name: str) -> None:
-        await self.app.rename_widget(widget_id, name)
+        await self.app.widgets.rename(widget_id, name)
         self.widgets_changed.emit()
 
     async def delete_widget(self, widget_id: str) -> None:
-        await self.app.delete_widget(widget_id)
+        await self.app.widgets.delete(widget_id)
         self.widgets_changed.emit()
         self.urls_changed.emit()
 
     async def save_widget_config(self, widget_id: str, config: dict[str, Any]) -> dict[str, Any]:
         """Validate, save and push live; raises ConfigError (nothing saved) for the form."""
-        cleaned = await self.app.save_widget_config(widget_id, config)
+        cleaned = await self.app.widgets.save_config(widget_id, config)
         self.widget_saved.emit(widget_id)
         return cleaned
 
     async def import_media(self, path: Path, kinds: tuple[str, ...]) -> str:
-        return await self.app.import_media(path, kinds)
+        return await self.app.widgets.import_media(path, kinds)
 
     # --- alerts -----------------------------------------------------------------------------------
 
@@ -208,6 +198,7 @@ class AppViewModel(QObject):
         await self.feed.close()
         await self.presence.close()
         await self.queue.close()
+        await self.widget_changes.close()
         await self.streams.close()
         await self.account.close()
 

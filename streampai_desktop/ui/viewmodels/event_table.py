@@ -20,7 +20,8 @@ from PySide6.QtCore import (
 )
 
 from streampai_desktop.core.events import Event
-from streampai_desktop.ui.formatting import format_time, kind_label, platform_label, summarize
+from streampai_desktop.platforms.registry import platform_label
+from streampai_desktop.ui.formatting import format_time, kind_label, summarize
 
 MAX_ROWS = 5000
 COLUMNS = ("Time", "Platform", "Kind", "User", "Details", "Test")

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, Signal
 
-from streampai_desktop.core.bus import TOPIC_APP, EventBus, Message
+from streampai_desktop.core.bus import EventBus, Message
+from streampai_desktop.core.notices import OverlayPresence as PresenceNotice
+from streampai_desktop.core.notices import notice_topics
 from streampai_desktop.ui.viewmodels.listener import BusListener
 
 
@@ -24,7 +26,13 @@ class OverlayPresence(BusListener):
         *,
         instances: Mapping[str, int] | None = None,
     ) -> None:
-        super().__init__(bus, [TOPIC_APP], name="ui-overlay-presence", maxsize=100, parent=parent)
+        super().__init__(
+            bus,
+            notice_topics(PresenceNotice),
+            name="ui-overlay-presence",
+            maxsize=100,
+            parent=parent,
+        )
         self._counts: dict[str, int] = dict(initial)
         self._instances: dict[str, int] = dict(instances or {})
 
@@ -56,8 +64,5 @@ class OverlayPresence(BusListener):
 
     def handle(self, message: Message) -> None:
         payload = message.payload
-        if isinstance(payload, dict) and payload.get("type") == "overlays":
-            connected = payload.get("connected")
-            instances = payload.get("instances")
-            if isinstance(connected, dict):
-                self.set_counts(connected, instances if isinstance(instances, dict) else None)
+        if isinstance(payload, PresenceNotice):
+            self.set_counts(payload.connected, payload.instances)

@@ -1,42 +1,43 @@
 """Connected accounts, their connectors' states and the live stream, for the Platforms page, the
 Dashboard and the status bar.
 
-The stream manager publishes every connector state change (``platform_state``) and every stream
-state change (``stream_state``) on the bus topic ``app``; this listener keeps the latest of each
-and re-announces them as Qt signals. The accounts themselves come from the store (read on start
-and after a sign-in or a disconnect).
+The stream manager publishes every connector state change (``PlatformStateChanged``) and every
+stream state change (``StreamStateChanged``); the platform service announces connected and
+removed accounts (``AccountsChanged``). This listener keeps the latest of each and re-announces
+them as Qt signals.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from streampai_desktop import persistence
-from streampai_desktop.core.bus import TOPIC_APP, Message
+from streampai_desktop.core.bus import Message
 from streampai_desktop.core.errors import UserFacingError
-from streampai_desktop.platforms.base import (
-    ConnectorState,
-    ConnectorStatus,
-    NotReady,
-    StreamInfo,
+from streampai_desktop.core.notices import (
+    AccountsChanged,
+    PlatformStateChanged,
+    StreamStateChanged,
+    notice_topics,
 )
+from streampai_desktop.platforms.base import ConnectorState, ConnectorStatus, NotReady, StreamInfo
+from streampai_desktop.platforms.flows import ShowStep
+from streampai_desktop.platforms.registry import platform_label
 from streampai_desktop.stream.manager import VIEWERS_METRIC
 from streampai_desktop.ui.viewmodels.listener import BusListener
 
 if TYPE_CHECKING:
-    from streampai_desktop.app import App
-    from streampai_desktop.store.records import Account, MetricSample
+    from streampai_desktop.store import Account
+    from streampai_desktop.stream.connections import PlatformService
 
 log = logging.getLogger("streampai_desktop.ui")
 
-ShowCode = Callable[[Any], Awaitable[None]]
 Point = tuple[datetime, float]
 
 
@@ -56,47 +57,6 @@ class PlatformStatus:
     @property
     def state(self) -> ConnectorState:
         return self.status.state
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO time from a bus payload (``...Z``), or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _int_or_none(value: object) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def stream_from_json(data: Mapping[str, Any]) -> StreamInfo:
-    """The inverse of ``StreamInfo.to_json`` (``uptime_s`` is derived, so it is ignored)."""
-    return StreamInfo(
-        live=bool(data.get("live")),
-        title=str(data.get("title") or ""),
-        category=str(data.get("category") or ""),
-        started_at=parse_time(data.get("started_at")),
-        viewers=_int_or_none(data.get("viewers")),
-        followers=_int_or_none(data.get("followers")),
-        subscribers=_int_or_none(data.get("subscribers")),
-    )
-
-
-def status_from_json(data: Mapping[str, Any]) -> ConnectorStatus:
-    try:
-        state = ConnectorState(str(data.get("state")))
-    except ValueError:
-        state = ConnectorState.ERROR
-    return ConnectorStatus(
-        state=state,
-        reason=str(data.get("reason") or ""),
-        next_attempt_at=parse_time(data.get("next_attempt_at")),
-        since=parse_time(data.get("since")) or datetime.now(UTC),
-    )
 
 
 def merge_series(series: Iterable[Sequence[Point]]) -> list[Point]:
@@ -124,22 +84,24 @@ class StreamsModel(BusListener):
     states_changed = Signal()  # any account's connector state
     stream_changed = Signal(object)  # StreamInfo (combined across platforms)
 
-    def __init__(self, app: App, parent: QObject | None = None) -> None:
-        super().__init__(app.bus, [TOPIC_APP], name="ui-streams", maxsize=1000, parent=parent)
-        self._app = app
+    def __init__(self, platforms: PlatformService, parent: QObject | None = None) -> None:
+        topics = notice_topics(PlatformStateChanged, StreamStateChanged, AccountsChanged)
+        super().__init__(platforms.bus, topics, name="ui-streams", maxsize=1000, parent=parent)
+        self.platforms = platforms
         self.accounts: list[Account] = []
         self.statuses: dict[str, PlatformStatus] = {}
-        self.stream: StreamInfo = app.streams.combined()
+        self.stream: StreamInfo = platforms.combined()
         self._load_task: asyncio.Task[None] | None = None
+        self._reload_tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         super().start()
         if self._load_task is None:
             self._load_task = asyncio.get_running_loop().create_task(
-                self._initial_load(), name="ui-load-accounts"
+                self._quiet_reload(), name="ui-load-accounts"
             )
 
-    async def _initial_load(self) -> None:
+    async def _quiet_reload(self) -> None:
         try:
             await self.reload_accounts()
         except Exception as exc:  # the pages still work from the live messages
@@ -149,17 +111,16 @@ class StreamsModel(BusListener):
 
     async def reload_accounts(self) -> None:
         """Re-read the accounts from the store and the states from the stream manager."""
-        self.accounts = list(await self._app.run_db(persistence.load_accounts, self._app.db))
-        known = {a.id: a for a in self.accounts}
-        running = self._app.streams.states()
+        self.accounts = await self.platforms.accounts()
+        running = self.platforms.states()
         statuses: dict[str, PlatformStatus] = {}
-        for account_id, account in known.items():
-            status = running.get(account_id)
-            previous = self.statuses.get(account_id)
+        for account in self.accounts:
+            status = running.get(account.id)
+            previous = self.statuses.get(account.id)
             if status is None and previous is not None:
                 status = previous.status
-            statuses[account_id] = PlatformStatus(
-                account_id,
+            statuses[account.id] = PlatformStatus(
+                account.id,
                 account.platform,
                 account.login,
                 status or ConnectorStatus(ConnectorState.STOPPED),
@@ -167,7 +128,7 @@ class StreamsModel(BusListener):
         self.statuses = statuses
         self.accounts_changed.emit()
         self.states_changed.emit()
-        self._set_stream(self._app.streams.combined())
+        self._set_stream(self.platforms.combined())
 
     # --- what the pages read -------------------------------------------------------------------
 
@@ -184,28 +145,27 @@ class StreamsModel(BusListener):
     def can_chat(self) -> bool:
         return bool(self.connected_accounts())
 
+    def chat_limit(self) -> int:
+        """The longest message every connected channel accepts (from the platforms' specs)."""
+        return self.platforms.chat_limit([s.platform for s in self.connected_accounts()])
+
     # --- bus -----------------------------------------------------------------------------------
 
     def handle(self, message: Message) -> None:
         payload = message.payload
-        if not isinstance(payload, dict):
-            return
-        kind = payload.get("type")
-        if kind == "platform_state":
-            account_id = str(payload.get("account_id", ""))
-            if not account_id:
-                return
-            self.statuses[account_id] = PlatformStatus(
-                account_id,
-                str(payload.get("platform", "")),
-                str(payload.get("login", "")),
-                status_from_json(payload),
+        if isinstance(payload, PlatformStateChanged):
+            self.statuses[payload.account_id] = PlatformStatus(
+                payload.account_id, payload.platform, payload.login, payload.status
             )
             self.states_changed.emit()
-        elif kind == "stream_state":
-            combined = payload.get("combined")
-            if isinstance(combined, Mapping):
-                self._set_stream(stream_from_json(combined))
+        elif isinstance(payload, StreamStateChanged):
+            self._set_stream(payload.combined)
+        elif isinstance(payload, AccountsChanged):
+            task = asyncio.get_running_loop().create_task(
+                self._quiet_reload(), name="ui-reload-accounts"
+            )
+            self._reload_tasks.add(task)
+            task.add_done_callback(self._reload_tasks.discard)
 
     def _set_stream(self, stream: StreamInfo) -> None:
         self.stream = stream
@@ -213,13 +173,13 @@ class StreamsModel(BusListener):
 
     # --- actions -------------------------------------------------------------------------------
 
-    async def sign_in_twitch(self, show_code: ShowCode) -> None:
-        """The device code flow; raises AuthFailed/NotReady with a message for the page."""
-        await self._app.sign_in_twitch(show_code)
+    async def sign_in(self, platform_id: str, show: ShowStep) -> None:
+        """The platform's sign-in flow; raises AuthFailed/NotReady with a message for the page."""
+        await self.platforms.sign_in(platform_id, show)
         await self.reload_accounts()
 
     async def disconnect_account(self, account_id: str) -> None:
-        await self._app.disconnect_account(account_id)
+        await self.platforms.disconnect(account_id)
         self.statuses.pop(account_id, None)
         await self.reload_accounts()
 
@@ -234,9 +194,9 @@ class StreamsModel(BusListener):
         failures: list[str] = []
         for target in targets:
             try:
-                await self._app.streams.send_chat(target.account_id, text)
-            except (NotReady, UserFacingError, LookupError) as exc:
-                failures.append(f"{target.platform.title()} ({target.login}): {exc}")
+                await self.platforms.send_chat(target.account_id, text)
+            except (NotReady, UserFacingError, LookupError, ValueError) as exc:
+                failures.append(f"{platform_label(target.platform)} ({target.login}): {exc}")
         if failures:
             sent = len(targets) - len(failures)
             prefix = "Not sent to " if sent == 0 else f"Sent to {sent}, but not to "
@@ -249,15 +209,14 @@ class StreamsModel(BusListener):
         platforms = sorted({a.platform for a in self.accounts})
         series: list[list[Point]] = []
         for platform in platforms:
-            samples: list[MetricSample] = await self._app.run_db(
-                persistence.metric_samples, self._app.db, platform, VIEWERS_METRIC, since, until
-            )
+            samples = await self.platforms.metric_samples(platform, VIEWERS_METRIC, since, until)
             series.append([(s.at, float(s.value)) for s in samples])
         return merge_series(series)
 
     async def close(self) -> None:
-        task, self._load_task = self._load_task, None
-        if task is not None and not task.done():
+        tasks = [t for t in (self._load_task, *self._reload_tasks) if t is not None]
+        self._load_task = None
+        for task in tasks:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await super().close()

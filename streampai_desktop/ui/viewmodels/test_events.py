@@ -1,6 +1,6 @@
 """Test events and previews: fake events sent through the local API, like any other tool's.
 
-The test buttons POST to ``/api/v1/events`` with the API token rather than calling the App
+The test buttons POST to ``/api/v1/events`` with the API token rather than calling the services
 directly, so what the streamer tests is the same path a stream deck or bot uses (token, JSON,
 dedupe, the alert queue) — a broken API shows up here first, not during a stream.
 """
@@ -23,7 +23,7 @@ from streampai_desktop.stream.demo import DemoSource
 from streampai_desktop.widgets.alert_box import KIND_TITLES
 
 if TYPE_CHECKING:
-    from streampai_desktop.app import App
+    from streampai_desktop.server.control import OverlayService
     from streampai_desktop.ui.tasks import TaskSet
 
 log = logging.getLogger("streampai_desktop.ui")
@@ -66,8 +66,8 @@ async def _never(_event: Event) -> bool:  # DemoSource is only used for its fact
 class TestEvents:
     """Makes demo events and sends them to the running app's local API."""
 
-    def __init__(self, app: App) -> None:
-        self._app = app
+    def __init__(self, overlays: OverlayService) -> None:
+        self._overlays = overlays
         self._demo = DemoSource(_never)
 
     def make(self, kind: str) -> Event:
@@ -78,8 +78,8 @@ class TestEvents:
         import httpx  # only when a test button is used: keeps start-up light
 
         event = self.make(kind)
-        url = f"{api_base_url(self._app.port)}/events"
-        headers = {"Authorization": f"Bearer {self._app.tokens.api}"}
+        url = f"{api_base_url(self._overlays.port)}/events"
+        headers = {"Authorization": f"Bearer {self._overlays.tokens.api}"}
         try:
             async with httpx.AsyncClient(timeout=5.0) as client:
                 response = await client.post(url, json=event.to_json(), headers=headers)

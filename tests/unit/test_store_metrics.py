@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from streampai_desktop.store import open_database
+from streampai_desktop.store.metrics import downsample
 from streampai_desktop.store.records import MetricSample
 from streampai_desktop.store.repositories import MetricRepo
-from streampai_desktop.stream.metrics import downsample
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 

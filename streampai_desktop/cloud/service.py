@@ -1,0 +1,126 @@
+"""The account service: signing in to the Streampai account, and sync control.
+
+It owns the account session (refresh token in the keyring), the sync engine and the live
+channel; after another computer's changes land it asks the services that own the data to re-read
+(widgets, synced preferences, platform accounts) and announces it as a typed notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from streampai_desktop.core.bus import EventBus
+from streampai_desktop.core.events import Event
+from streampai_desktop.core.notices import SyncApplied, SyncStateChanged, publish_notice
+from streampai_desktop.store import Database, sync_state
+
+if TYPE_CHECKING:  # httpx is imported when sync starts: the window does not need it to show
+    from streampai_desktop.cloud.engine import SyncEngine, SyncStatus
+    from streampai_desktop.cloud.live import LiveChannel
+    from streampai_desktop.cloud.transport import AccountSession
+
+log = logging.getLogger(__name__)
+
+RunDb = Callable[..., Awaitable[Any]]
+Reload = Callable[[], Awaitable[None]]
+
+
+class AccountService:
+    def __init__(
+        self,
+        bus: EventBus,
+        db: Database,
+        run_db: RunDb,
+        *,
+        service_url: str,
+        secrets: Any,
+        submit: Callable[[Event], Awaitable[bool]],
+        reloads: list[Reload],
+    ) -> None:
+        from streampai_desktop.cloud.engine import SyncEngine
+        from streampai_desktop.cloud.live import LiveChannel
+        from streampai_desktop.cloud.transport import AccountSession, HttpTransport, local_row_ids
+
+        self.bus = bus
+        self._db = db
+        self._run_db = run_db
+        self._reloads = reloads  # what re-reads synced data, in order
+        self.session: AccountSession = AccountSession(service_url, secrets)
+        transport = HttpTransport(self.session, lambda: run_db(local_row_ids, db))
+        self.sync: SyncEngine = SyncEngine(
+            db, run_db, transport, on_applied=self._applied, on_status=self._status
+        )
+        self.live: LiveChannel = LiveChannel(self.session, lambda version: self.sync.poke(), submit)
+
+    async def start(self) -> None:
+        """Start syncing when this computer is signed in."""
+        if await self.session.signed_in():
+            self.resume()
+
+    def resume(self) -> None:
+        self.sync.start()
+        self.live.start()
+
+    async def stop(self) -> None:
+        await self.live.stop()
+        await self.sync.stop()
+        await self.session.close()
+
+    async def pending_count(self) -> int:
+        """Local edits not yet acknowledged by the service."""
+        return int(await self._run_db(sync_state.pending_count, self._db))
+
+    def local_edit(self) -> None:
+        """A synced setting changed here: push it now (never waited on by a poll timer)."""
+        self.sync.poke()
+
+    async def sign_in(
+        self,
+        email: str,
+        password: str,
+        *,
+        register: bool = False,
+        handle: str | None = None,
+        keep: str | None = None,
+    ) -> dict[str, Any]:
+        """Sign in (or register) to the Streampai account, then sync.
+
+        When both this computer and the account already have a config, ``keep`` says which one
+        wins: "this_computer" pushes every local row, "account" drops local edits and pulls.
+        Without a choice in that case :class:`ChoiceRequired` is raised and nothing is changed.
+        """
+        from streampai_desktop.cloud.engine import ChoiceRequired, SyncError
+
+        if register:
+            account = await self.session.register(email, password, handle)
+        else:
+            account = await self.session.sign_in(email, password)
+        page = await self.sync.transport.pull(0, 1)
+        if page.changes and keep is None:
+            raise ChoiceRequired(account)
+        if keep == "account":
+            await self._run_db(sync_state.discard_local_sync_state, self._db)
+        elif keep == "this_computer" or not page.changes:
+            await self._run_db(sync_state.queue_full_snapshot, self._db)
+        try:
+            await self.sync.sync_now()
+        except SyncError as exc:  # signed in all the same: the background loop retries
+            log.warning("first sync after signing in failed: %s", exc)
+        self.resume()
+        return account
+
+    async def sign_out(self) -> None:
+        await self.live.stop()
+        await self.sync.stop()
+        await self.session.sign_out()
+
+    async def _applied(self) -> None:
+        """Another computer's changes landed: every owner re-reads, then the UI hears of it."""
+        for reload in self._reloads:
+            await reload()
+        publish_notice(self.bus, SyncApplied())
+
+    def _status(self, status: SyncStatus) -> None:
+        publish_notice(self.bus, SyncStateChanged(status.state, status.detail))

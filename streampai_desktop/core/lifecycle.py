@@ -1,0 +1,61 @@
+"""Ordered, logged start-up steps and their teardowns, run newest first: the composition root's
+bookkeeping, kept apart so ``app.py`` is only the list of what gets built.
+
+A step registers its own teardown as soon as the thing it built exists, so a failure half-way
+through start-up undoes exactly what was done. :meth:`Lifecycle.shutdown` is idempotent, and one
+teardown that fails is logged and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[], Awaitable[None]]
+Teardown = Callable[[], Awaitable[None] | None]
+
+
+class Lifecycle:
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self._log = logger or log
+        self._teardowns: list[tuple[str, Teardown]] = []
+        self._shutdown_started = False
+
+    def on_shutdown(self, name: str, teardown: Teardown) -> None:
+        """Register ``teardown``; teardowns run in reverse order of registration."""
+        self._teardowns.append((name, teardown))
+
+    async def run(self, steps: Iterable[Step]) -> None:
+        """Run every step in order (each one timed in the debug log); on a failure, undo what
+        was done and re-raise."""
+        try:
+            for step in steps:
+                name = step.__name__.removeprefix("_init_")
+                began = time.perf_counter()
+                await step()
+                self._log.debug(
+                    "init %s done in %.0f ms", name, (time.perf_counter() - began) * 1e3
+                )
+        except BaseException:
+            await self.shutdown()
+            raise
+
+    async def shutdown(self) -> bool:
+        """Run the teardowns, newest first; False when shutdown had already run."""
+        if self._shutdown_started:
+            return False
+        self._shutdown_started = True
+        while self._teardowns:
+            name, teardown = self._teardowns.pop()
+            try:
+                result = teardown()
+                if inspect.isawaitable(result):
+                    await result
+                self._log.debug("stopped %s", name)
+            except Exception:
+                self._log.exception("error while stopping %s", name)
+        return True

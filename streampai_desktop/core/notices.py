@@ -1,0 +1,109 @@
+"""Typed app notices: what changed in the running app, as frozen dataclasses on the bus.
+
+Services publish them with :func:`publish_notice`; view-models and the server subscribe by type
+with :func:`notice_topics` (one bus topic per notice class), so a reader names the classes it
+cares about instead of matching ``"type"`` strings in dicts, and nothing in one process is
+round-tripped through JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from streampai_desktop.core.bus import EventBus
+
+# Who made a widget config change: the app's own editor, the local API (a stream deck, a script),
+# or another computer through sync. An open editor treats the last two as "changed elsewhere".
+ChangeOrigin = Literal["editor", "api", "sync"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Base class; subclasses are the notices."""
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetConfigChanged(Notice):
+    """A widget instance's config was saved (it is already cleaned and stored)."""
+
+    widget_id: str
+    widget_type: str
+    config: dict[str, Any]
+    origin: ChangeOrigin = "editor"
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetsChanged(Notice):
+    """An instance was created, renamed or deleted (here or on another computer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoChanged(Notice):
+    on: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformStateChanged(Notice):
+    """A connector's visible state (``status`` is a platforms.base.ConnectorStatus)."""
+
+    account_id: str
+    platform: str
+    login: str
+    status: Any
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStateChanged(Notice):
+    """One platform's stream state and the combined one (platforms.base.StreamInfo)."""
+
+    account_id: str
+    platform: str
+    stream: Any
+    combined: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsChanged(Notice):
+    """A platform account was connected, disconnected or arrived through sync."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStateChanged(Notice):
+    state: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncApplied(Notice):
+    """Another computer's changes were applied (widgets, preferences, accounts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OverlayPresence(Notice):
+    """Which overlay pages are connected: per widget type and per instance."""
+
+    connected: dict[str, int]
+    instances: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQueueChanged(Notice):
+    """The alert queue's state (now showing, pending, paused, missed), as the local API shows it."""
+
+    state: dict[str, Any]
+
+
+def notice_topic(kind: type[Notice]) -> str:
+    return f"notice:{kind.__name__}"
+
+
+def notice_topics(*kinds: type[Notice]) -> list[str]:
+    """The bus topics to subscribe to for these notice classes."""
+    return [notice_topic(kind) for kind in kinds]
+
+
+def publish_notice(bus: EventBus, notice: Notice) -> None:
+    bus.publish(notice_topic(type(notice)), notice)

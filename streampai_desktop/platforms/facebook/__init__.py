@@ -1,0 +1,1 @@
+"""Facebook: declared (endpoints, capabilities); its connector comes in a later issue."""

@@ -1,0 +1,1 @@
+"""Kick: declared (endpoints, capabilities); its connector comes in a later issue."""

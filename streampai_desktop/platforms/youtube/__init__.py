@@ -1,0 +1,1 @@
+"""YouTube: declared (endpoints, capabilities); its connector comes in a later issue."""

@@ -1,0 +1,180 @@
+"""The app's transactions: each function opens one session, so each is one transaction.
+
+They run on the app's single database thread (``Database``'s executor, see ``store/runner.py``);
+nothing here may be called from the event loop directly. Like the rest of ``store/``, this module
+knows records, not the app's objects: widget specs and event classes live above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streampai_desktop.store.db import Database
+
+from streampai_desktop.store.metrics import downsample
+from streampai_desktop.store.records import (
+    Account,
+    EventRecord,
+    MetricSample,
+    WidgetConfig,
+)
+from streampai_desktop.store.repositories import (
+    AccountRepo,
+    EventLogRepo,
+    MetricRepo,
+    OutboxRepo,
+    PreferencesRepo,
+    WidgetConfigRepo,
+)
+
+# What syncs to the account service is an allow-list: a field not named here (a token, the
+# overlay port of this computer) never leaves the machine, whatever a later change adds.
+WIDGET_ENTITY = "widget_config"
+WIDGET_FIELDS = ("widget_type", "name", "config")
+PREFERENCE_ENTITY = "preference"
+SYNCED_PREFERENCES = frozenset({"theme", "demo_when_offline"})
+# A connected account syncs without its tokens: another computer shows it as "sign in again".
+# Its local id is "{platform}:{platform_user_id}", the same on every computer.
+ACCOUNT_ENTITY = "account_settings"
+ACCOUNT_FIELDS = ("platform", "platform_user_id", "login", "display_name", "enabled")
+
+
+def account_sync_id(account: Account) -> str:
+    return f"{account.platform}:{account.platform_user_id}"
+
+
+def _account_patch(account: Account) -> dict[str, Any]:
+    return {name: getattr(account, name) for name in ACCOUNT_FIELDS}
+
+
+def load_preferences(db: Database) -> dict[str, Any]:
+    with db.session() as session:
+        return PreferencesRepo(session).get_all()
+
+
+def save_preference(db: Database, key: str, value: Any) -> None:
+    with db.session() as session:
+        PreferencesRepo(session).set(key, value)
+        if key in SYNCED_PREFERENCES:
+            OutboxRepo(session).record(PREFERENCE_ENTITY, key, {"value": value})
+
+
+def ensure_widgets(
+    db: Database, first_instances: Sequence[tuple[str, str, dict[str, Any]]]
+) -> list[WidgetConfig]:
+    """Every widget row, creating the first one of each ``(type, title, defaults)`` that is
+    missing (its id is the type's name, so the first URLs stay stable)."""
+    with db.session() as session:
+        repo = WidgetConfigRepo(session)
+        rows = repo.list()
+        present = {row.widget_type for row in rows}
+        for widget_type, title, defaults in first_instances:
+            if widget_type not in present:
+                rows.append(repo.create(widget_type, title, defaults, id=widget_type))
+        return rows
+
+
+def save_widget_config(db: Database, widget_id: str, config: dict[str, Any]) -> None:
+    """Save a config and queue it for sync, in one transaction."""
+    with db.session() as session:
+        row = WidgetConfigRepo(session).update_config(widget_id, config)
+        # widget_type rides along so another computer that never saw this instance can create it.
+        patch = {"widget_type": row.widget_type, "config": config}
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
+
+
+def create_widget(
+    db: Database, widget_type: str, widget_id: str, name: str, config: dict[str, Any]
+) -> None:
+    """A new widget row, queued for sync (``name`` already cleaned by the caller)."""
+    with db.session() as session:
+        WidgetConfigRepo(session).create(widget_type, name, config, id=widget_id)
+        patch = {"widget_type": widget_type, "name": name, "config": config}
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
+
+
+def rename_widget(db: Database, widget_id: str, name: str) -> None:
+    """Rename (``name`` already cleaned and non-empty) and queue it for sync."""
+    with db.session() as session:
+        WidgetConfigRepo(session).rename(widget_id, name)
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, {"name": name})
+
+
+def delete_widget(db: Database, widget_id: str) -> None:
+    with db.session() as session:
+        WidgetConfigRepo(session).delete(widget_id)
+        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, None)
+
+
+def load_accounts(db: Database) -> list[Account]:
+    with db.session() as session:
+        return AccountRepo(session).list()
+
+
+def save_account(
+    db: Database, platform: str, platform_user_id: str, login: str, display_name: str
+) -> Account:
+    with db.session() as session:
+        account = AccountRepo(session).upsert(platform, platform_user_id, login, display_name)
+        OutboxRepo(session).record(
+            ACCOUNT_ENTITY, account_sync_id(account), _account_patch(account)
+        )
+        return account
+
+
+def remove_account(db: Database, account_id: str) -> None:
+    with db.session() as session:
+        repo = AccountRepo(session)
+        account = repo.get(account_id)
+        if account is not None and repo.remove(account_id):
+            OutboxRepo(session).record(ACCOUNT_ENTITY, account_sync_id(account), None)
+
+
+def add_metric_samples(db: Database, samples: Sequence[MetricSample]) -> None:
+    with db.session() as session:
+        MetricRepo(session).add_many(samples)
+
+
+def metric_samples(
+    db: Database, platform: str, metric: str, since: datetime, until: datetime
+) -> list[MetricSample]:
+    """Samples of one metric in [since, until), oldest first (the Dashboard's viewer chart)."""
+    with db.session() as session:
+        return MetricRepo(session).range(platform, metric, since, until)
+
+
+def downsample_metrics(db: Database) -> int:
+    """Keep a week of samples at full resolution; average older ones (see store/metrics.py)."""
+    with db.session() as session:
+        return downsample(session)
+
+
+def any_account_enabled(db: Database) -> bool:
+    with db.session() as session:
+        return AccountRepo(session).any_enabled()
+
+
+def append_events(db: Database, records: Sequence[EventRecord]) -> None:
+    with db.session() as session:
+        EventLogRepo(session).append_many(records)
+
+
+def recent_events(db: Database, limit: int) -> list[EventRecord]:
+    """The newest event-log entries, newest first."""
+    with db.session() as session:
+        return EventLogRepo(session).recent(limit=limit)
+
+
+def diagnostics_snapshot(db: Database) -> dict[str, Any]:
+    """Preferences, widget configs and connected accounts (the database holds no secrets)."""
+    from dataclasses import asdict
+
+    with db.session() as session:
+        return {
+            "preferences": PreferencesRepo(session).get_all(),
+            "widgets": [asdict(w) for w in WidgetConfigRepo(session).list()],
+            "accounts": [asdict(a) for a in AccountRepo(session).list()],
+        }

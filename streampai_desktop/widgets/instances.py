@@ -1,0 +1,65 @@
+"""Widget instances as the app sees them: stored rows checked against their widget's spec.
+
+Blocking functions for the database thread; :class:`~streampai_desktop.widgets.service.
+WidgetService` is their asynchronous face for the rest of the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from streampai_desktop.store import Database
+from streampai_desktop.store import operations as ops
+from streampai_desktop.widgets.registry import WIDGETS
+from streampai_desktop.widgets.schema import clean_name
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetInstance:
+    """One configured widget: its own URL (``/overlay/{id}``), name and config."""
+
+    id: str
+    type: str
+    name: str
+    config: dict[str, Any]
+
+
+def load_widgets(db: Database) -> list[WidgetInstance]:
+    """Every widget instance, creating the first one of each type. Saved configs are repaired:
+    a value this version cannot use falls back to its default with a warning, so a damaged
+    config never leaves an overlay blank."""
+    rows = ops.ensure_widgets(db, [(s.type, s.title, s.defaults) for s in WIDGETS.values()])
+    instances = []
+    for row in rows:
+        spec = WIDGETS.get(row.widget_type)
+        if spec is None:
+            log.info("ignoring widget %s of unknown type %s", row.id, row.widget_type)
+            continue
+        config, problems = spec.repair(row.config)
+        for where, problem in problems.items():
+            log.warning("%s %r: %s (%s); using the default", spec.title, row.name, problem, where)
+        instances.append(WidgetInstance(row.id, row.widget_type, row.name, config))
+    return instances
+
+
+def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:
+    """A new instance of ``widget_type`` with default settings and its own URL."""
+    spec = WIDGETS[widget_type]
+    name = clean_name(name) or spec.title
+    widget_id = f"{widget_type}-{uuid.uuid4().hex[:6]}"
+    ops.create_widget(db, widget_type, widget_id, name, spec.defaults)
+    return WidgetInstance(widget_id, widget_type, name, spec.defaults)
+
+
+def rename_widget(db: Database, widget_id: str, name: str) -> str:
+    """Rename an instance; returns the cleaned name (ValueError when nothing is left)."""
+    name = clean_name(name)
+    if not name:
+        raise ValueError("a widget needs a name")
+    ops.rename_widget(db, widget_id, name)
+    return name
