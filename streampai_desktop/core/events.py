@@ -61,6 +61,13 @@ class Platform(str):
         return _REGISTERED[platform_id]
 
     @classmethod
+    def unregister(cls, platform_id: str) -> None:
+        """Forget a platform registered at run time (a test's dummy platform)."""
+        if platform_id in _BUILT_IN:
+            raise ValueError(f"{platform_id!r} is part of the event contract")
+        _REGISTERED.pop(platform_id, None)
+
+    @classmethod
     def known(cls) -> tuple[Platform, ...]:
         return tuple(_REGISTERED.values())
 
@@ -80,6 +87,7 @@ Platform.YOUTUBE = Platform.register("youtube")
 Platform.KICK = Platform.register("kick")
 Platform.FACEBOOK = Platform.register("facebook")
 Platform.STREAMPAI = Platform.register("streampai")
+_BUILT_IN = frozenset(_REGISTERED)
 
 
 class EventError(ValueError):
@@ -359,7 +367,8 @@ def event_from_json(data: Any) -> Event:
     if cls is None or not isinstance(kind, str):
         known = ", ".join(sorted(EVENT_TYPES))
         raise EventError(f"unknown event kind {kind!r}; known kinds: {known}")
-    return _load_dataclass(cls, data, path=kind)
+    event: Event = _load_dataclass(cls, data, path=kind)
+    return event
 
 
 # --- JSON conversion -----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ writer, metrics, the demo source, the alert queue) runs in a :class:`Worker`, wh
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -73,9 +72,13 @@ class Worker:
         self._on_crash = on_crash
         self._log = logger or log
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
-        self._stop_event = asyncio.Event()
-        self._alarm = asyncio.Event()  # set by wake() and by stop(): ends a sleep() early
+        # Set by wake() and stop(): ends a sleep() early (and is remembered until the next one).
+        # A plain flag and loop futures, not asyncio.Event/timeout: those need a *running* loop
+        # when the task resumes, which qasync does not promise while Qt dispatches a timer.
+        self._alarm = False
+        self._waiter: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -104,19 +107,18 @@ class Worker:
         if self.running:
             return
         self._stopping = False
-        self._stop_event.clear()
-        self._alarm.clear()
+        self._alarm = False
         self.next_attempt_at = None
         if self.restart is not None:
             self.restart.reset()
-        self._task = asyncio.get_running_loop().create_task(self._main(), name=self.name)
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._main(), name=self.name)
 
     async def stop(self) -> None:
         """Ask the loop to finish, wait for it, cancel it only past ``grace``. Idempotent."""
         first = not self._stopping
         self._stopping = True
-        self._stop_event.set()
-        self._alarm.set()
+        self.wake()
         task = self._task
         if task is None or task.done():
             return
@@ -141,22 +143,33 @@ class Worker:
 
     def wake(self) -> None:
         """End the loop's current :meth:`sleep` now (new work arrived)."""
-        self._alarm.set()
+        self._alarm = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def sleep(self, seconds: float) -> bool:
         """Wait ``seconds``, or less when woken or stopped; False once the loop should return.
 
         A :meth:`wake` that came before the sleep is not lost: the sleep then returns at once.
         """
-        if not self._alarm.is_set():
-            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, seconds)):
-                    await self._alarm.wait()
+        if not self._alarm:
+            await self._wait(seconds)
         if self._stopping:
             return False
-        self._alarm.clear()
+        self._alarm = False
         return True
+
+    async def _wait(self, seconds: float) -> None:
+        """Until ``seconds`` pass or :meth:`wake`/:meth:`stop` is called."""
+        assert self._loop is not None, "sleep() is for the worker's own loop"
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._waiter = waiter
+        timer = self._loop.call_later(max(0.0, seconds), _resolve, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
 
     # --- internals --------------------------------------------------------------------------------
 
@@ -183,9 +196,11 @@ class Worker:
                     "%s failed (%s); restarting in %.1f s", self.name, exc, delay, exc_info=exc
                 )
                 self._report(Crash(exc, delay, self.next_attempt_at))
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._stop_event.wait()
+                assert self._loop is not None
+                deadline = self._loop.time() + delay
+                # A wake() does not cut the wait short; only stop() does.
+                while not self._stopping and (left := deadline - self._loop.time()) > 0:
+                    await self._wait(left)
                 self.next_attempt_at = None
 
     def _report(self, crash: Crash) -> None:
@@ -195,3 +210,8 @@ class Worker:
             self._on_crash(crash)
         except Exception:
             self._log.exception("%s: reporting its crash failed", self.name)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -47,7 +47,9 @@ def register(spec: PlatformSpec) -> None:
 
 
 def unregister(platform_id: str) -> None:
+    """Remove a platform added with :func:`register`; its events are unknown again."""
     PLATFORMS.pop(platform_id, None)
+    Platform.unregister(platform_id)
 
 
 def create_connector(account: Any, deps: ConnectorDeps, **options: Any) -> Connector:
@@ -57,4 +59,5 @@ def create_connector(account: Any, deps: ConnectorDeps, **options: Any) -> Conne
     if spec is None or spec.connector is None:
         raise UnsupportedPlatform(f"no connector for platform {account.platform!r} yet")
     factory = spec.load_connector_factory()
-    return factory(account, deps, **options)
+    connector: Connector = factory(account, deps, **options)
+    return connector

@@ -57,9 +57,13 @@ class Endpoint:
     is_url: bool = True
 
 
-def _load(target: str) -> Any:
+def _load(target: str) -> Callable[..., Any]:
+    """The callable named by "module:attribute" (imported now: platforms load lazily)."""
     module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    loaded = getattr(importlib.import_module(module_name), attr)
+    if not callable(loaded):
+        raise TypeError(f"{target} is not callable")
+    return loaded  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

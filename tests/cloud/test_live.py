@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import pytest
 from aiohttp import WSCloseCode, WSMsgType
 from sqlalchemy.engine import make_url
 
@@ -94,6 +95,7 @@ async def test_revoking_a_device_closes_its_socket(make_api: MakeApi) -> None:
     await asyncio.sleep(0)
 
 
+@pytest.mark.allow_logs(r"LISTEN connection lost")
 async def test_a_lost_listen_connection_reconnects_and_sockets_resync(
     api: Api, cloud_config: CloudConfig
 ) -> None:

@@ -15,6 +15,7 @@ from tests.gui.conftest import visible_message_boxes
 pytestmark = pytest.mark.gui
 
 
+@pytest.mark.allow_logs(r"streampai_desktop\.core\.errors: unexpected error")
 def test_repeated_errors_share_one_dialog(qloop: qasync.QEventLoop) -> None:
     reporter = ErrorReporter()
     reporter.install(qloop)

@@ -87,6 +87,7 @@ def test_port_in_use_at_start_offers_a_free_port(
     qloop.run_until_complete(scenario())
 
 
+@pytest.mark.allow_logs(r"Overlay port in use while starting")
 def test_quit_at_the_port_question_ends_with_the_port_exit_code(
     qloop: qasync.QEventLoop, tmp_path: Path, free_port: int
 ) -> None:
@@ -108,6 +109,7 @@ def test_quit_at_the_port_question_ends_with_the_port_exit_code(
     assert session.window is None
 
 
+@pytest.mark.allow_logs(r"Already running while starting")
 def test_second_instance_shows_why_and_returns_its_exit_code(
     qloop: qasync.QEventLoop, tmp_path: Path
 ) -> None:

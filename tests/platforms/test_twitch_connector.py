@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from streampai_desktop.core import events as ev
 from streampai_desktop.platforms.base import AuthFailed, ConnectorState
 from streampai_desktop.platforms.twitch.auth import TokenStore
@@ -113,6 +115,7 @@ async def test_invalid_refresh_token_means_needs_sign_in(
     assert harness.connector.status.state is ConnectorState.NEEDS_SIGN_IN
 
 
+@pytest.mark.allow_logs(r"Twitch rate limit on channels; waiting")
 async def test_helix_429_waits_as_told(twitch: FakeTwitch, harness: Harness) -> None:
     twitch.force_429 = 2
     started = time.monotonic()

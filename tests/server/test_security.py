@@ -33,6 +33,7 @@ async def test_local_host_names_are_served(running: RunningServer, host: str) ->
 @pytest.mark.parametrize(
     "host", ["evil.example:{port}", "127.0.0.1:1", "127.0.0.1", "", "localhost.evil.example:{port}"]
 )
+@pytest.mark.allow_logs(r"refused a request for Host")
 async def test_foreign_host_is_refused_dns_rebinding(running: RunningServer, host: str) -> None:
     headers = {"Host": host.format(port=running.port)}
     url = f"{running.base}/overlay/alert_box?token={running.tokens.overlay}"
@@ -98,6 +99,7 @@ async def test_assets_are_served(running: RunningServer) -> None:
         assert await resp.text() == "console.log('alert box')"
 
 
+@pytest.mark.allow_logs(r"refused a GET /overlay/ws from origin")
 async def test_websocket_refuses_foreign_origin_and_bad_token(running: RunningServer) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as info:
         await running.http.ws_connect(
@@ -129,6 +131,7 @@ async def test_api_needs_the_api_token(running: RunningServer) -> None:
         assert resp.status == 401
 
 
+@pytest.mark.allow_logs(r"refused a POST /api/v1/events from origin")
 async def test_api_refuses_posts_from_web_pages(running: RunningServer) -> None:
     headers = {**running.api_headers(), "Origin": "https://evil.example"}
     async with running.http.post(

@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import aiohttp
+import pytest
 
 from streampai_desktop.core.alerts import AlertPlan, AlertShow, AlertSkip
 from streampai_desktop.core.bus import widget_config_topic
@@ -132,6 +133,9 @@ async def test_unknown_widget_or_garbage_is_refused(running: RunningServer) -> N
 COUNT = 20_000  # 1 KB each: far more than a stalled page's buffers hold
 
 
+@pytest.mark.allow_logs(
+    r"overlay chat_box .* is not keeping up", r"subscriber 'alert-queue' is not keeping up"
+)
 async def test_a_stalled_page_is_dropped_and_others_get_everything(
     running: RunningServer,
 ) -> None:

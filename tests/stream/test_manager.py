@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from streampai_desktop.core.bus import TOPIC_CHAT, EventBus
 from streampai_desktop.core.events import ChatMessage
 from streampai_desktop.core.notices import PlatformStateChanged, StreamStateChanged, notice_topics
@@ -74,6 +76,7 @@ def notices(sub) -> list:  # type: ignore[no-untyped-def]
     return out
 
 
+@pytest.mark.allow_logs(r"twitch connector for cool_streamer failed \(boom\)")
 async def test_failed_connector_restarts_with_backoff_and_states_are_published() -> None:
     bus = EventBus()
     sub = bus.subscribe(notice_topics(PlatformStateChanged))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
 from streampai_desktop.core.alerts import (
     AlertPlan,
     AlertQueue,
@@ -86,6 +88,7 @@ async def test_waits_for_an_alert_box_then_shows_what_waited() -> None:
     await h.queue.stop()
 
 
+@pytest.mark.allow_logs(r"recorded as missed")
 async def test_alerts_waiting_too_long_are_recorded_as_missed() -> None:
     h = Harness(max_wait_s=0)
     h.box_open = False

@@ -156,6 +156,7 @@ async def test_config_save_reaches_the_bus_and_survives_restart(
         await again.shutdown()
 
 
+@pytest.mark.allow_logs(r"^test: token")
 async def test_secrets_never_reach_the_log_file(tmp_path: Path, free_port: int) -> None:
     app = App(
         AppOptions(

@@ -24,6 +24,7 @@ async def test_subscribers_get_only_their_topics_in_order() -> None:
     assert got == [("chat", 0), ("chat", 1), ("chat", 2), ("alerts", "follow")]
 
 
+@pytest.mark.allow_logs(r"subscriber 'frozen obs source' is not keeping up")
 async def test_slow_subscriber_drops_oldest_and_others_get_everything(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
+
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import ChatMessage, Event, Follow, Platform, ViewerCount
 from streampai_desktop.stream import ingest as ingest_module
@@ -33,6 +35,7 @@ async def test_events_are_routed_by_kind() -> None:
     assert every.qsize() == 3 and chat.qsize() == 1
 
 
+@pytest.mark.allow_logs(r"could not write \d+ event\(s\) to the event log")
 async def test_event_log_gets_batches_and_retries_after_a_failure(monkeypatch) -> None:
     monkeypatch.setattr(ingest_module, "BATCH_INTERVAL", 0.01)
     written: list[Event] = []

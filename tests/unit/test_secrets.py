@@ -40,6 +40,7 @@ def test_two_data_folders_keep_separate_tokens(tmp_path: Path) -> None:
     assert load_install_id(tmp_path / "a") != load_install_id(tmp_path / "b")
 
 
+@pytest.mark.allow_logs(r"No working system keyring")
 def test_falls_back_to_a_private_file_and_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -57,6 +58,7 @@ def test_falls_back_to_a_private_file_and_says_so(
     assert open_secret_store(tmp_path).ensure_token_blocking(OVERLAY_TOKEN) == token
 
 
+@pytest.mark.allow_logs(r"No working system keyring")
 def test_broken_keyring_falls_back_too(tmp_path: Path, memory_keyring, monkeypatch) -> None:
     def explode(*args: object) -> None:
         raise RuntimeError("dbus said no")

@@ -194,6 +194,7 @@ def test_a_database_downgraded_to_nothing_is_rebuilt_without_a_copy(tmp_path: Pa
 # --- files we cannot use are moved aside, never deleted ----------------------------------------
 
 
+@pytest.mark.allow_logs(r"could not be opened .* moved to")
 def test_a_file_that_is_not_a_database_is_moved_aside(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -223,6 +224,7 @@ def test_a_file_that_is_not_a_database_is_moved_aside(
         opened.db.close()
 
 
+@pytest.mark.allow_logs(r"could not be opened .* moved to")
 def test_moving_aside_takes_the_wal_files_along(tmp_path: Path) -> None:
     (tmp_path / "streampai.db").write_bytes(b"garbage" * 100)
     (tmp_path / "streampai.db-wal").write_bytes(b"wal bytes")
@@ -238,6 +240,7 @@ def test_moving_aside_takes_the_wal_files_along(tmp_path: Path) -> None:
     assert Path(f"{moved}-shm").read_bytes() == b"shm bytes"
 
 
+@pytest.mark.allow_logs(r"could not be opened .* moved to")
 def test_a_second_corrupt_file_does_not_overwrite_the_first(tmp_path: Path) -> None:
     for content in (b"first garbage" * 50, b"second garbage" * 50):
         (tmp_path / "streampai.db").write_bytes(content)
@@ -246,6 +249,7 @@ def test_a_second_corrupt_file_does_not_overwrite_the_first(tmp_path: Path) -> N
     assert {p.read_bytes() for p in moved} == {b"first garbage" * 50, b"second garbage" * 50}
 
 
+@pytest.mark.allow_logs(r"could not be opened .* moved to")
 def test_a_database_failing_its_integrity_check_is_moved_aside(tmp_path: Path) -> None:
     opened = open_database(tmp_path)
     with opened.db.session() as session:
@@ -280,6 +284,7 @@ def test_a_database_failing_its_integrity_check_is_moved_aside(tmp_path: Path) -
         opened.db.close()
 
 
+@pytest.mark.allow_logs(r"was written by a newer version")
 def test_a_database_from_a_newer_version_is_moved_aside(tmp_path: Path) -> None:
     put_user_data(tmp_path)
     with closing(sqlite3.connect(tmp_path / "streampai.db")) as connection:

@@ -201,12 +201,12 @@ class TwitchApi:
 
     async def channel(self, broadcaster_id: str) -> dict[str, Any] | None:
         data = await self.request("GET", "channels", params={"broadcaster_id": broadcaster_id})
-        return (data.get("data") or [None])[0]
+        return _first_row(data)
 
     async def stream(self, user_id: str) -> dict[str, Any] | None:
         """The live stream of ``user_id``, or None when offline."""
         data = await self.request("GET", "streams", params={"user_id": user_id})
-        return (data.get("data") or [None])[0]
+        return _first_row(data)
 
     async def follower_count(self, broadcaster_id: str) -> int:
         data = await self.request(
@@ -216,7 +216,7 @@ class TwitchApi:
 
     async def user(self, user_id: str) -> dict[str, Any] | None:
         data = await self.request("GET", "users", params={"id": user_id})
-        return (data.get("data") or [None])[0]
+        return _first_row(data)
 
     async def subscribe(
         self, sub_type: str, version: str, condition: dict[str, str], session_id: str
@@ -228,12 +228,27 @@ class TwitchApi:
             "transport": {"method": "websocket", "session_id": session_id},
         }
         data = await self.request("POST", "eventsub/subscriptions", json=body)
-        return data["data"][0]
+        return _required_row(data, "eventsub/subscriptions")
 
     async def send_chat(self, broadcaster_id: str, text: str) -> dict[str, Any]:
         body = {"broadcaster_id": broadcaster_id, "sender_id": self.user_id, "message": text}
         data = await self.request("POST", "chat/messages", json=body)
-        return data["data"][0]
+        return _required_row(data, "chat/messages")
+
+
+def _first_row(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Helix answers ``{"data": [row, ...]}``; the first row, or None when there is none."""
+    rows = data.get("data")
+    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+        return rows[0]
+    return None
+
+
+def _required_row(data: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    row = _first_row(data)
+    if row is None:
+        raise NotReady(f"Twitch answered {endpoint} without the expected data")
+    return row
 
 
 def _translate(exc: HTTPException, retry_after: float | None = None) -> Exception:
