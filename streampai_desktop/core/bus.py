@@ -165,10 +165,10 @@ class EventBus:
 
 
 # Topic names in one place, so a typo is an AttributeError rather than a silent non-delivery.
+# (App notices have one topic per notice class: see core/notices.py.)
 TOPIC_EVENTS = "events"
 TOPIC_CHAT = "chat"
 TOPIC_ALERTS = "alerts"
-TOPIC_APP = "app"
 
 
 def widget_config_topic(widget: str) -> str:

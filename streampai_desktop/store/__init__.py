@@ -19,7 +19,7 @@ Conventions:
   handed to another thread after the session closes.
 * Datetimes go in tz-aware (naive ones are refused) and come out as UTC.
 * All of it is blocking and meant for one thread at a time (the app's database executor).
-* No Qt and nothing from :mod:`streampai_desktop.core` is imported here.
+* No Qt; from :mod:`streampai_desktop.core` only its errors (exit codes, user-facing messages).
 """
 
 from streampai_desktop.store.db import DB_FILENAME, Database
