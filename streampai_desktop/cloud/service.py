@@ -89,7 +89,11 @@ class AccountService:
 
         When both this computer and the account already have a config, ``keep`` says which one
         wins: "this_computer" pushes every local row, "account" drops local edits and pulls.
-        Without a choice in that case :class:`ChoiceRequired` is raised and nothing is changed.
+        Without a choice in that case :class:`ChoiceRequired` is raised after signing out again,
+        so nothing is kept half-way (and no stale device stays in the account's list): the
+        caller asks, then calls again with ``keep``. When the first sync fails after a good
+        sign-in (offline half-way, a refused change), the sign-in is kept, the background engine
+        retries, and the error is raised for the caller to show.
         """
         from streampai_desktop.cloud.engine import ChoiceRequired, SyncError
 
@@ -97,9 +101,16 @@ class AccountService:
             account = await self.session.register(email, password, handle)
         else:
             account = await self.session.sign_in(email, password)
-        page = await self.sync.transport.pull(0, 1)
-        if page.changes and keep is None:
-            raise ChoiceRequired(account)
+        try:
+            page = await self.sync.transport.pull(0, 1)
+            if page.changes and keep is None:
+                raise ChoiceRequired(account)
+        except ChoiceRequired:
+            await self.sign_out()
+            raise
+        except Exception:
+            self.resume()
+            raise
         if keep == "account":
             await self._run_db(sync_state.discard_local_sync_state, self._db)
         elif keep == "this_computer" or not page.changes:

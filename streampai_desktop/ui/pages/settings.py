@@ -301,7 +301,7 @@ class SettingsPage(Page):
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         specs = setting_specs()
-        groups = [("Streampai", APP_ENDPOINTS)] + [
+        groups = [("", APP_ENDPOINTS)] + [
             (platform.label, tuple(e.key for e in platform.endpoints))
             for platform in PLATFORMS.values()
         ]
@@ -310,7 +310,10 @@ class SettingsPage(Page):
         for group, keys in groups:
             for key in keys:
                 spec = specs[key]
-                grid.addWidget(label(f"{group}: {spec.label or key}"), row, 0)
+                name = spec.label or key
+                if group and not name.startswith(group):
+                    name = f"{group}: {name}"  # "Kick: Emote images", not just "Emote images"
+                grid.addWidget(label(name), row, 0)
                 value = label(str(settings.get(key)), "mono")
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 value.setAccessibleName(spec.label or key)

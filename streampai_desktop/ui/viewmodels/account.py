@@ -231,37 +231,23 @@ class AccountModel(BusListener):
         handle: str | None = None,
         keep: str | None = None,
     ) -> None:
-        """Sign in (or register) and run the first sync.
+        """Sign in (or register) and run the first sync (see ``AccountService.sign_in``).
 
         Raises :class:`~streampai_desktop.cloud.engine.ChoiceRequired` when both sides have a
-        config — after signing out again, so nothing is kept half-way: the page asks, then calls
-        again with ``keep``. Other failures raise :class:`SyncError` (wrong password, offline).
+        config (nothing is kept: the page asks, then calls again with ``keep``); other failures
+        raise :class:`SyncError` (wrong password, offline), with the sign-in kept if it worked.
         """
-        from streampai_desktop.cloud.engine import ChoiceRequired
-
         try:
             await self._account.sign_in(
                 email, password, register=register, handle=handle, keep=keep
             )
-        except ChoiceRequired:
-            # sign_in stored a session before finding the account's config. End it (the
-            # service forgets that device), so answering "Cancel" leaves no half sign-in and
-            # the sign-in with the answer does not leave a stale device in the list.
-            await self._account.sign_out()
-            raise
-        except Exception:
-            if await self._account.session.signed_in():
-                # Signed in, but the first sync failed (offline half-way, a refused change):
-                # keep the sign-in and let the background engine retry with backoff.
-                self._account.resume()
-                self.session_ended = False
-                self._set_signed_in(True)
+        finally:
+            signed_in = await self._account.session.signed_in()
+            self.session_ended = False
+            self._set_signed_in(signed_in)
+            if signed_in:
+                self.sync_changed.emit()
                 await self.load_account()
-            raise
-        self.session_ended = False
-        self._set_signed_in(True)
-        self.sync_changed.emit()
-        await self.load_account()
 
     async def sign_out(self) -> None:
         await self._account.sign_out()
