@@ -1,17 +1,22 @@
-// Multi-page build of the overlay widgets. Each widget is one HTML entry; the output lands inside
-// the Python package (streampai_desktop/server/overlay_dist), where the overlay server serves
-// /overlay/{widget} from {widget}.html and /overlay/assets/{name} from assets/.
+// Multi-page build of the overlay widgets. Each widget type is one HTML entry, generated from
+// widgets.json (see widgetPages.js); the output lands inside the Python package
+// (streampai_desktop/server/overlay_dist), where the overlay server serves /overlay/{widget} from
+// {widget}.html and /overlay/assets/{name} from assets/.
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
-
-// One line per widget: the page name is the widget type (also the server's /overlay/{widget}).
-export const WIDGET_PAGES = ['alert_box', 'chat_box']
+import { pageInputs, readWidgets, widgetPages } from './widgetPages.js'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
+const root = here('.')
+// The page name is the widget type (also the server's /overlay/{widget}).
+const widgets = readWidgets(here('./widgets.json'))
 
 export default defineConfig(({ mode }) => ({
-  plugins: [vue()],
+  root,
+  // Pages, not a single-page app: the dev server answers an unknown page with 404.
+  appType: 'mpa',
+  plugins: [vue(), widgetPages(widgets, root)],
   // Asset URLs in the HTML are absolute under /overlay/, where the server mounts the bundle.
   base: '/overlay/',
   // Vue's compile-time flags: smaller bundles, no devtools hooks on stream. Left alone under
@@ -38,7 +43,7 @@ export default defineConfig(({ mode }) => ({
     target: 'es2020',
     reportCompressedSize: true,
     rolldownOptions: {
-      input: Object.fromEntries(WIDGET_PAGES.map((w) => [w, here(`./${w}.html`)])),
+      input: pageInputs(widgets, root),
       output: {
         // Vue and src/shared/ in one chunk every page shares (named for what it is, not after
         // whichever module the bundler happened to pick); each page adds only its widget.

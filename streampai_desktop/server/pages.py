@@ -8,10 +8,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from streampai_desktop.media import resolve_media
 from streampai_desktop.server.context import CONTEXT
 from streampai_desktop.server.security import token_matches, unauthorized
 from streampai_desktop.widgets import get_widget
+from streampai_desktop.widgets.media import resolve_media
 
 OVERLAY_DIST = Path(__file__).resolve().parent / "overlay_dist"
 # Python 3.11's table lacks these; without them fonts go out as application/octet-stream.

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from streampai_desktop.core.bus import TOPIC_ALERTS
 from streampai_desktop.core.events import (
     ALERT_KINDS,
     ChannelPointRedemption,
@@ -33,6 +34,7 @@ from streampai_desktop.widgets.schema import (
     defaults_of,
     validate_fields,
 )
+from streampai_desktop.widgets.spec import WidgetSpec
 
 LAYOUTS = ("image_above", "image_left", "text_over_image")
 SHOW_ANIMATIONS = ("fade", "slide_up", "slide_down", "zoom", "bounce", "none")
@@ -274,6 +276,28 @@ def _validate_variations(kind: str, raw: Any, problems: dict[str, str]) -> list[
             }
         )
     return out
+
+
+SPEC = WidgetSpec(
+    type="alert_box",
+    title="Alert Box",
+    description="Follows, subs, gifts, cheers, raids, donations and more, one at a time.",
+    topics=(TOPIC_ALERTS,),
+    defaults=defaults(),
+    repair=repair,
+    fields=QUEUE_FIELDS,
+    settings_tab="Queue",
+    settings_note="How alerts take turns.",
+    alert_types=True,
+    test_events=tuple(KIND_TITLES.items()),
+    test_note=(
+        "Each button sends a fake event through the local API, exactly like a real one: it "
+        "waits its turn in the alert queue and shows on every open Alert Box, with the saved "
+        "settings."
+    ),
+    test_sent="Sent a test {title} alert; it shows when its turn in the queue comes.",
+    preview_interval=5.0,
+)
 
 
 # --- turning an event into what the page shows ----------------------------------------------------

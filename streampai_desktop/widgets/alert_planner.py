@@ -16,7 +16,7 @@ from streampai_desktop.core.events import Event
 from streampai_desktop.widgets import alert_box
 from streampai_desktop.widgets.instances import WidgetInstance
 
-ALERT_BOX = "alert_box"
+ALERT_BOX = alert_box.SPEC.type
 # How many pages of a widget type can show something now: (widget type, visible_only) → count.
 ShowingPages = Callable[[str, bool], int]
 

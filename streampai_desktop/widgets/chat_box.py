@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from streampai_desktop.core.bus import TOPIC_CHAT
+from streampai_desktop.core.events import ChatMessage
 from streampai_desktop.widgets.schema import (
     FONTS,
     ConfigError,
@@ -14,6 +16,7 @@ from streampai_desktop.widgets.schema import (
     defaults_of,
     validate_fields,
 )
+from streampai_desktop.widgets.spec import WidgetSpec
 
 THEMES = ("clean", "boxed", "platform")
 DEFAULT_BOTS = ["nightbot", "streamelements", "streamlabs", "moobot", "fossabot", "wizebot"]
@@ -107,3 +110,22 @@ def validate(config: Mapping[str, Any]) -> dict[str, Any]:
     if problems:
         raise ConfigError(problems)
     return cleaned
+
+
+SPEC = WidgetSpec(
+    type="chat_box",
+    title="Chat Box",
+    description="Chat from every connected platform in one box.",
+    topics=(TOPIC_CHAT,),
+    defaults=defaults(),
+    repair=repair,
+    fields=FIELDS,
+    sections=SECTIONS,
+    test_events=((ChatMessage.kind, "Test chat message"),),
+    test_note=(
+        "Sends a fake chat message through the local API; every open Chat Box shows it, with "
+        "the saved settings."
+    ),
+    test_sent="Sent a test chat message.",
+    preview_interval=1.5,
+)

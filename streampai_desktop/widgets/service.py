@@ -23,11 +23,11 @@ from streampai_desktop.core.notices import (
     WidgetsChanged,
     publish_notice,
 )
-from streampai_desktop.media import import_media
 from streampai_desktop.store import Database
 from streampai_desktop.store import operations as ops
 from streampai_desktop.widgets import instances
 from streampai_desktop.widgets.instances import WidgetInstance
+from streampai_desktop.widgets.media import import_media
 from streampai_desktop.widgets.registry import WIDGETS
 
 RunDb = Callable[..., Awaitable[Any]]
@@ -68,9 +68,6 @@ class WidgetService(Mapping[str, WidgetInstance]):
             self._instances.values(),
             key=lambda w: (order.get(w.type, len(order)), w.id != w.type, w.name.lower()),
         )
-
-    def of_type(self, widget_type: str) -> list[WidgetInstance]:
-        return [w for w in self._instances.values() if w.type == widget_type]
 
     def next_name(self, widget_type: str) -> str:
         """ "Chat Box 2", "Chat Box 3", …: the first name of that shape not taken yet."""
@@ -124,7 +121,7 @@ class WidgetService(Mapping[str, WidgetInstance]):
 
     async def import_media(self, source: Path, kinds: tuple[str, ...]) -> str:
         """Copy a picked image/video/sound into the data folder; returns its media ref.
-        Raises :class:`~streampai_desktop.media.MediaError` with a message for the streamer."""
+        Raises :class:`~.media.MediaError` with a message for the streamer."""
         return await asyncio.to_thread(import_media, self._data_dir, source, kinds)
 
     async def reload(self) -> None:

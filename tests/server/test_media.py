@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from streampai_desktop.media import MediaError, import_media
 from streampai_desktop.server.emotes import EmoteCache
+from streampai_desktop.widgets.media import MediaError, import_media
 
 from .conftest import RunningServer
 

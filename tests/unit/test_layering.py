@@ -14,10 +14,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "streampai_desktop"
 
 # Lowest first. A module may import its own layer or lower ones.
 LAYERS: list[set[str]] = [
-    {"core", "resources", "__init__", "multistream"},
+    {"core", "resources", "__init__"},
     {"store", "logging_setup", "secrets", "instance"},
     {"platforms"},
-    {"settings", "widgets", "media"},
+    {"settings", "widgets"},
     {"stream", "cloud", "preferences"},
     {"server"},
     {"app_options", "app", "diagnostics", "urls_command", "autostart"},

@@ -30,7 +30,7 @@ from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.alert_types import AlertTypesEditor, split_type_path
 from streampai_desktop.ui.pages.common import Banner, Card, StatusLine, label
 from streampai_desktop.ui.pages.widget_form import FormContext, SchemaForm
-from streampai_desktop.ui.viewmodels.test_events import CHAT_KIND, Preview, TestEventError
+from streampai_desktop.ui.viewmodels.test_events import Preview, TestEventError
 from streampai_desktop.widgets import WIDGETS
 from streampai_desktop.widgets.alert_box import KIND_TITLES
 from streampai_desktop.widgets.schema import ConfigError
@@ -86,7 +86,6 @@ class WidgetEditor(QWidget):
         super().__init__()
         self.vm = vm
         self.widget_id = widget.id
-        self.widget_type = widget.type
         self.spec = WIDGETS[widget.type]
         self.stored: dict[str, Any] = copy.deepcopy(widget.config)
         self.url = ""
@@ -106,14 +105,14 @@ class WidgetEditor(QWidget):
         self.types: AlertTypesEditor | None = None
         self.form = SchemaForm(self.spec.fields, self.ctx, sections=self.spec.sections)
         self.form.changed.connect(self._edited)
-        if widget.type == "alert_box":
+        if self.spec.alert_types:
             self.types = AlertTypesEditor(self.ctx)
             self.types.changed.connect(self._edited)
             self.types.test_requested.connect(self.send_test)
             self.tabs.addTab(self.types, "Alert types")
-            self.tabs.addTab(self._form_page(self.form, "How alerts take turns."), "Queue")
-        else:
-            self.tabs.addTab(_scrolling(self._padded(self.form)), "Settings")
+        self.tabs.addTab(
+            _scrolling(self._padded(self.form, self.spec.settings_note)), self.spec.settings_tab
+        )
         self.tests_tab = self._build_tests()
         if self.tests_tab is not None:
             self.tabs.addTab(self.tests_tab, "Test")
@@ -202,34 +201,19 @@ class WidgetEditor(QWidget):
         column.addStretch(1)
         return holder
 
-    def _form_page(self, form: QWidget, note: str) -> QScrollArea:
-        return _scrolling(self._padded(form, note))
-
     def _build_tests(self) -> QWidget | None:
-        kinds: list[tuple[str, str]]
-        if self.widget_type == "alert_box":
-            kinds = list(KIND_TITLES.items())
-            text = (
-                "Each button sends a fake event through the local API, exactly like a real one: "
-                "it waits its turn in the alert queue and shows on every open Alert Box, with "
-                "the saved settings."
-            )
-        elif self.widget_type == "chat_box":
-            kinds = [(CHAT_KIND, "Test chat message")]
-            text = (
-                "Sends a fake chat message through the local API; every open Chat Box shows "
-                "it, with the saved settings."
-            )
-        else:
+        """The spec's test buttons; None (no Test tab) when it offers no test events."""
+        if not self.spec.test_events:
             return None
         holder = QWidget()
         column = QVBoxLayout(holder)
         column.setContentsMargins(4, 8, 12, 12)
-        column.addWidget(label(text, "muted", wrap=True))
+        if self.spec.test_note:
+            column.addWidget(label(self.spec.test_note, "muted", wrap=True))
         grid = QGridLayout()
         grid.setSpacing(8)
         self.test_buttons: dict[str, QPushButton] = {}
-        for i, (kind, title) in enumerate(kinds):
+        for i, (kind, title) in enumerate(self.spec.test_events):
             button = QPushButton(title)
             button.clicked.connect(lambda _c=False, k=kind: self.send_test(k))
             self.test_buttons[kind] = button
@@ -537,7 +521,7 @@ class WidgetEditor(QWidget):
         self.vm.spawn(self._send_test(kind), f"test {kind}")
 
     async def _send_test(self, kind: str) -> None:
-        title = KIND_TITLES.get(kind, "chat message")
+        title = self.spec.test_title(kind)
         lines = [getattr(self, "test_status", None)]
         if self.types is not None and kind in self.types.panes:
             lines.append(self.types.panes[kind].test_status)
@@ -551,10 +535,8 @@ class WidgetEditor(QWidget):
         saved_type = self.stored.get("types", {}).get(kind, {})
         if saved_type and not saved_type.get("enabled", True):
             text = f"Sent a test {title} — but this alert type is off in the saved settings."
-        elif kind == CHAT_KIND:
-            text = "Sent a test chat message."
         else:
-            text = f"Sent a test {title} alert; it shows when its turn in the queue comes."
+            text = self.spec.test_sent.format(title=title)
         for line in lines:
             if line is not None:
                 line.ok(text)

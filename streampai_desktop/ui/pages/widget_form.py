@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streampai_desktop.media import FORMATS, MediaError, builtin_media
+from streampai_desktop.widgets.media import FORMATS, MediaError, builtin_media
 from streampai_desktop.widgets.schema import COLOR_ALPHA, Field
 
 INT32 = 2**31 - 1

@@ -20,7 +20,7 @@ from streampai_desktop.core.errors import UserFacingError
 from streampai_desktop.core.events import Event
 from streampai_desktop.server.urls import api_base_url
 from streampai_desktop.stream.demo import DemoSource
-from streampai_desktop.widgets.alert_box import KIND_TITLES
+from streampai_desktop.widgets import WIDGETS
 
 if TYPE_CHECKING:
     from streampai_desktop.server.control import OverlayService
@@ -28,16 +28,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streampai_desktop.ui")
 
-CHAT_KIND = "chat_message"
 PREVIEW_SECONDS = 120  # a forgotten preview stops by itself
-PREVIEW_INTERVAL = {"alert_box": 5.0, "chat_box": 1.5}  # seconds between fake events
 
 
 class TestEventError(UserFacingError):
     title = "The test event was not sent"
 
 
-# Alert kind → the demo factory that makes one (the same fake data the demo mode sends).
+# Event kind → the demo factory that makes one (the same fake data the demo mode sends). Which
+# kinds a widget's test buttons and preview send is the widget spec's ``test_events``.
 FACTORIES: dict[str, Callable[[DemoSource], Event]] = {
     "follow": DemoSource.follow,
     "subscription": DemoSource.subscription,
@@ -48,15 +47,11 @@ FACTORIES: dict[str, Callable[[DemoSource], Event]] = {
     "channel_point_redemption": DemoSource.redemption,
     "super_chat": DemoSource.super_chat,
     "membership": DemoSource.membership,
-    CHAT_KIND: DemoSource.chat_message,
+    "chat_message": DemoSource.chat_message,
 }
-assert set(KIND_TITLES) <= set(FACTORIES), "every alert type needs a test event"
-
-# Which test events a widget type's preview sends.
-PREVIEW_KINDS: dict[str, tuple[str, ...]] = {
-    "alert_box": tuple(KIND_TITLES),
-    "chat_box": (CHAT_KIND,),
-}
+assert {kind for spec in WIDGETS.values() for kind, _ in spec.test_events} <= set(FACTORIES), (
+    "every test event a widget offers needs a factory"
+)
 
 
 async def _never(_event: Event) -> bool:  # DemoSource is only used for its factories here
@@ -113,8 +108,10 @@ class Preview(QObject):
         super().__init__(parent)
         self._tests = tests
         self._tasks = tasks
-        self.kinds = PREVIEW_KINDS.get(widget_type, ())
-        self.interval = PREVIEW_INTERVAL.get(widget_type, 3.0)
+        spec = WIDGETS.get(widget_type)
+        # The widget's test events in turn, one every ``interval`` seconds.
+        self.kinds = tuple(kind for kind, _ in spec.test_events) if spec else ()
+        self.interval = spec.preview_interval if spec else 3.0
         self._task: asyncio.Task[None] | None = None
 
     @property

@@ -1,4 +1,0 @@
-import { mountOverlay } from '../shared/mountOverlay.js'
-import AlertBox from './AlertBox.vue'
-
-mountOverlay(AlertBox)

@@ -1,4 +1,0 @@
-import { mountOverlay } from '../shared/mountOverlay.js'
-import ChatBox from './ChatBox.vue'
-
-mountOverlay(ChatBox)
