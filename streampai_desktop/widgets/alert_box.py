@@ -28,7 +28,6 @@ from streampai_desktop.core.events import (
 )
 from streampai_desktop.widgets.schema import (
     FONTS,
-    ConfigError,
     Field,
     Sections,
     defaults_of,
@@ -178,14 +177,6 @@ def defaults() -> dict[str, Any]:
         kind: {**defaults_of(type_fields(kind)), "variations": []} for kind in ALERT_KINDS
     }
     return config
-
-
-def validate(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The cleaned config (defaults filled in) or :class:`ConfigError` naming every bad value."""
-    cleaned, problems = repair(config)
-    if problems:
-        raise ConfigError(problems)
-    return cleaned
 
 
 def repair(config: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -10,7 +10,6 @@ from streampai_desktop.core.bus import TOPIC_CHAT
 from streampai_desktop.core.events import ChatMessage
 from streampai_desktop.widgets.schema import (
     FONTS,
-    ConfigError,
     Field,
     Sections,
     defaults_of,
@@ -103,13 +102,6 @@ def repair(config: Any) -> tuple[dict[str, Any], dict[str, str]]:
     if not isinstance(config, Mapping):
         return defaults(), {"": "the chat box config must be an object"}
     return validate_fields(FIELDS, config)
-
-
-def validate(config: Mapping[str, Any]) -> dict[str, Any]:
-    cleaned, problems = repair(config)
-    if problems:
-        raise ConfigError(problems)
-    return cleaned
 
 
 SPEC = WidgetSpec(

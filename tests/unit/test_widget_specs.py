@@ -73,7 +73,7 @@ def test_a_damaged_stored_config_is_repaired_not_blanked() -> None:
 
 
 def test_unknown_keys_from_a_newer_version_survive() -> None:
-    config = chat_box.validate({"future_setting": 3})
+    config = chat_box.SPEC.validate({"future_setting": 3})
     assert config["future_setting"] == 3
 
 
@@ -109,7 +109,7 @@ def test_variations_first_matching_rule_wins() -> None:
             "overrides": {},
         },
     ]
-    config = alert_box.validate(with_type("cheer", variations=rules))
+    config = alert_box.SPEC.validate(with_type("cheer", variations=rules))
     cases = {100: "Big", 99: None, 5000: "Huge"}
     for bits, expected in cases.items():
         resolved = alert_box.resolve(config, Cheer(platform=Platform.TWITCH, bits=bits), RNG)
@@ -135,12 +135,12 @@ def test_variation_conditions_on_tier_months_and_gift_count() -> None:
             "overrides": {},
         },
     ]
-    config = alert_box.validate(with_type("subscription", variations=rules))
+    config = alert_box.SPEC.validate(with_type("subscription", variations=rules))
     sub = Subscription(platform=Platform.TWITCH, user=DAVE, tier="3000", months=1)
     assert alert_box.resolve(config, sub, RNG).variation == "T3"
     sub = Subscription(platform=Platform.TWITCH, user=DAVE, tier="1000", months=24)
     assert alert_box.resolve(config, sub, RNG).variation == "Loyal"
-    gifts = alert_box.validate(
+    gifts = alert_box.SPEC.validate(
         with_type(
             "gift_subscription",
             variations=[
@@ -162,7 +162,7 @@ def test_weighted_variations_are_drawn_by_weight() -> None:
         {"name": "A", "conditions": [], "weight": 3, "overrides": {}},
         {"name": "B", "conditions": [], "weight": 1, "overrides": {}},
     ]
-    config = alert_box.validate(with_type("raid", variations=rules))
+    config = alert_box.SPEC.validate(with_type("raid", variations=rules))
     rng = random.Random(42)
     picks = [
         alert_box.resolve(config, Raid(platform=Platform.TWITCH, viewers=9), rng).variation
@@ -182,7 +182,7 @@ def test_broken_variations_are_refused_with_reasons() -> None:
         }
     ]
     with pytest.raises(ConfigError) as info:
-        alert_box.validate(with_type("raid", variations=bad))
+        alert_box.SPEC.validate(with_type("raid", variations=bad))
     problems = info.value.problems
     assert "Variation name must not be empty" in problems["types.raid.variations[0].name"]
     assert "condition field must be one of" in problems["types.raid.variations[0].conditions[0]"]
