@@ -27,25 +27,24 @@ from streampai_desktop.instance import InstanceLock
 from streampai_desktop.logging_setup import setup_logging, teardown_logging
 from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.preferences import Preferences
-from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN, SecretStore, open_secret_store
+from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN, open_secret_store
 from streampai_desktop.server import ServerContext
 from streampai_desktop.server.context import Tokens
 from streampai_desktop.server.control import OverlayService, PortInUseHandler
 from streampai_desktop.server.emotes import EmoteCache
 from streampai_desktop.server.pages import OVERLAY_DIST
 from streampai_desktop.settings import Settings
-from streampai_desktop.store import Database, open_database
+from streampai_desktop.store import open_database
 from streampai_desktop.store import operations as ops
 from streampai_desktop.stream.connections import PlatformService
 from streampai_desktop.stream.demo_control import DemoControl
 from streampai_desktop.stream.event_log import recent_events, write_events
 from streampai_desktop.stream.ingest import EventIngest
-from streampai_desktop.stream.manager import StreamManager
 from streampai_desktop.widgets.alert_planner import AlertPlanner
 from streampai_desktop.widgets.service import WidgetService
 
 if TYPE_CHECKING:
-    from streampai_desktop.cloud.service import AccountService
+    pass
 
 __all__ = ["App", "AppOptions", "AppState"]
 
@@ -70,22 +69,8 @@ class App:
         self.bus = EventBus()
         self.db_executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="db")
         self.raise_window: Callable[[], bool] = lambda: False  # the GUI replaces it
-        # The services, filled in by the init steps below.
-        self.instance_lock: InstanceLock
-        self.db: Database
-        self.settings: Settings
-        self.preferences: Preferences
-        self.secrets: SecretStore
-        self.tokens: Tokens
-        self.ingest: EventIngest
-        self.widgets: WidgetService
-        self.alerts: AlertQueue
-        self.emotes: EmoteCache
-        self.overlays: OverlayService
-        self.streams: StreamManager
-        self.platforms: PlatformService
-        self.account: AccountService
-        self.demo: DemoControl
+        # The services (db, settings, preferences, secrets, tokens, ingest, widgets, alerts,
+        # emotes, overlays, platforms + streams, account, demo) are set by the init steps below.
 
     # --- start-up -------------------------------------------------------------------------------
 
