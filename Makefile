@@ -25,11 +25,14 @@ test: setup $(STAMPS)/system-test
 	$(PY) -m pytest --ignore=tests/dist $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-dist
 
-## make dist: the Linux one-folder bundle (dist/streampai-desktop/) and its .tar.gz
+## make dist: the sdist and wheel (dist/streampai_desktop-*), the Linux one-folder bundle
+## (dist/streampai-desktop/) and its .tar.gz
 dist: setup
+	$(PY) -m build --outdir dist .
 	$(PY) installer/build.py --package
 
-## make test-dist: build the bundle, then run the frozen app in Chromium and under Xvfb
+## make test-dist: build dist/, then run the frozen app in Chromium and under Xvfb, and a wheel
+## built from a clean copy of the checkout installed into a fresh venv
 test-dist: dist $(STAMPS)/system-test
 	$(PY) -m pytest tests/dist $(PYTEST_ARGS)
 

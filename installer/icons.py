@@ -1,8 +1,9 @@
-"""Icon files for the installers, exported from the icon the app draws in code (``ui/icon.py``).
+"""Icon files for the installers, rendered from the one app icon, ``resources/icons/streampai.svg``.
 
-One drawing, every format: PNGs for the Linux hicolor theme, an ``.ico`` for Windows and an
-``.icns`` for macOS (both simply wrap PNGs, which every supported OS version reads), plus an SVG
-for desktops that prefer a scalable icon.
+One drawing, every format: PNGs for the Linux hicolor theme (and the AppImage), an ``.ico`` for
+Windows and an ``.icns`` for macOS (both simply wrap PNGs, which every supported OS version reads),
+plus the SVG itself for desktops that prefer a scalable icon. The app's window and tray icon come
+from the same SVG at run time (``resource_path("icons", "streampai.svg")``).
 
 Run: ``.venv/bin/python installer/icons.py OUT_DIR`` (the spec and build.py call it for you).
 """
@@ -10,11 +11,15 @@ Run: ``.venv/bin/python installer/icons.py OUT_DIR`` (the spec and build.py call
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+SVG = ROOT / "resources" / "icons" / "streampai.svg"
+_THIS = Path(__file__).resolve()
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # icns entry types holding PNG data, by pixel size (the @2x types reuse the larger drawings).
@@ -31,37 +36,36 @@ ICNS_TYPES = {
     b"ic14": 512,
 }
 
-# The same drawing as ui/icon.py, by hand: the rounded gradient square, the play mark, the dot.
-SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="256" height="256">
-  <defs>
-    <linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
-      <stop offset="0" stop-color="#7c3aed"/><stop offset="1" stop-color="#db2777"/>
-    </linearGradient>
-  </defs>
-  <rect width="100" height="100" rx="22" fill="url(#g)"/>
-  <path d="M38 28 L74 50 L38 72 Z" fill="#fff"/>
-  <circle cx="80" cy="20" r="9" fill="#ef4444" stroke="#fff"/>
-</svg>
-"""
-
+# Qt's SVG renderer draws the icon at each size (in a child process: the caller may be PyInstaller
+# or a packaging script, which should not start a Qt application of their own).
 _RENDER = """
 import sys
 from pathlib import Path
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
 app = QGuiApplication(sys.argv[:1])
-from streampai_desktop.ui.icon import draw_icon
-out = Path(sys.argv[1])
-for size in map(int, sys.argv[2:]):
-    assert draw_icon(size).save(str(out / f"streampai-{size}.png"), "PNG")
+renderer = QSvgRenderer(sys.argv[1])
+assert renderer.isValid(), f"not a valid SVG: {sys.argv[1]}"
+out = Path(sys.argv[2])
+for size in map(int, sys.argv[3:]):
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter)
+    painter.end()
+    assert image.save(str(out / f"streampai-{size}.png"), "PNG")
 """
 
 
-def render_pngs(out: Path, python: str = sys.executable) -> None:
-    """Draw the icon at every size with Qt (offscreen, in a child: no window, no display)."""
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
-    args = [python, "-c", _RENDER, str(out), *map(str, PNG_SIZES)]
-    subprocess.run(args, check=True, env=env, capture_output=True)
+def render_pngs(out: Path, svg: Path = SVG, python: str = sys.executable) -> None:
+    """Render the SVG at every size with Qt (offscreen: no window, no display)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    args = [python, "-c", _RENDER, str(svg), str(out), *map(str, PNG_SIZES)]
+    result = subprocess.run(args, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"rendering {svg} failed:\n{result.stderr}")
 
 
 def write_ico(pngs: dict[int, bytes], path: Path) -> None:
@@ -86,16 +90,17 @@ def write_icns(pngs: dict[int, bytes], path: Path) -> None:
     path.write_bytes(b"icns" + struct.pack(">I", 8 + len(body)) + body)
 
 
-def ensure_icons(out: Path) -> Path:
-    """Every icon file in ``out`` (made once; delete the folder to redraw). Returns ``out``."""
-    if (out / "streampai.icns").exists():
+def ensure_icons(out: Path, svg: Path = SVG) -> Path:
+    """Every icon file in ``out``, redrawn when the SVG or this script is newer; returns ``out``."""
+    done = out / "streampai.icns"  # written last: its presence marks a complete set
+    if done.exists() and done.stat().st_mtime >= max(svg.stat().st_mtime, _THIS.stat().st_mtime):
         return out
     out.mkdir(parents=True, exist_ok=True)
-    render_pngs(out)
+    render_pngs(out, svg)
     pngs = {size: (out / f"streampai-{size}.png").read_bytes() for size in PNG_SIZES}
     write_ico(pngs, out / "streampai.ico")
-    (out / "streampai.svg").write_text(SVG, encoding="utf-8")
-    write_icns(pngs, out / "streampai.icns")  # last: its presence marks a complete set
+    shutil.copyfile(svg, out / "streampai.svg")
+    write_icns(pngs, done)
     return out
 
 

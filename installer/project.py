@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLER = ROOT / "installer"
 PACKAGE = ROOT / "streampai_desktop"
+RESOURCES = ROOT / "resources"  # the one source of bundled assets (icon, alert media)
 
 APP_NAME = "Streampai Desktop"
 EXE_NAME = "streampai-desktop"  # the frozen executable and the bundle folder
@@ -79,6 +80,7 @@ def check_bundle(dist: Path = DIST) -> list[str]:
     for rel in (
         "streampai_desktop/server/overlay_dist/alert_box.html",
         "streampai_desktop/resources/media/chime.wav",
+        "streampai_desktop/resources/icons/streampai.svg",
         "streampai_desktop/store/migrations/env.py",
         "streampai_desktop/store/migrations/versions/0001_initial.py",
     ):

@@ -1,13 +1,16 @@
-"""The frozen (PyInstaller) build as a streamer runs it: the bundle ``make dist`` leaves in dist/.
+"""The builds a streamer installs, run as a streamer runs them.
 
-These tests never build the bundle themselves (a build takes about a minute): ``make test-dist``
-builds it, then runs them. A missing or stale bundle is a failure that says what to run.
+test_frozen.py: the frozen (PyInstaller) bundle ``make dist`` leaves in dist/. Those tests never
+build the bundle themselves (a build takes about a minute): ``make test-dist`` builds it, then runs
+them. A missing or stale bundle is a failure that says what to run.
+
+test_wheel.py: a wheel built from a clean copy of the checkout, installed into a fresh venv.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -16,13 +19,12 @@ from pathlib import Path
 import pytest
 
 from streampai_desktop import __version__
-from tests.e2e.conftest import chromium_browser, launcher
+from tests.e2e.conftest import app_env, chromium_browser, launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.append(str(ROOT / "installer"))
 
 from project import executable  # noqa: E402  (installer/project.py: where the program is)
-
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,3 +62,16 @@ def launch_frozen(frozen_app: Path, tmp_path: Path, free_port: int) -> Iterator:
 async def browser() -> AsyncIterator:
     async with chromium_browser() as chromium:
         yield chromium
+
+
+def app_urls(exe: Path, data_dir: Path) -> dict:
+    """The overlay URLs as ``exe urls --json`` prints them (the frozen or an installed program)."""
+    result = subprocess.run(
+        [str(exe), "urls", "--json", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=app_env(data_dir),
+        check=True,
+    )
+    return json.loads(result.stdout)

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
+
+from tests.dist.conftest import app_urls
 from tests.e2e.conftest import app_env
 from tests.e2e.test_headless_app import loaded_libraries
 from tests.screen import SIZE, grab_screen
-
-
-
-
-def frozen_urls(exe: Path, data_dir: Path) -> dict:
-    """The overlay URLs as the frozen ``urls --json`` prints them."""
-    result = subprocess.run(
-        [str(exe), "urls", "--json", "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=app_env(data_dir),
-        check=True,
-    )
-    return json.loads(result.stdout)
 
 
 def test_bundle_holds_the_files_the_app_reads_and_not_what_it_never_loads(
@@ -34,7 +21,9 @@ def test_bundle_holds_the_files_the_app_reads_and_not_what_it_never_loads(
     internal = frozen_app.parent / "_internal"
     package = internal / "streampai_desktop"
     assert (package / "server" / "overlay_dist" / "alert_box.html").is_file()
+    # resources/ (the one source of bundled assets) at the package path resource_path() reads.
     assert (package / "resources" / "media" / "chime.wav").is_file()
+    assert (package / "resources" / "icons" / "streampai.svg").is_file()
     # Alembic reads the migration scripts from disk, so they are real .py files.
     assert (package / "store" / "migrations" / "env.py").is_file()
     assert list((package / "store" / "migrations" / "versions").glob("0001_*.py"))
@@ -54,9 +43,13 @@ async def test_frozen_headless_demo_reaches_chromium_and_stops_cleanly(
     assert "libQt6" not in libraries, "headless loads no Qt, frozen too"
     if sys.platform.startswith("linux"):
         assert str(frozen_app.parent) in libraries, "runs from the bundle's own libraries"
-    urls = frozen_urls(frozen_app, app.data_dir)
+    urls = app_urls(frozen_app, app.data_dir)
     assert urls["running"] is True and urls["port"] == app.port
     alert_url = urls["overlays"]["alert_box"]
+    token = parse_qs(urlsplit(alert_url).query)["token"][0]
+    async with httpx.AsyncClient(base_url=app.base, timeout=10) as client:
+        sound = await client.get(f"/overlay/media/builtin/chime.wav?token={token}")
+    assert sound.status_code == 200 and sound.content.startswith(b"RIFF"), "bundled sounds served"
 
     page = await browser.new_page(viewport={"width": 800, "height": 600})
     errors: list[str] = []
