@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from streampai_desktop.core.alerts import AlertShow, AlertSkip
+from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.bus import (
     TOPIC_ALERTS,
     EventBus,
@@ -34,6 +35,7 @@ from streampai_desktop.core.bus import (
 )
 from streampai_desktop.core.events import Event
 from streampai_desktop.core.notices import OverlayPresence, WidgetConfigChanged, publish_notice
+from streampai_desktop.core.worker import Worker
 from streampai_desktop.server.context import CONTEXT
 from streampai_desktop.server.security import token_matches, unauthorized
 from streampai_desktop.widgets import WIDGETS, get_widget
@@ -145,7 +147,10 @@ class OverlayHub:
         self.bus = bus
         self._on_presence = on_presence
         self.clients: set[OverlayClient] = set()
-        self._pump_task: asyncio.Task[None] | None = None
+        # A bug while framing one message must not end every overlay's feed: restart the pump.
+        self._pump = Worker(
+            "overlay hub pump", self._pump_messages, restart=Backoff(0.1, 5.0), grace=0
+        )
         self._closing: set[asyncio.Task[bool]] = set()  # keep references until they finish
         topics = {t for spec in WIDGETS.values() for t in spec.topics}
         # About a second and a half of the busiest chat: beyond that, late chat is worse than
@@ -153,17 +158,12 @@ class OverlayHub:
         self._subscription = bus.subscribe(topics, maxsize=10_000, name="overlay-hub")
 
     def start(self) -> None:
-        if self._pump_task is None:
-            self._pump_task = asyncio.create_task(self._pump(), name="overlay-hub-pump")
+        self._pump.start()
 
     async def close(self) -> None:
         """Disconnect every page (they will reconnect to the next server) and stop pumping."""
         self._subscription.close()
-        if self._pump_task is not None:
-            self._pump_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump_task
-            self._pump_task = None
+        await self._pump.stop()
         await self.disconnect_all(WSCloseCode.GOING_AWAY, "server shutting down")
 
     async def disconnect_all(self, code: int, reason: str) -> None:
@@ -195,7 +195,7 @@ class OverlayHub:
         )
         self._on_presence()
 
-    async def _pump(self) -> None:
+    async def _pump_messages(self) -> None:
         while True:
             try:
                 message = await self._subscription.get()
