@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import math
 import socket
+import sys
+from pathlib import Path
 
-# Flags for a headless Chromium on a machine without network (see the README's testing notes).
-# The e2e tests keep the same list in tests/e2e/conftest.py: neither side imports the other's
-# modules (a bench must not depend on the test suite, nor the tests on the benches), and seven
-# flags are not worth a shared package.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # a bench runs as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+# The same Chromium and flags as the e2e tests (tests/chromium.py: a plain module, no fixtures).
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ROOT", "free_port", "percentile"]
 
 
 def free_port() -> int:

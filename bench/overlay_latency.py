@@ -29,7 +29,7 @@ import httpx
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CHROMIUM_ARGS, free_port, percentile
+from _common import CHROMIUM, CHROMIUM_ARGS, free_port, percentile
 
 APP = Path(sys.executable).with_name("streampai-desktop")
 
@@ -163,7 +163,7 @@ async def main() -> int:
     args = parser.parse_args()
     from playwright.async_api import async_playwright
 
-    chromium = shutil.which("chromium")
+    chromium = CHROMIUM
     if chromium is None:
         print("Chromium is not installed (apt-get install chromium)", file=sys.stderr)
         return 1

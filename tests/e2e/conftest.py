@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,19 +18,9 @@ import httpx
 import pytest
 
 from streampai_desktop.server.pages import OVERLAY_DIST
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 APP = Path(sys.executable).with_name("streampai-desktop")
-# Flags for a headless Chromium on a machine without network (see the README's testing notes).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.e2e
 
