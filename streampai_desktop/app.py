@@ -85,9 +85,9 @@ class App:
             self._init_ingest,
             self._init_widgets,
             self._init_alert_queue,
-            self._init_server,
             self._init_platforms,
             self._init_account,
+            self._init_server,
             self._init_demo,
         )
 
@@ -171,6 +171,8 @@ class App:
             ingest=self.ingest,
             widgets=self.widgets,
             alerts=self.alerts,
+            platforms=self.platforms,
+            account=self.account,
             status=self.status,
             raise_window=lambda: self.raise_window(),
             server_id=self.server_id,
@@ -249,10 +251,12 @@ class App:
 
     def status(self) -> dict[str, Any]:
         """GET /api/v1/status: read-only facts about the running app."""
+        sync = self.account.sync.status
         return {
             "alerts": self.alerts.state(),
             "platforms": {aid: st.to_json() for aid, st in self.streams.states().items()},
             "stream": self.streams.combined().to_json(),
+            "sync": {"state": sync.state, "detail": sync.detail, "pending": sync.pending},
             "demo": self.demo.on,
             "port": self.port,
             "overlays": self.overlays.connected_counts(),

@@ -1,5 +1,6 @@
-"""Command line: ``streampai-desktop [options]`` runs the app; ``streampai-desktop urls`` prints
-the overlay URLs and the local API token for a data folder.
+"""Command line: ``streampai-desktop [options]`` runs the app; its subcommands (``urls``,
+``platforms``, ``connect``, ``disconnect``, ``account``, ``status``, ``chat``) do from a terminal
+what the window does (``terminal/``).
 
 Nothing from Qt is imported here: headless mode must start without it (a second PC, a server).
 """
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         "token for the data folder. Uses the running app's port when it is running.",
     )
     urls.add_argument("--json", action="store_true", help="print JSON instead of text")
+    from streampai_desktop.terminal.run import add_subcommands
+
+    add_subcommands(sub, common)
     return parser
 
 
@@ -99,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         from streampai_desktop.urls_command import print_urls
 
         return print_urls(data_dir, port=args.port, as_json=args.json)
+    from streampai_desktop.terminal.run import COMMANDS
+
+    if args.command in COMMANDS:
+        from streampai_desktop.terminal.run import run_command
+
+        return run_command(args, data_dir)
 
     from streampai_desktop.app import AppOptions
 

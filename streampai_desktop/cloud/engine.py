@@ -19,6 +19,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from streampai_desktop.core.backoff import Backoff
@@ -52,6 +53,14 @@ class RetryLater(SyncError):
     def __init__(self, seconds: float | None = None, reason: str = "") -> None:
         super().__init__(reason or "the service asked to retry later")
         self.seconds = seconds
+
+
+class Refused(SyncError):
+    """The service answered with a 4xx: a wrong password, an email already registered, …"""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class OutcomeUnknown(SyncError):
@@ -104,7 +113,8 @@ class SyncStatus:
     state: str = "idle"  # idle | syncing | up_to_date | offline | error | sign_in | too_old
     detail: str = ""
     pending: int = 0
-    last_synced: float | None = None
+    last_synced: float | None = None  # the event loop's clock
+    last_synced_at: datetime | None = None  # the same moment, UTC wall clock (for the terminal)
     notices: list[str] = field(default_factory=list)  # "your change was replaced", rejections
 
 
@@ -166,6 +176,7 @@ class SyncEngine:
             await self._pull_all()
             self.status.pending = await self._run_db(pending_count, self.db)
             self.status.last_synced = asyncio.get_running_loop().time()
+            self.status.last_synced_at = datetime.now(UTC)
             self._set("up_to_date")
 
     async def _push_all(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from streampai_desktop.core.bus import EventBus
@@ -53,6 +54,7 @@ class AccountService:
             db, run_db, transport, on_applied=self._applied, on_status=self._status
         )
         self.live: LiveChannel = LiveChannel(self.session, lambda version: self.sync.poke(), submit)
+        self._last_state = "idle"
 
     async def start(self) -> None:
         """Start syncing when this computer is signed in."""
@@ -133,5 +135,49 @@ class AccountService:
             await reload()
         publish_notice(self.bus, SyncApplied())
 
+    async def account_details(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The signed-in account and its computers, from the service (SyncError when it
+        cannot be asked; SignInRequired when the sign-in was revoked)."""
+        me = await self.session.request("GET", "/v1/me")
+        listed = await self.session.request("GET", "/v1/devices")
+        devices = listed.get("devices", []) if isinstance(listed, dict) else []
+        return dict(me.get("account") or {}), [d for d in devices if isinstance(d, dict)]
+
+    async def report(self, *, details: bool = True) -> dict[str, Any]:
+        """Signed in as whom, this computer's sync state, and (``details``) the account's
+        computers: what ``account status`` and ``GET /api/v1/account`` show."""
+        from streampai_desktop.cloud.engine import SyncError
+
+        status = self.sync.status
+        signed_in = await self.session.signed_in()
+        body: dict[str, Any] = {
+            "signed_in": signed_in,
+            "service_url": self.session.base_url,
+            "sync": {
+                "state": status.state if signed_in else "signed_out",
+                "detail": status.detail,
+                "pending": await self.pending_count(),
+                "last_synced_at": _iso(status.last_synced_at),
+                "notices": list(status.notices),
+            },
+        }
+        if signed_in and details:
+            try:
+                body["account"], body["devices"] = await self.account_details()
+            except SyncError as exc:
+                body["error"] = str(exc)
+        return body
+
     def _status(self, status: SyncStatus) -> None:
+        # A headless computer has only its log to say that sync stopped and came back.
+        if status.state != self._last_state:
+            if status.state in ("offline", "error", "sign_in", "too_old"):
+                log.info("sync is %s: %s", status.state.replace("_", " "), status.detail)
+            elif status.state == "up_to_date" and self._last_state in ("offline", "error"):
+                log.info("sync is back: up to date")
+            self._last_state = status.state
         publish_notice(self.bus, SyncStateChanged(status.state, status.detail))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")

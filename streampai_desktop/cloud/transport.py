@@ -28,6 +28,7 @@ from streampai_desktop.cloud.engine import (
     OutcomeUnknown,
     PullPage,
     PushResult,
+    Refused,
     RetryLater,
     SignInRequired,
     SyncError,
@@ -170,6 +171,8 @@ def _message(response: httpx.Response) -> str:
 
 
 def _json(response: httpx.Response) -> Any:
+    if 400 <= response.status_code < 500:
+        raise Refused(f"{_message(response)} (HTTP {response.status_code})", response.status_code)
     if response.status_code >= 400:
         raise SyncError(f"{_message(response)} (HTTP {response.status_code})")
     if response.status_code == 204:

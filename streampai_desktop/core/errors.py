@@ -29,13 +29,24 @@ class UserMessage:
     exit_code: int
 
 
-# Exit codes, documented in the README: 0 ok, 1 unexpected, 2 usage/config, 3 port in use,
-# 4 another instance runs, 5 disk or permission problem.
+# Exit codes, documented in the README ("Exit codes"). The app: 0 ok, 1 unexpected, 2 usage or
+# config, 3 port in use, 4 another instance runs, 5 disk or permission problem. The terminal's
+# subcommands add: 6 a sign-in was refused (wrong password, access denied, revoked), 7 a service
+# could not be reached, 8 a sign-in code or browser sign-in expired, 9 already connected, 10 not
+# connected (nothing to disconnect or to send chat from), 11 the account already has settings
+# (choose with --keep), 130 cancelled (Ctrl+C).
 EXIT_UNEXPECTED = 1
 EXIT_USAGE = 2
 EXIT_PORT_IN_USE = 3
 EXIT_ALREADY_RUNNING = 4
 EXIT_DISK = 5
+EXIT_SIGN_IN_REFUSED = 6
+EXIT_UNREACHABLE = 7
+EXIT_SIGN_IN_EXPIRED = 8
+EXIT_ALREADY_CONNECTED = 9
+EXIT_NOT_CONNECTED = 10
+EXIT_CHOICE_REQUIRED = 11
+EXIT_CANCELLED = 130
 
 _OS_ERRORS = {
     errno.ENOSPC: (

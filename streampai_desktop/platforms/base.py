@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from streampai_desktop.core.errors import UserFacingError
+from streampai_desktop.core.errors import (
+    EXIT_ALREADY_CONNECTED,
+    EXIT_NOT_CONNECTED,
+    EXIT_SIGN_IN_EXPIRED,
+    EXIT_SIGN_IN_REFUSED,
+    EXIT_USAGE,
+    UserFacingError,
+)
 from streampai_desktop.core.events import Event, Platform
 
 
@@ -23,6 +30,31 @@ class AuthFailed(UserFacingError):
     """The platform refused our credentials (revoked, expired beyond refresh, signed out)."""
 
     title = "Sign in again"
+    exit_code = EXIT_SIGN_IN_REFUSED
+
+
+class SignInExpired(AuthFailed):
+    """The sign-in code or the browser sign-in ran out of time before the streamer approved."""
+
+    title = "Sign-in expired"
+    exit_code = EXIT_SIGN_IN_EXPIRED
+
+
+class AlreadyConnected(UserFacingError):
+    title = "Already connected"
+    exit_code = EXIT_ALREADY_CONNECTED
+
+
+class NotConnected(UserFacingError):
+    title = "Not connected"
+    exit_code = EXIT_NOT_CONNECTED
+
+
+class ChatNotSent(UserFacingError):
+    """The message cannot go out as it is (too long, the platform takes no chat from apps)."""
+
+    title = "Chat not sent"
+    exit_code = EXIT_USAGE
 
 
 class NotReady(Exception):

@@ -23,7 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from streampai_desktop.platforms.base import AuthFailed
+from streampai_desktop.core.errors import EXIT_USAGE, UserFacingError
+from streampai_desktop.platforms.base import AuthFailed, SignInExpired
 from streampai_desktop.platforms.spec import PlatformSpec, SignInKind
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ async def run_browser_pkce(
         try:
             code = await asyncio.wait_for(result, timeout_s)
         except TimeoutError:
-            raise AuthFailed("Sign-in timed out in the browser; start again.") from None
+            raise SignInExpired("Sign-in timed out in the browser; start again.") from None
         if not code:
             raise AuthFailed("The platform sent no sign-in code; start again.")
         return await auth.exchange(code=code, code_verifier=verifier, redirect_uri=redirect_uri)
@@ -154,8 +155,11 @@ async def run_browser_pkce(
         await runner.cleanup()
 
 
-class FlowNotAvailable(LookupError):
+class FlowNotAvailable(UserFacingError, LookupError):
     """The platform cannot be signed in to from this version."""
+
+    title = "Not available yet"
+    exit_code = EXIT_USAGE
 
 
 async def sign_in(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from streampai_desktop.core.errors import EXIT_USAGE, UserFacingError
 from streampai_desktop.core.events import Platform
 from streampai_desktop.platforms.base import Connector, ConnectorDeps
 from streampai_desktop.platforms.facebook.spec import SPEC as FACEBOOK
@@ -21,14 +22,16 @@ for _spec in PLATFORMS.values():
 OWN_EVENTS_LABEL = "Streampai"
 
 
-class UnsupportedPlatform(LookupError):
-    pass
+class UnsupportedPlatform(UserFacingError, LookupError):
+    title = "Unknown platform"
+    exit_code = EXIT_USAGE
 
 
 def get_platform(platform_id: str) -> PlatformSpec:
     spec = PLATFORMS.get(platform_id)
     if spec is None:
-        raise UnsupportedPlatform(f"unknown platform {platform_id!r}")
+        known = ", ".join(PLATFORMS)
+        raise UnsupportedPlatform(f"There is no platform {platform_id!r}; use one of: {known}.")
     return spec
 
 

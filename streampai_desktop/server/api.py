@@ -34,7 +34,7 @@ def require_api_token(handler: ApiHandler) -> ApiHandler:
     return guarded
 
 
-async def _json_body(request: web.Request) -> Any:
+async def json_body(request: web.Request) -> Any:
     # Requiring a JSON content type also stops plain HTML forms on other sites (no preflight).
     if request.content_type != "application/json":
         raise web.HTTPUnsupportedMediaType(
@@ -53,7 +53,7 @@ async def _json_body(request: web.Request) -> Any:
 @require_api_token
 async def post_event(request: web.Request) -> web.StreamResponse:
     """POST /api/v1/events — inject an event (a test alert unless ``"test": false`` is sent)."""
-    body = await _json_body(request)
+    body = await json_body(request)
     if isinstance(body, dict):
         body.setdefault("test", True)
     try:
@@ -91,7 +91,7 @@ async def put_widget_config(request: web.Request) -> web.StreamResponse:
     widget_id = request.match_info["widget_id"]
     if ctx.widget(widget_id) is None:
         return _error(404, "no such widget")
-    body = await _json_body(request)
+    body = await json_body(request)
     if not isinstance(body, dict):
         return _error(422, "the config must be a JSON object")
     try:

@@ -13,7 +13,9 @@ from streampai_desktop.core.bus import EventBus
 from streampai_desktop.server.emotes import EmoteCache
 
 if TYPE_CHECKING:
+    from streampai_desktop.cloud.service import AccountService
     from streampai_desktop.core.alerts import AlertQueue
+    from streampai_desktop.stream.connections import PlatformService
     from streampai_desktop.stream.ingest import EventIngest
     from streampai_desktop.widgets.instances import WidgetInstance
     from streampai_desktop.widgets.service import WidgetService
@@ -43,6 +45,10 @@ class ServerContext:
     widgets: WidgetService
     # The alert queue: its state for the local API, and skip/pause/resume/clear.
     alerts: AlertQueue | None = None
+    # Platform accounts, sign-ins and chat; the Streampai account and sync (the local API's
+    # platform, chat and account routes; None in tests that serve overlays only).
+    platforms: PlatformService | None = None
+    account: AccountService | None = None
     # Read-only facts for GET /api/v1/status (the app's own summary).
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     # Brings the main window to the front (a second launch asks for it); False when headless.

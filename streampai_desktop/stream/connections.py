@@ -7,6 +7,8 @@ here.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import webbrowser
 from collections.abc import Awaitable, Callable
@@ -17,19 +19,29 @@ from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event
 from streampai_desktop.core.notices import AccountsChanged, publish_notice
 from streampai_desktop.platforms import flows
-from streampai_desktop.platforms.base import ConnectorStatus, StreamInfo
+from streampai_desktop.platforms.base import (
+    AlreadyConnected,
+    ChatNotSent,
+    ConnectorState,
+    ConnectorStatus,
+    NotConnected,
+    StreamInfo,
+)
 from streampai_desktop.platforms.registry import PLATFORMS, get_platform
 from streampai_desktop.store import Account, Database, MetricSample
 from streampai_desktop.store import operations as ops
 from streampai_desktop.stream.manager import StreamManager
+from streampai_desktop.stream.platform_status import platform_rows
+from streampai_desktop.stream.sign_in import SignInAttempt, SignInAttempts, save_signed_in
 
 log = logging.getLogger(__name__)
 
 RunDb = Callable[..., Awaitable[Any]]
 
 
-class ChatTooLong(ValueError):
-    """The message is longer than a platform accepts (the limit is in its spec)."""
+# A connector in these states is not really connected: signing in again is what it needs.
+SIGN_IN_AGAIN = (ConnectorState.NEEDS_SIGN_IN, ConnectorState.ERROR, ConnectorState.STOPPED)
+FIRST_STEP_TIMEOUT_S = 30.0  # how long starting a sign-in may take before the caller hears
 
 
 class PlatformService:
@@ -58,6 +70,7 @@ class PlatformService:
         self._on_connected = on_connected
         # The system browser for browser sign-ins; the CLI may print the URL instead.
         self.open_browser: flows.OpenBrowser = webbrowser.open
+        self.sign_ins = SignInAttempts()  # for the local API and the terminal
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -77,6 +90,12 @@ class PlatformService:
             min(limits)
             if limits
             else max((s.capabilities.chat_max_length for s in PLATFORMS.values()), default=500)
+        )
+
+    async def report(self) -> list[dict[str, Any]]:
+        """Every platform with its accounts and their live states (``platforms`` command)."""
+        return platform_rows(
+            await self.accounts(), self.streams.states(), self.streams.stream_states()
         )
 
     async def metric_samples(
@@ -110,18 +129,53 @@ class PlatformService:
             secrets=self._secrets,
             open_browser=self.open_browser,
         )
-        account = await self._run_db(
-            ops.save_account,
-            self._db,
-            spec.id,
-            who.platform_user_id,
-            who.login,
-            who.display_name,
-        )
+        account = await save_signed_in(self._db, self._run_db, spec, who)
         await self.streams.enable(account)
         publish_notice(self.bus, AccountsChanged())
         await self._on_connected()
         return account
+
+    async def begin_sign_in(self, platform_id: str, *, again: bool = False) -> SignInAttempt:
+        """Start a sign-in that the terminal or the local API follows by polling; returns once
+        its first step is known (or it already failed). AlreadyConnected when a working account
+        is connected and ``again`` is not set; a sign-in already running is returned as is."""
+        spec = get_platform(platform_id)
+        running = self.sign_ins.running(spec.id)
+        if running is not None:
+            return running
+        if not again:
+            await self._refuse_if_connected(spec.id)
+        attempt = SignInAttempt(spec.id)
+
+        async def run() -> None:
+            try:
+                account = await self.sign_in(spec.id, attempt.show)
+            except BaseException as exc:
+                attempt.finish(None, exc)
+                if not isinstance(exc, Exception):
+                    raise
+            else:
+                attempt.finish(account, None)
+
+        attempt.task = asyncio.create_task(run(), name=f"{spec.label} sign-in")
+        self.sign_ins.add(attempt)
+        with contextlib.suppress(TimeoutError):  # still starting after that: the caller polls
+            async with asyncio.timeout(FIRST_STEP_TIMEOUT_S):
+                await attempt.first_step()
+        return attempt
+
+    async def _refuse_if_connected(self, platform_id: str) -> None:
+        states = self.streams.states()
+        for account in await self.accounts():
+            status = states.get(account.id)
+            if account.platform == platform_id and (
+                status is None or status.state not in SIGN_IN_AGAIN
+            ):
+                label = PLATFORMS[platform_id].label
+                raise AlreadyConnected(
+                    f"{label} is already connected as {account.login}. Disconnect it first, "
+                    "or sign in again with --again."
+                )
 
     async def disconnect(self, account_id: str) -> None:
         """Stop the connector, delete its tokens from the keyring, forget the account."""
@@ -129,17 +183,42 @@ class PlatformService:
         await self._run_db(ops.remove_account, self._db, account_id)
         publish_notice(self.bus, AccountsChanged())
 
+    async def disconnect_platform(self, platform_id: str) -> list[Account]:
+        """Disconnect every account of a platform; NotConnected when it has none."""
+        spec = get_platform(platform_id)
+        mine = [a for a in await self.accounts() if a.platform == spec.id]
+        if not mine:
+            raise NotConnected(f"{spec.label} is not connected: there is nothing to disconnect.")
+        for account in mine:
+            await self.disconnect(account.id)
+        return mine
+
     async def send_chat(self, account_id: str, text: str) -> None:
-        """Post to one account's chat; ChatTooLong past its platform's limit."""
+        """Post to one account's chat, within its platform's limit (ChatNotSent otherwise)."""
         account = next((a for a in await self.accounts() if a.id == account_id), None)
         if account is not None and account.platform in PLATFORMS:
-            limit = PLATFORMS[account.platform].capabilities.chat_max_length
-            if len(text) > limit:
-                raise ChatTooLong(
-                    f"{PLATFORMS[account.platform].label} takes at most {limit} "
-                    "characters per message"
-                )
+            check_chat(account.platform, text)
         await self.streams.send_chat(account_id, text)
+
+    async def send_chat_to(self, platform_id: str, text: str) -> Account:
+        """Post as the platform's connected account (``chat send``, ``POST /api/v1/chat``)."""
+        spec = get_platform(platform_id)
+        check_chat(spec.id, text)
+        states = self.streams.states()
+        connected = [
+            a
+            for a in await self.accounts()
+            if a.platform == spec.id
+            and (status := states.get(a.id)) is not None
+            and status.state is ConnectorState.CONNECTED
+        ]
+        if not connected:
+            raise NotConnected(
+                f"{spec.label} is not connected (or not online right now): connect it first "
+                f"with `streampai-desktop connect {spec.id}`."
+            )
+        await self.streams.send_chat(connected[0].id, text)
+        return connected[0]
 
     async def reconcile(self) -> None:
         """After sync: accounts connected on another computer show up ("sign in again")."""
@@ -151,3 +230,17 @@ class PlatformService:
             if account_id not in running and account.enabled:
                 await self.streams.enable(account)
         publish_notice(self.bus, AccountsChanged())
+
+
+def check_chat(platform_id: str, text: str) -> None:
+    """ChatNotSent when ``text`` cannot go to that platform's chat as it is."""
+    spec = get_platform(platform_id)
+    if not spec.capabilities.chat_send:
+        raise ChatNotSent(f"{spec.label} does not take chat messages from apps.")
+    if not text.strip():
+        raise ChatNotSent("The message is empty.")
+    limit = spec.capabilities.chat_max_length
+    if len(text) > limit:
+        raise ChatNotSent(
+            f"{spec.label} takes at most {limit} characters per message; this one has {len(text)}."
+        )

@@ -135,12 +135,14 @@ class FakeTwitch:
         keepalive_s: int = 10,
         subscribe_deadline_s: float = 10.0,
         device_interval_s: int = 1,
+        device_expires_s: int = 1800,
         helix_points: int = 800,
     ) -> None:
         self.port = port
         self.keepalive_s = keepalive_s  # the value put in the welcome (tests use small ones)
         self.subscribe_deadline_s = subscribe_deadline_s
         self.device_interval_s = device_interval_s
+        self.device_expires_s = device_expires_s  # how long a device code lives (RFC 8628)
         self.helix_points = helix_points
         self.users: dict[str, FakeUser] = {}
         self.tokens: dict[str, Token] = {}
@@ -531,14 +533,14 @@ class FakeTwitch:
         self.devices[device_code] = {
             "user_code": user_code,
             "scopes": params.get("scopes", "").replace("+", " ").split(),
-            "expires_at": time.time() + 1800,
+            "expires_at": time.time() + self.device_expires_s,
             "last_poll": 0.0,
             "approved_by": None,
         }
         return web.json_response(
             {
                 "device_code": device_code,
-                "expires_in": 1800,
+                "expires_in": self.device_expires_s,
                 "interval": self.device_interval_s,
                 "user_code": user_code,
                 "verification_uri": f"https://www.twitch.tv/activate?public=true&device-code={user_code}",

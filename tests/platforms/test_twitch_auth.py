@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from streampai_desktop.platforms.base import AuthFailed
+from streampai_desktop.platforms.base import AuthFailed, SignInExpired
 from streampai_desktop.platforms.twitch import auth
 from streampai_desktop.platforms.twitch.client import TwitchEndpoints
 from streampai_desktop.secrets import SecretStore
@@ -59,14 +59,16 @@ async def test_slow_down_makes_the_flow_poll_less_often(
     assert result.user_id == "1337"
 
 
-async def test_unknown_device_code_fails_with_sign_in_message(
+async def test_a_code_twitch_no_longer_knows_is_reported_as_expired(
     twitch: FakeTwitch, endpoints: TwitchEndpoints
 ) -> None:
+    # Twitch answers "invalid device code" for a code that ran out: start again, exit code 8.
     flow = auth.DeviceSignIn(endpoints)
     try:
         code = await flow.start()
         bogus = auth.DeviceCode(code.user_code, code.verification_uri, "nope", 0.1, code.expires_at)
-        with pytest.raises(AuthFailed, match="did not complete"):
+        with pytest.raises(SignInExpired, match="expired; start again") as raised:
             await flow.wait(bogus)
+        assert isinstance(raised.value, AuthFailed) and raised.value.exit_code == 8
     finally:
         await flow.close()

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"settings", "widgets"},
     {"stream", "cloud", "preferences"},
     {"server"},
-    {"app_options", "app", "diagnostics", "urls_command", "autostart"},
+    {"app_options", "app", "diagnostics", "urls_command", "autostart", "terminal"},
     {"ui"},
     {"cli", "__main__"},
 ]

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from streampai_desktop.platforms.base import AuthFailed, NotReady
+from streampai_desktop.platforms.base import AuthFailed, NotReady, SignInExpired
 from streampai_desktop.platforms.flows import DeviceCodeStep, SignedInAccount
 from streampai_desktop.platforms.twitch._twitchio import HTTPException, OAuth, Route, Scopes
 from streampai_desktop.platforms.twitch.client import (
@@ -145,6 +145,10 @@ class DeviceSignIn:
                 if exc.status == 400 and message == "slow_down":
                     interval += 5  # RFC 8628 §3.5: add five seconds for every slow_down
                     continue
+                if exc.status == 400 and message in ("invalid device code", "expired_token"):
+                    # Twitch answers "invalid device code" once the code has run out (RFC 8628
+                    # names it expired_token): the code came from Twitch, so that is the cause.
+                    raise SignInExpired("The Twitch sign-in code expired; start again.") from exc
                 raise AuthFailed(
                     f"Twitch sign-in did not complete ({message or exc.status})."
                 ) from exc
@@ -155,7 +159,7 @@ class DeviceSignIn:
             return SignedIn(
                 user_id=validated.user_id or "", login=validated.login or "", tokens=tokens
             )
-        raise AuthFailed("The Twitch sign-in code expired; start again.")
+        raise SignInExpired("The Twitch sign-in code expired; start again.")
 
 
 async def sign_in(

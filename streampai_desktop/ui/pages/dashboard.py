@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from streampai_desktop.core.events import ChatMessage, Event, ViewerCount
-from streampai_desktop.platforms.base import StreamInfo
+from streampai_desktop.platforms.base import ChatNotSent, StreamInfo
 from streampai_desktop.platforms.registry import platform_label
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, StatusLine, label
@@ -26,7 +26,6 @@ from streampai_desktop.ui.pages.feed_list import FeedList
 from streampai_desktop.ui.pages.platforms import STATE_BADGES
 from streampai_desktop.ui.pages.viewer_chart import ViewerChart
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
-from streampai_desktop.ui.viewmodels.streams import ChatNotSent
 from streampai_desktop.widgets.alert_box import KIND_TITLES
 
 DEMO_OFF_TEXT = (

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from streampai_desktop.cloud.messages import account_failure
 from streampai_desktop.core.bus import Message
-from streampai_desktop.core.errors import describe
 from streampai_desktop.core.notices import SyncApplied, SyncStateChanged, notice_topics
 from streampai_desktop.ui.viewmodels.listener import BusListener
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("streampai_desktop.ui")
 
 SERVICE_URL = "account_service_url"
-_HTTP_SUFFIX = re.compile(r"\s*\(HTTP \d{3}\)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +45,7 @@ class Device:
 
 def sync_error_text(exc: BaseException, service_url: str) -> str:
     """What to tell the streamer when the account service refused or could not be reached."""
-    from streampai_desktop.cloud.engine import (
-        ClientTooOld,
-        OutcomeUnknown,
-        RetryLater,
-        SyncError,
-    )
-
-    message = _HTTP_SUFFIX.sub("", str(exc)).strip()
-    if isinstance(exc, ClientTooOld):
-        reason = message.rstrip(".") or "This version is too old for the account service"
-        return f"{reason}. Update Streampai Desktop to keep syncing."
-    if isinstance(exc, OutcomeUnknown):
-        return f"The account service at {service_url} did not answer in time. Try again."
-    if isinstance(exc, RetryLater):
-        return (
-            f"Could not reach the account service at {service_url}: {message}. Check your "
-            "internet connection (and the service address above), then try again."
-        )
-    if isinstance(exc, SyncError):
-        return message[:1].upper() + message[1:] if message else "The account service refused."
-    return describe(exc).text
+    return account_failure(exc, service_url).text
 
 
 class AccountModel(BusListener):
@@ -199,8 +177,7 @@ class AccountModel(BusListener):
         from streampai_desktop.cloud.engine import SignInRequired, SyncError
 
         try:
-            me = await self._account.session.request("GET", "/v1/me")
-            listed = await self._account.session.request("GET", "/v1/devices")
+            account, devices = await self._account.account_details()
         except SignInRequired:
             self.session_ended = True
             self._set_signed_in(False)
@@ -209,7 +186,7 @@ class AccountModel(BusListener):
             self.load_error = sync_error_text(exc, self.session_url)
         else:
             self.load_error = ""
-            self.account = dict(me.get("account") or {})
+            self.account = account
             self.devices = [
                 Device(
                     str(d.get("id", "")),
@@ -218,7 +195,7 @@ class AccountModel(BusListener):
                     str(d.get("last_seen_at") or ""),
                     bool(d.get("current")),
                 )
-                for d in listed.get("devices", [])
+                for d in devices
             ]
         self.account_changed.emit()
 

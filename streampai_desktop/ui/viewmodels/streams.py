@@ -26,7 +26,13 @@ from streampai_desktop.core.notices import (
     StreamStateChanged,
     notice_topics,
 )
-from streampai_desktop.platforms.base import ConnectorState, ConnectorStatus, NotReady, StreamInfo
+from streampai_desktop.platforms.base import (
+    ChatNotSent,
+    ConnectorState,
+    ConnectorStatus,
+    NotReady,
+    StreamInfo,
+)
 from streampai_desktop.platforms.flows import ShowStep
 from streampai_desktop.platforms.registry import platform_label
 from streampai_desktop.stream.manager import VIEWERS_METRIC
@@ -39,10 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("streampai_desktop.ui")
 
 Point = tuple[datetime, float]
-
-
-class ChatNotSent(Exception):
-    """Sending from the dashboard failed; the message says where and why (shown inline)."""
 
 
 @dataclass(frozen=True, slots=True)
