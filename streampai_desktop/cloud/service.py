@@ -54,7 +54,7 @@ class AccountService:
             db, run_db, transport, on_applied=self._applied, on_status=self._status
         )
         self.live: LiveChannel = LiveChannel(self.session, lambda version: self.sync.poke(), submit)
-        self._last_state = "idle"
+        self._trouble = ""  # the sync trouble last logged, until sync is back
 
     async def start(self) -> None:
         """Start syncing when this computer is signed in."""
@@ -170,12 +170,13 @@ class AccountService:
 
     def _status(self, status: SyncStatus) -> None:
         # A headless computer has only its log to say that sync stopped and came back.
-        if status.state != self._last_state:
-            if status.state in ("offline", "error", "sign_in", "too_old"):
+        if status.state in ("offline", "error", "sign_in", "too_old"):
+            if status.state != self._trouble:  # once per kind of trouble, not per retry
                 log.info("sync is %s: %s", status.state.replace("_", " "), status.detail)
-            elif status.state == "up_to_date" and self._last_state in ("offline", "error"):
-                log.info("sync is back: up to date")
-            self._last_state = status.state
+                self._trouble = status.state
+        elif status.state == "up_to_date" and self._trouble:
+            log.info("sync is back: up to date")
+            self._trouble = ""
         publish_notice(self.bus, SyncStateChanged(status.state, status.detail))
 
 

@@ -3,6 +3,7 @@ against the fake Twitch's device flow — with the app stopped, and with it runn
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import time
@@ -86,6 +87,24 @@ def test_connect_while_the_app_runs_headless_is_picked_up_without_a_restart(
     assert json.loads(out)["account"]["login"] == "cool_streamer"
     until(lambda: terminal.platform("twitch")["state"] == "connected", what="connected")
     assert app.proc.poll() is None, "the same app process, not restarted"
+
+    # The streamer disconnects the app on twitch.tv: the headless app says so, and the
+    # terminal is the way back.
+    twitch.do(lambda: twitch.fake.revoke_user("1337"))
+    asyncio.run_coroutine_threadsafe(
+        twitch.fake.revoke("authorization_revoked"), twitch.loop
+    ).result(timeout=10)
+    row = until(
+        lambda: (r := terminal.platform("twitch"))["state"] == "needs sign-in" and r,
+        what="needs sign-in",
+    )
+    assert "revoked" in row["accounts"][0]["reason"]
+    again = terminal.start("connect", "twitch")
+    code = read_code(again)
+    twitch.do(lambda: twitch.fake.approve_device(code))
+    returncode, _, err = finish(again)
+    assert returncode == 0, err
+    until(lambda: terminal.platform("twitch")["state"] == "connected", what="reconnected")
 
 
 @pytest.mark.parametrize("app_running", [False, True], ids=["app stopped", "app running"])
