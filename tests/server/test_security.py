@@ -131,6 +131,29 @@ async def test_api_needs_the_api_token(running: RunningServer) -> None:
         assert resp.status == 401
 
 
+async def test_every_api_route_needs_the_api_token(running: RunningServer) -> None:
+    """Every route under /api/v1 (the terminal's control routes too), listed from the router
+    itself so a new route cannot forget the token."""
+    import re
+
+    routes = [
+        (route.method, re.sub(r"\{[^}]+\}", "x", route.resource.canonical))
+        for route in running.server.app.router.routes()
+        if route.resource is not None
+        and route.resource.canonical.startswith("/api/v1")
+        and route.method != "HEAD"
+    ]
+    assert len(routes) >= 15, routes
+    for method, path in routes:
+        async with running.http.request(
+            method,
+            f"{running.base}{path}",
+            json={},
+            headers=running.api_headers("wrong"),
+        ) as resp:
+            assert resp.status == 401, (method, path, resp.status)
+
+
 @pytest.mark.allow_logs(r"refused a POST /api/v1/events from origin")
 async def test_api_refuses_posts_from_web_pages(running: RunningServer) -> None:
     headers = {**running.api_headers(), "Origin": "https://evil.example"}
