@@ -4,7 +4,10 @@ import {
   alertView,
   DEFAULT_SETTINGS,
   DEFAULT_TEMPLATES,
+  fitMedia,
+  mediaStyle,
   parseTemplate,
+  placeholderCounts,
   placeholderValues,
   renderTemplate,
   shouldShowMessage,
@@ -38,6 +41,25 @@ describe('parseTemplate', () => {
       { text: ' {foo} {Name} {} { name } {' },
       { placeholder: 'amount' },
       { text: '}' },
+    ])
+  })
+
+  it('reads a countable placeholder with its noun in both forms', () => {
+    expect(parseTemplate('{name} gifted {count:sub|subs}!')).toEqual([
+      { placeholder: 'name' },
+      { text: ' gifted ' },
+      { placeholder: 'count', forms: ['sub', 'subs'] },
+      { text: '!' },
+    ])
+    expect(parseTemplate('{months:month|months}{viewers:brave soul|brave souls}')).toEqual([
+      { placeholder: 'months', forms: ['month', 'months'] },
+      { placeholder: 'viewers', forms: ['brave soul', 'brave souls'] },
+    ])
+  })
+
+  it('keeps forms on a placeholder that is not a count, or half-written forms, as text', () => {
+    expect(parseTemplate('{name:a|b} {count:sub} {count:a|b|c} {nope:x|y}')).toEqual([
+      { text: '{name:a|b} {count:sub} {count:a|b|c} {nope:x|y}' },
     ])
   })
 
@@ -123,6 +145,45 @@ describe('renderTemplate', () => {
     ])
   })
 
+  const words = (template, e) =>
+    renderTemplate(template, placeholderValues(e, {}, L), placeholderCounts(e))
+      .map((p) => p.text)
+      .join('')
+
+  it.each([
+    ['subscription', { months: 1 }, 'Eve subscribed for 1 month!'],
+    ['subscription', { months: 14 }, 'Eve subscribed for 14 months!'],
+    ['gift_subscription', { count: 1 }, 'Eve gifted 1 sub!'],
+    ['gift_subscription', { count: 50 }, 'Eve gifted 50 subs!'],
+    ['raid', { viewers: 1 }, 'Eve is raiding with 1 viewer!'],
+    ['raid', { viewers: 0 }, 'Eve is raiding with 0 viewers!'],
+    ['raid', { viewers: 1200 }, 'Eve is raiding with 1,200 viewers!'],
+  ])('the default %s template reads right for %j', (kind, fields, text) => {
+    expect(words(DEFAULT_TEMPLATES[kind], event(kind, fields, 'Eve'))).toBe(text)
+  })
+
+  it('highlights the number and leaves the noun plain', () => {
+    const e = event('gift_subscription', { count: 1 }, 'Eve')
+    expect(renderTemplate('{count:sub|subs}!', placeholderValues(e, {}, L), placeholderCounts(e))).toEqual([
+      { text: '1', highlight: true, placeholder: 'count' },
+      { text: ' sub', highlight: false },
+      { text: '!', highlight: false },
+    ])
+  })
+
+  it('uses the plural when the event has no such number', () => {
+    expect(words('{count:sub|subs}', event('follow'))).toBe('subs')
+    expect(placeholderCounts(event('follow'))).toEqual({ months: null, count: null, viewers: null })
+    expect(placeholderCounts(event('membership', { gifted_count: 1 })).count).toBe(1)
+  })
+
+  it('renders a template the streamer wrote exactly as before', () => {
+    expect(words('{name} raids with {viewers} viewers', event('raid', { viewers: 1 }, 'Eve'))).toBe(
+      'Eve raids with 1 viewers',
+    )
+    expect(words('{name} cheered {amount}', event('cheer', { bits: 1 }, 'Eve'))).toBe('Eve cheered 1 bit')
+  })
+
   it('keeps hostile values as plain text parts', () => {
     const name = '<img src=x onerror=alert(1)>'
     const parts = renderTemplate('{name}!', placeholderValues(event('follow', {}, name)))
@@ -137,6 +198,14 @@ describe('alertSettings', () => {
       expect(s).toMatchObject({ ...DEFAULT_SETTINGS, template: DEFAULT_TEMPLATES.follow })
     }
     expect(alertSettings({}, 'mystery').template).toBe('{name}')
+  })
+
+  it('clamps image_size to 32–1920 px', () => {
+    expect(alertSettings({}).image_size).toBe(256)
+    expect(alertSettings({ image_size: 4 }).image_size).toBe(32)
+    expect(alertSettings({ image_size: 99999 }).image_size).toBe(1920)
+    expect(alertSettings({ image_size: '300px' }).image_size).toBe(256)
+    expect(alertSettings({ image_size: 480 }).image_size).toBe(480)
   })
 
   it('replaces hostile or out-of-range values with defaults or clamps', () => {
@@ -190,6 +259,37 @@ describe('alertSettings', () => {
       show_animation: 'bounce',
       hide_animation: 'slide_down',
       text_color: '#abcdef',
+    })
+  })
+})
+
+describe('fitMedia', () => {
+  it.each([
+    [{ width: 256, height: 256 }, 256, { width: 256, height: 256 }],
+    [{ width: 28, height: 28 }, 256, { width: 256, height: 256 }], // a small picture is scaled up
+    [{ width: 1920, height: 1080 }, 256, { width: 256, height: 144 }], // a big one down
+    [{ width: 30, height: 60 }, 200, { width: 100, height: 200 }],
+    [{ width: 3, height: 1000 }, 100, { width: 1, height: 100 }],
+  ])('fits %j into a %i px square: %j', (natural, size, box) => {
+    expect(fitMedia(natural, size)).toEqual(box)
+  })
+
+  it('is the whole square while the size is unknown', () => {
+    for (const natural of [null, undefined, {}, { width: 0, height: 0 }, { width: NaN, height: 5 }, { width: -1, height: 5 }]) {
+      expect(fitMedia(natural, 300)).toEqual({ width: 300, height: 300 })
+    }
+  })
+})
+
+describe('mediaStyle', () => {
+  it('sizes the picture to its box, shrunk as a whole to the room the layout has', () => {
+    expect(mediaStyle({ width: 1920, height: 1080 }, 256)).toEqual({
+      width: 'min(256px, var(--alert-media-max-w), calc(var(--alert-media-max-h) * 1.7778))',
+      height: 'min(144px, var(--alert-media-max-h), calc(var(--alert-media-max-w) / 1.7778))',
+    })
+    expect(mediaStyle(null, 300)).toEqual({
+      width: 'min(300px, var(--alert-media-max-w), calc(var(--alert-media-max-h) * 1))',
+      height: 'min(300px, var(--alert-media-max-h), calc(var(--alert-media-max-w) / 1))',
     })
   })
 })

@@ -53,20 +53,26 @@ KIND_TITLES = {
 assert set(KIND_TITLES) == set(ALERT_KINDS), "every alertable kind needs an alert type"
 
 # Per kind: (template, image, sound). The media are bundled in resources/media/.
+# ``{months:month|months}`` is the number and its noun, singular for exactly 1 (the overlay renders
+# it: overlays/src/alert_box/alert.js), so the defaults read right for one sub and for many.
 _KIND_DEFAULTS: dict[str, tuple[str, str, str]] = {
     "follow": ("{name} just followed!", "builtin/follow.svg", "builtin/chime.wav"),
     "subscription": (
-        "{name} subscribed for {months} months!",
+        "{name} subscribed for {months:month|months}!",
         "builtin/subscription.svg",
         "builtin/fanfare.wav",
     ),
     "gift_subscription": (
-        "{name} gifted {count} subs!",
+        "{name} gifted {count:sub|subs}!",
         "builtin/gift.svg",
         "builtin/fanfare.wav",
     ),
     "cheer": ("{name} cheered {amount}!", "builtin/cheer.svg", "builtin/coins.wav"),
-    "raid": ("{name} is raiding with {viewers} viewers!", "builtin/raid.svg", "builtin/horn.wav"),
+    "raid": (
+        "{name} is raiding with {viewers:viewer|viewers}!",
+        "builtin/raid.svg",
+        "builtin/horn.wav",
+    ),
     "donation": ("{name} donated {amount}!", "builtin/donation.svg", "builtin/coins.wav"),
     "channel_point_redemption": (
         "{name} redeemed {reward}",
@@ -94,7 +100,8 @@ def type_fields(kind: str) -> tuple[Field, ...]:
             "template",
             template,
             help="Placeholders: {name} {amount} {currency} {months} {count} {tier} "
-            "{viewers} {message} {platform} {reward}",
+            "{viewers} {message} {platform} {reward}. A count with its word in both forms, "
+            "like {count:sub|subs}, reads right for one and for many.",
         ),
         Field(
             "layout",
@@ -105,6 +112,16 @@ def type_fields(kind: str) -> tuple[Field, ...]:
             choice_labels=("Image above text", "Image left of text", "Text over image"),
         ),
         Field("image", "Image or video", "media", image, media_kinds=("image", "video")),
+        Field(
+            "image_size",
+            "Image size",
+            "int",
+            256,
+            32,
+            1920,
+            suffix="px",
+            help="The image or video is scaled to fit a square this big (and the overlay).",
+        ),
         Field("sound", "Sound", "media", sound, media_kinds=("sound",)),
         Field("volume", "Volume", "int", 60, 0, 100, suffix="%"),
         Field("font_family", "Font", "choice", "Inter", choices=FONTS),
@@ -147,7 +164,7 @@ TYPE_SECTIONS: Sections = (
             "text_delay_ms",
         ),
     ),
-    ("Image and sound", ("layout", "image", "sound", "volume")),
+    ("Image and sound", ("layout", "image", "image_size", "sound", "volume")),
     ("Animation", ("show_animation", "hide_animation")),
 )
 
@@ -179,8 +196,19 @@ def defaults() -> dict[str, Any]:
     return config
 
 
+# The defaults of earlier versions, which said "1 months". Every install saved its defaults, so a
+# template still equal to one of them was never written by the streamer: it becomes today's
+# default (in the editor and on stream). A template the streamer wrote is never touched.
+_EARLIER_DEFAULT_TEMPLATES = {
+    "subscription": "{name} subscribed for {months} months!",
+    "gift_subscription": "{name} gifted {count} subs!",
+    "raid": "{name} is raiding with {viewers} viewers!",
+}
+
+
 def repair(config: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """(usable config, problems): bad values replaced by defaults, bad variations dropped."""
+    """(usable config, problems): bad values replaced by defaults, bad variations dropped, and
+    earlier versions' default templates replaced by today's."""
     if not isinstance(config, Mapping):
         return defaults(), {"": "the alert box config must be an object"}
     cleaned, problems = validate_fields(QUEUE_FIELDS, config)
@@ -196,6 +224,8 @@ def repair(config: Any) -> tuple[dict[str, Any], dict[str, str]]:
             raw = {}
         values, type_problems = validate_fields(type_fields(kind), raw, path=f"types.{kind}.")
         problems.update(type_problems)
+        if values.get("template") == _EARLIER_DEFAULT_TEMPLATES.get(kind):
+            values["template"] = _KIND_DEFAULTS[kind][0]  # today's default: "1 month", not "1 months"
         values["variations"] = _validate_variations(kind, raw.get("variations", []), problems)
         types_out[kind] = values
     for kind, raw in types_in.items():  # a newer version's alert type is kept, not dropped
@@ -340,7 +370,7 @@ def amount_text(event: Event) -> str:
         case Donation() | SuperChat():
             return format_money(event.amount)
         case Cheer():
-            return f"{event.bits:,} bits"
+            return f"{event.bits:,} {'bit' if event.bits == 1 else 'bits'}"
     amount = event_amount(event)
     return "" if amount is None else f"{amount:,}"
 

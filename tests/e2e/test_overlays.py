@@ -135,7 +135,13 @@ async def test_every_alert_type_shows_its_text_and_media_then_hides(
         image = alert.get_by_test_id("alert-image")
         src = await image.get_attribute("src")
         assert src.startswith("/overlay/media/builtin/") and "token=" in src
-        assert await image.evaluate("img => img.complete && img.naturalWidth > 0"), event["kind"]
+        assert await poll(
+            page, "img => img.complete && img.naturalWidth > 0", await image.element_handle()
+        ), event["kind"]
+        # Loaded is not enough: a picture without a size of its own used to be drawn 0x0.
+        box = await image.bounding_box()
+        assert box is not None and box["width"] >= 64 and box["height"] >= 64, (event, box)
+        assert box["x"] + box["width"] <= 800 and box["y"] + box["height"] <= 600, (event, box)
         sound = stage.app.widgets["alert_box"].config["types"][event["kind"]]["sound"]
         fetched = await poll(
             page,
@@ -146,6 +152,29 @@ async def test_every_alert_type_shows_its_text_and_media_then_hides(
         if event["kind"] == "donation":
             assert await alert.get_by_test_id("alert-message").inner_text() == "gg"
             await page.screenshot(path=str(artifacts_dir / "alert_box_donation.png"))
+        await alert.wait_for(state="detached", timeout=5000)
+    assert page.errors == []
+
+
+# The default templates read right for one of anything.
+SINGULAR = [
+    ({"kind": "subscription", "months": 1}, "Dave subscribed for 1 month!"),
+    ({"kind": "gift_subscription", "count": 1}, "Dave gifted 1 sub!"),
+    ({"kind": "cheer", "bits": 1}, "Dave cheered 1 bit!"),
+    ({"kind": "raid", "viewers": 1}, "Dave is raiding with 1 viewer!"),
+]
+
+
+async def test_default_templates_say_one_sub_not_one_subs(stage: Stage) -> None:
+    await stage.fast_alerts(duration_ms=30000)
+    page = await stage.open("alert_box")
+    for event, headline in SINGULAR:
+        event_id = await stage.post(event)
+        alert = page.locator(f'[data-testid="alert"][data-event-id="{event_id}"]')
+        await alert.wait_for(timeout=5000)
+        text = await alert.get_by_test_id("alert-headline").inner_text()
+        assert " ".join(text.split()) == headline
+        await stage.http.post("/api/v1/alerts/skip")
         await alert.wait_for(state="detached", timeout=5000)
     assert page.errors == []
 

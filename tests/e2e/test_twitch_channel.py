@@ -77,7 +77,7 @@ async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path
 
     expected = [
         ("follow", "Cool_User just followed!"),
-        ("subscribe", "Cool_User subscribed for 1 months!"),
+        ("subscribe", "Cool_User subscribed for 1 month!"),
         ("raid", "Cool_User is raiding with 9,001 viewers!"),
     ]
     for payload, headline in expected:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 
 import pytest
@@ -86,6 +87,20 @@ def test_disabled_types_and_amounts_below_minimum_are_not_shown() -> None:
     assert alert_box.resolve(config, small, RNG) is None
     resolved = alert_box.resolve(config, big, RNG)
     assert resolved is not None and resolved.settings["amount_text"] == "$5.00"
+
+
+@pytest.mark.parametrize(("bits", "text"), [(1, "1 bit"), (2, "2 bits"), (2500, "2,500 bits")])
+def test_cheer_amount_says_one_bit(bits: int, text: str) -> None:
+    cheer = Cheer(platform=Platform.TWITCH, bits=bits)
+    assert alert_box.amount_text(cheer) == text
+
+
+def test_default_templates_name_their_counts_in_both_forms() -> None:
+    types = alert_box.defaults()["types"]
+    assert types["subscription"]["template"] == "{name} subscribed for {months:month|months}!"
+    assert types["gift_subscription"]["template"] == "{name} gifted {count:sub|subs}!"
+    assert types["raid"]["template"] == "{name} is raiding with {viewers:viewer|viewers}!"
+    assert all(t["image_size"] == 256 for t in types.values())
 
 
 def test_variations_first_matching_rule_wins() -> None:
@@ -196,3 +211,16 @@ def test_money_formatting() -> None:
     assert fmt(Money(123456, "EUR")) == "€1,234.56"
     assert fmt(Money(500, "JPY")) == "¥500"
     assert fmt(Money(1250, "CHF")) == "12.50 CHF"
+
+
+def test_an_earlier_versions_default_text_reads_right_now_but_the_streamers_own_is_kept() -> None:
+    config = copy.deepcopy(alert_box.SPEC.defaults)
+    config["types"]["subscription"]["template"] = "{name} subscribed for {months} months!"
+    config["types"]["raid"]["template"] = "{name} brought {viewers} viewers!!"
+    repaired, problems = alert_box.SPEC.repair(config)
+    assert not problems
+    assert (
+        repaired["types"]["subscription"]["template"]
+        == "{name} subscribed for {months:month|months}!"
+    )
+    assert repaired["types"]["raid"]["template"] == "{name} brought {viewers} viewers!!"

@@ -29,6 +29,10 @@ export const PLACEHOLDERS = Object.freeze([
   'reward',
 ])
 const PLACEHOLDER_SET = new Set(PLACEHOLDERS)
+// Placeholders that are a count of something, so they may carry their noun in both forms:
+// `{months:month|months}` → "1 month" / "3 months" (singular for exactly 1).
+export const COUNTABLE = Object.freeze(['months', 'count', 'viewers'])
+const COUNTABLE_SET = new Set(COUNTABLE)
 
 export const LAYOUTS = Object.freeze(['image_above', 'image_left', 'text_over_image'])
 export const SHOW_ANIMATIONS = Object.freeze(['fade', 'slide_up', 'slide_down', 'zoom', 'bounce', 'none'])
@@ -44,10 +48,10 @@ const MAX_MESSAGE = 500
 // When a frame carries no usable template: the app's defaults (streampai_desktop/widgets/alert_box.py).
 export const DEFAULT_TEMPLATES = Object.freeze({
   follow: '{name} just followed!',
-  subscription: '{name} subscribed for {months} months!',
-  gift_subscription: '{name} gifted {count} subs!',
+  subscription: '{name} subscribed for {months:month|months}!',
+  gift_subscription: '{name} gifted {count:sub|subs}!',
   cheer: '{name} cheered {amount}!',
-  raid: '{name} is raiding with {viewers} viewers!',
+  raid: '{name} is raiding with {viewers:viewer|viewers}!',
   donation: '{name} donated {amount}!',
   channel_point_redemption: '{name} redeemed {reward}',
   super_chat: '{name} sent a Super Chat: {amount}',
@@ -60,6 +64,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   duration_ms: 6000,
   layout: 'image_above',
   image: '',
+  image_size: 256,
   sound: '',
   volume: 60,
   font_family: 'Inter',
@@ -80,8 +85,10 @@ function own(obj, key) {
 }
 
 /**
- * A template as parts: `{text}` for literal text, `{placeholder}` for a known placeholder.
- * Unknown `{words}` stay literal text, so a typo shows up as itself rather than vanishing.
+ * A template as parts: `{text}` for literal text, `{placeholder}` for a known placeholder, and
+ * `{placeholder, forms: [one, other]}` for a countable placeholder with its noun
+ * (`{count:sub|subs}`). Unknown `{words}` (and forms on a placeholder that is not a count) stay
+ * literal text, so a typo shows up as itself rather than vanishing.
  */
 export function parseTemplate(template) {
   const src = typeof template === 'string' ? template.slice(0, MAX_TEMPLATE) : ''
@@ -92,12 +99,14 @@ export function parseTemplate(template) {
     if (last && own(last, 'text')) last.text += text
     else parts.push({ text })
   }
-  const re = /\{([a-z_]+)\}/g
+  const re = /\{([a-z_]+)(?::([^{}|]*)\|([^{}|]*))?\}/g
   let at = 0
   let m
   while ((m = re.exec(src)) !== null) {
     pushText(src.slice(at, m.index))
-    if (PLACEHOLDER_SET.has(m[1])) parts.push({ placeholder: m[1] })
+    const withForms = m[2] !== undefined
+    if (withForms && COUNTABLE_SET.has(m[1])) parts.push({ placeholder: m[1], forms: [m[2], m[3]] })
+    else if (!withForms && PLACEHOLDER_SET.has(m[1])) parts.push({ placeholder: m[1] })
     else pushText(m[0])
     at = m.index + m[0].length
   }
@@ -162,6 +171,13 @@ function countOf(event) {
   return Number.isFinite(event.count) ? int(event.count) : null
 }
 
+/** The numbers behind the countable placeholders (null when the event has none), for plurals. */
+export function placeholderCounts(event) {
+  const e = event && typeof event === 'object' ? event : {}
+  const whole = (v) => (Number.isFinite(v) ? int(v) : null)
+  return { months: whole(e.months), count: countOf(e), viewers: whole(e.viewers) }
+}
+
 /** Every placeholder's value for this event, as plain text ("" when the event has none). */
 export function placeholderValues(event, settings = {}, locale) {
   const e = event && typeof event === 'object' ? event : {}
@@ -183,13 +199,60 @@ export function placeholderValues(event, settings = {}, locale) {
   }
 }
 
-/** Template parts with their values: `[{text, highlight}]`, placeholders highlighted. */
-export function renderTemplate(template, values) {
-  return parseTemplate(template).map((part) =>
-    own(part, 'placeholder')
-      ? { text: values[part.placeholder] ?? '', highlight: true, placeholder: part.placeholder }
-      : { text: part.text, highlight: false },
-  )
+/**
+ * Template parts with their values: `[{text, highlight}]`, placeholders highlighted. A countable
+ * placeholder with forms is its number (highlighted) and then its noun, singular when the count
+ * is exactly 1 (`counts` from placeholderCounts), plural otherwise.
+ */
+export function renderTemplate(template, values, counts = {}) {
+  const out = []
+  for (const part of parseTemplate(template)) {
+    if (!own(part, 'placeholder')) {
+      out.push({ text: part.text, highlight: false })
+      continue
+    }
+    const text = values[part.placeholder] ?? ''
+    out.push({ text, highlight: true, placeholder: part.placeholder })
+    if (part.forms) {
+      const noun = counts[part.placeholder] === 1 ? part.forms[0] : part.forms[1]
+      if (noun) out.push({ text: text ? ` ${noun}` : noun, highlight: false })
+    }
+  }
+  return out
+}
+
+/** The template to render: the app's default when missing (the app upgrades old defaults). */
+function templateFor(template, kind) {
+  if (!template) return own(DEFAULT_TEMPLATES, kind) ? DEFAULT_TEMPLATES[kind] : FALLBACK_TEMPLATE
+  return template
+}
+
+/**
+ * The box an alert's image or video is drawn in: the picture scaled (up or down) to fit a
+ * `size`×`size` square, keeping its shape. `natural` is its own size ({width, height}: an image's
+ * naturalWidth/Height, a video's videoWidth/Height); until that is known, or when the picture has
+ * none, the whole square (the picture is fitted inside it with object-fit: contain).
+ */
+export function fitMedia(natural, size) {
+  const w = natural?.width
+  const h = natural?.height
+  if (!(Number.isFinite(w) && Number.isFinite(h) && w > 0 && h > 0)) return { width: size, height: size }
+  const scale = size / Math.max(w, h)
+  return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) }
+}
+
+/**
+ * The picture's style: its fitMedia box, shrunk as a whole (keeping its shape) where the layout's
+ * room for it is smaller. That room is `--alert-media-max-w` × `--alert-media-max-h`, set per layout
+ * in viewport units by AlertBox.vue.
+ */
+export function mediaStyle(natural, size) {
+  const box = fitMedia(natural, size)
+  const ratio = Math.round((box.width / box.height) * 10000) / 10000
+  return {
+    width: `min(${box.width}px, var(--alert-media-max-w), calc(var(--alert-media-max-h) * ${ratio}))`,
+    height: `min(${box.height}px, var(--alert-media-max-h), calc(var(--alert-media-max-w) / ${ratio}))`,
+  }
 }
 
 /** Resolved alert settings → validated settings (each bad or missing value → its default). */
@@ -199,9 +262,10 @@ export function alertSettings(raw, kind) {
   const template = stringSetting(s, 'template', '')
   return {
     duration_ms: intSetting(s, 'duration_ms', D.duration_ms, 1000, 60000),
-    template: template || (own(DEFAULT_TEMPLATES, kind) ? DEFAULT_TEMPLATES[kind] : FALLBACK_TEMPLATE),
+    template: templateFor(template, kind),
     layout: choiceSetting(s, 'layout', LAYOUTS, D.layout),
     image: stringSetting(s, 'image', D.image),
+    image_size: intSetting(s, 'image_size', D.image_size, 32, 1920),
     sound: stringSetting(s, 'sound', D.sound),
     volume: intSetting(s, 'volume', D.volume, 0, 100),
     font_family: choiceSetting(s, 'font_family', FONT_FAMILIES, D.font_family),
@@ -246,7 +310,7 @@ export function alertView(data, token, locale) {
     kind: event.kind,
     variation: idText(variation),
     settings,
-    headline: renderTemplate(settings.template, values),
+    headline: renderTemplate(settings.template, values, placeholderCounts(event)),
     message: shouldShowMessage(event, settings, message) ? message : '',
     imageUrl: mediaUrl(settings.image, token),
     isVideo: isVideoRef(settings.image),
