@@ -13,6 +13,7 @@
 // What goes through the cache (everything else is not intercepted at all):
 //   /overlay/{widget}?token=…  page: network first; a copy of each good answer is kept under its
 //                              exact URL; when the app is not running, that copy is served.
+//                              (Not a preview page, `?preview=…`: a one-off, never stored.)
 //   /overlay/assets/{name}     cache first: every asset name carries a content hash, so a stored
 //                              copy is never stale.
 // Never cached: /overlay/ws (a socket), /api/… (live data), /overlay/sw.js, and /overlay/media/…
@@ -54,6 +55,8 @@ function overlayRoute(request, origin) {
   // ['', 'overlay', …]
   if (parts[1] !== 'overlay') return null
   if (parts.length === 4 && parts[2] === 'assets' && ASSET_NAME.test(parts[3])) return 'asset'
+  // A preview page (?preview=…) is a one-off: never stored, never served from the cache.
+  if (url.searchParams.has('preview')) return null
   if (parts.length === 3 && parts[2] && !RESERVED.has(parts[2]) && url.searchParams.get('token')) {
     return 'page'
   }

@@ -6,9 +6,9 @@ import { mountOverlay } from '../src/shared/mountOverlay.js'
 import { event, fakeWebSocketClass, manualTimers } from './helpers.js'
 
 /** A window stand-in: real events (EventTarget), our own location, optionally OBS's object. */
-function fakeWindow({ obs = false, pathname = '/overlay/alert_box' } = {}) {
+function fakeWindow({ obs = false, pathname = '/overlay/alert_box', search = '?token=tok123' } = {}) {
   const win = new EventTarget()
-  win.location = { protocol: 'http:', host: '127.0.0.1:7470', pathname, search: '?token=tok123' }
+  win.location = { protocol: 'http:', host: '127.0.0.1:7470', pathname, search }
   win.console = { warn() {} }
   if (obs) win.obsstudio = { pluginVersion: '2.24.0' }
   return win
@@ -82,6 +82,28 @@ describe('mountOverlay', () => {
     ws.serverSend({ type: 'alert_skip', id: 'y', data: { alert_id: 'a1' } })
     await nextTick()
     expect(document.querySelector('[data-testid="alert"]')).toBeNull()
+  })
+
+  it('a preview page says it is a preview, and says so again when the preview ends', async () => {
+    const ws = mountWith(AlertBox, fakeWindow({ search: '?token=tok123&preview=p1' }))
+    ws.serverOpen()
+    expect(sent(ws)[0].data).toEqual({ widget: 'alert_box', preview: 'p1' })
+    await nextTick()
+    const badge = () => document.querySelector('[data-testid="preview-badge"]')
+    expect(badge().textContent).toContain('OBS does not show this')
+    expect(document.querySelector('[data-testid="connection-dot"]')).toBeNull()
+    ws.serverSend({ type: 'preview_end', id: 'e', data: {} })
+    await nextTick()
+    expect(badge().textContent).toContain('This preview has ended')
+    expect(mounted.state.connected).toBe(false)
+    expect(timers.delays()).toEqual([])
+  })
+
+  it('an overlay page has no preview badge', async () => {
+    const ws = mountWith(AlertBox, fakeWindow())
+    ws.serverOpen()
+    await nextTick()
+    expect(document.querySelector('[data-testid="preview-badge"]')).toBeNull()
   })
 
   it('reports OBS source visibility, and again after each re-subscribe', () => {

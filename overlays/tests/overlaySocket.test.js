@@ -77,6 +77,32 @@ describe('subscribe', () => {
     expect(ctx.calls.status).toEqual([true])
   })
 
+  it('a preview page subscribes with its preview id and stops for good when the preview ends', () => {
+    const ended = []
+    const ctx = setup({
+      location: { ...LOCATION, search: '?token=s3cret-token&preview=p-123' },
+      onPreviewEnd: () => ended.push(true),
+    })
+    expect(ctx.socket.preview).toBe('p-123')
+    ctx.socket.start()
+    ctx.last().serverOpen()
+    expect(JSON.parse(ctx.last().sent[0]).data).toEqual({ widget: 'alert_box', preview: 'p-123' })
+    ctx.last().serverSend({ type: 'preview_end', id: 'e', data: { message: 'this preview has ended' } })
+    expect(ended).toEqual([true])
+    expect(ctx.socket.connected).toBe(false)
+    expect(ctx.timers.delays()).toEqual([]) // no reconnect
+  })
+
+  it('an overlay page ignores preview_end and keeps its connection', () => {
+    const ended = []
+    const ctx = setup({ onPreviewEnd: () => ended.push(true) })
+    ctx.socket.start()
+    ctx.last().serverOpen()
+    ctx.last().serverSend({ type: 'preview_end', id: 'e', data: {} })
+    expect(ended).toEqual([])
+    expect(ctx.socket.connected).toBe(true)
+  })
+
   it('delivers hello, config, events and errors to the callbacks', () => {
     const ctx = setup()
     ctx.socket.start()

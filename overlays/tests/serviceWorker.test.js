@@ -132,6 +132,7 @@ describe('service worker routing', () => {
       `${ORIGIN}/overlay/assets/sub/x.js`,
       `${ORIGIN}/overlay/`,
       `http://localhost:7470/overlay/alert_box?token=t`, // another origin
+      `${ORIGIN}/overlay/alert_box?token=t&preview=p1`, // a preview page: a one-off
       'not a url',
     ]) {
       expect(route(url), url).toBeNull()

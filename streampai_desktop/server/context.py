@@ -11,6 +11,7 @@ from aiohttp import web
 
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.server.emotes import EmoteCache
+from streampai_desktop.server.preview import PreviewSessions
 
 if TYPE_CHECKING:
     from streampai_desktop.cloud.service import AccountService
@@ -57,6 +58,9 @@ class ServerContext:
     # Called when an overlay connects, disconnects or is shown/hidden in OBS (the alert queue
     # waits for a visible alert box).
     on_presence: Callable[[], None] = field(default=lambda: None)
+    # The settings editor's preview pages (server/preview.py): shared by every server made from
+    # this context (``dataclasses.replace`` keeps the same object).
+    previews: PreviewSessions = field(default_factory=PreviewSessions)
 
     def widget(self, widget_id: str) -> WidgetInstance | None:
         return self.widgets.get(widget_id)

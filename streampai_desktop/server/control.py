@@ -14,7 +14,8 @@ from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN, SecretStore
 from streampai_desktop.server.app import OverlayServer, PortInUseError
 from streampai_desktop.server.context import ServerContext, Tokens
 from streampai_desktop.server.hub import OverlayHub
-from streampai_desktop.server.urls import overlay_url
+from streampai_desktop.server.preview import PreviewSessions
+from streampai_desktop.server.urls import overlay_url, preview_url
 
 # Asked when the overlay port is taken: return the port to use instead (saved), or None to give up.
 PortInUseHandler = Callable[[PortInUseError], Awaitable[int | None]]
@@ -44,6 +45,15 @@ class OverlayService:
     def hub(self) -> OverlayHub:
         assert self.server is not None, "the overlay server has not started"
         return self.server.hub
+
+    @property
+    def previews(self) -> PreviewSessions:
+        """The settings editor's preview sessions (shared by every server of this service)."""
+        return self._context.previews
+
+    def preview_url(self, widget_id: str, preview_id: str) -> str:
+        """The URL of a preview page: the overlay page, showing only its preview session."""
+        return preview_url(self.port, widget_id, self.tokens.overlay, preview_id)
 
     @property
     def running(self) -> bool:

@@ -10,6 +10,9 @@ Envelope contract (DESIGN.md §4): ``{"type": ..., "id": ..., "data": ...}``.
 The full table is in docs/overlay-protocol.md. Alerts are the exception to "serialise once":
 each alert box instance has its own resolved settings, so an ``AlertShow`` becomes one frame per
 instance (alerts are rare; chat, the busy topic, is serialised once).
+
+Preview pages (server/preview.py) connect here too, but stay out of the fan-out and the counts:
+they get only what their preview session sends them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -37,6 +39,8 @@ from streampai_desktop.core.events import Event
 from streampai_desktop.core.notices import OverlayPresence, WidgetConfigChanged, publish_notice
 from streampai_desktop.core.worker import Worker
 from streampai_desktop.server.context import CONTEXT
+from streampai_desktop.server.frames import envelope
+from streampai_desktop.server.preview import PREVIEW_END
 from streampai_desktop.server.security import token_matches, unauthorized
 from streampai_desktop.widgets import WIDGETS, get_widget
 
@@ -48,17 +52,6 @@ MAX_UNSENT_BYTES = 1024 * 1024
 PUMP_BATCH = 500  # bus messages framed before the pages' buffers are written
 SUBSCRIBE_TIMEOUT = 10.0
 HEARTBEAT_SECONDS = 20.0  # aiohttp pings; browsers answer on their own
-
-
-def envelope(kind: str, data: Any, msg_id: str | None = None) -> bytes:
-    """A JSON envelope, already framed for the wire."""
-    return ws_text_frame(
-        json.dumps(
-            {"type": kind, "id": msg_id or uuid.uuid4().hex, "data": data},
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-    )
 
 
 def encode_message(message: Message) -> bytes | None:
@@ -92,19 +85,6 @@ def _parse(text: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def ws_text_frame(text: str) -> bytes:
-    """One unmasked, uncompressed WebSocket text frame (RFC 6455 §5.2) carrying ``text``."""
-    payload = text.encode()
-    n = len(payload)
-    if n < 126:
-        header = bytes((0x81, n))
-    elif n < 1 << 16:
-        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
-    else:
-        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
-    return header + payload
-
-
 class OverlayClient:
     """One connected overlay page: what it shows, and where its bytes go."""
 
@@ -118,6 +98,7 @@ class OverlayClient:
         self.widget_type: str | None = None
         self.visible: bool | None = None  # from OBS; None when the page is not in OBS
         self.topics: frozenset[str] = frozenset()
+        self.preview: str | None = None  # a preview page's session id (server/preview.py)
         self.stalled = False
         self._pending: list[bytes] = []
 
@@ -147,6 +128,7 @@ class OverlayHub:
         self.bus = bus
         self._on_presence = on_presence
         self.clients: set[OverlayClient] = set()
+        self.preview_pages: set[OverlayClient] = set()  # connected, but not overlays
         # A bug while framing one message must not end every overlay's feed: restart the pump.
         self._pump = Worker(
             "overlay hub pump", self._pump_messages, restart=Backoff(0.1, 5.0), grace=0
@@ -167,7 +149,7 @@ class OverlayHub:
         await self.disconnect_all(WSCloseCode.GOING_AWAY, "server shutting down")
 
     async def disconnect_all(self, code: int, reason: str) -> None:
-        for client in list(self.clients):
+        for client in [*self.clients, *self.preview_pages]:
             with contextlib.suppress(Exception):
                 await client.ws.close(code=code, message=reason.encode())
 
@@ -261,18 +243,31 @@ class OverlayHub:
         client = OverlayClient(ws, request.transport, request.remote or "?")
         try:
             if await self._await_subscribe(request, client):
-                self.clients.add(client)
-                self._announce_presence()
-                log.info("overlay connected: %s", client.widget)
+                if client.preview is None:
+                    self.clients.add(client)
+                    self._announce_presence()
+                    log.info("overlay connected: %s", client.widget)
+                else:  # a preview page: not an overlay, not counted, not in the fan-out
+                    self.preview_pages.add(client)
+                    log.info("preview page connected: %s", client.widget)
                 await self._read_until_closed(client)
         finally:
             if client in self.clients:
                 self.clients.discard(client)
                 self._announce_presence()
                 log.info("overlay disconnected: %s", client.widget)
+            if client.preview is not None:
+                self.preview_pages.discard(client)
+                ctx.previews.detach(client.preview, client)
             if not ws.closed:
                 await ws.close()
         return ws
+
+    async def _refuse(self, client: OverlayClient, kind: str, message: str) -> bool:
+        client.offer(envelope(kind, {"message": message}))
+        client.flush()
+        await client.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=message.encode())
+        return False
 
     async def _await_subscribe(self, request: web.Request, client: OverlayClient) -> bool:
         ctx = request.app[CONTEXT]
@@ -289,16 +284,28 @@ class OverlayHub:
         found = ctx.widget(widget) if isinstance(widget, str) else None
         spec = get_widget(found.type) if found else None
         if found is None or spec is None or not isinstance(widget, str):
-            client.offer(envelope("error", {"message": "unknown widget"}))
+            return await self._refuse(client, "error", "unknown widget")
+        hello = {"server_id": ctx.server_id, "widget": widget, "widget_type": spec.type}
+        preview_id = data.get("preview") if isinstance(data, dict) else None
+        if preview_id is not None:
+            # A preview page gets its session's draft and fake events, and nothing else.
+            session = (
+                ctx.previews.attach(preview_id, widget, client)
+                if isinstance(preview_id, str)
+                else None
+            )
+            if session is None:
+                return await self._refuse(client, PREVIEW_END, "this preview has ended")
+            client.widget, client.widget_type, client.preview = widget, spec.type, preview_id
+            client.offer(envelope("hello", {**hello, "preview": True}))
+            client.offer(session.config_frame())
             client.flush()
-            await client.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"unknown widget")
-            return False
+            return True
         config_topic = widget_config_topic(widget)
         self._subscription.add_topics(config_topic)
         client.widget, client.widget_type = widget, spec.type
         client.topics = frozenset((*spec.topics, config_topic))
         # hello and the current config go first, ahead of anything the pump queues later.
-        hello = {"server_id": ctx.server_id, "widget": widget, "widget_type": spec.type}
         client.offer(envelope("hello", hello))
         client.offer(envelope("config", {"widget": widget, "config": found.config}))
         client.flush()
@@ -308,8 +315,8 @@ class OverlayHub:
         async for msg in client.ws:
             if msg.type == WSMsgType.ERROR:
                 break
-            if msg.type != WSMsgType.TEXT:
-                continue
+            if msg.type != WSMsgType.TEXT or client.preview is not None:
+                continue  # a preview page is never in OBS: nothing it says counts
             body = _parse(msg.data)
             data = body.get("data")
             if body.get("type") == "visibility" and isinstance(data, dict):

@@ -36,6 +36,11 @@ _ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", 
 _TIERS = {"1000": "Tier 1", "2000": "Tier 2", "3000": "Tier 3", "prime": "Prime"}
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 page``, ``2 pages``, ``1,200 pages``: the number and its noun in the right form."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 

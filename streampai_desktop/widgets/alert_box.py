@@ -88,12 +88,71 @@ _KIND_DEFAULTS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# What each alert type's event carries, so its form shows only the settings that mean something
+# for it. The stored config keeps every setting for every type (the format and the overlay
+# protocol do not change); the form and the variations editor show ``form_fields(kind)``.
+#
+# The amount that ``min_amount`` and ``amount`` conditions compare (``event_amount``), per kind:
+# (what the form calls the minimum, its unit — "money" is minor units shown in a currency —, what
+# an ``amount`` condition is called). Follows have no amount.
+AMOUNTS: dict[str, tuple[str, str, str]] = {
+    "subscription": ("Minimum months", "months", "Months"),
+    "gift_subscription": ("Minimum gifts", "gifts", "Gift count"),
+    "cheer": ("Minimum bits", "bits", "Bits"),
+    "raid": ("Minimum raid size", "viewers", "Raid viewers"),
+    "donation": ("Minimum amount", "money", "Amount"),
+    "channel_point_redemption": ("Minimum cost", "points", "Cost (points)"),
+    "super_chat": ("Minimum amount", "money", "Amount"),
+    "membership": ("Minimum months", "months", "Months"),
+}
+# Kinds whose event carries the viewer's own words (a resub message, a cheer's or donation's
+# message, a redemption's input): only these show "Show the viewer's message".
+WITH_MESSAGE = frozenset(
+    {"subscription", "cheer", "donation", "channel_point_redemption", "super_chat", "membership"}
+)
+# Kinds whose message the overlay shows only from an amount on (the page compares its own amount
+# of the event: money, bits — overlays/src/alert_box/alert.js ``eventAmount``).
+WITH_MESSAGE_AMOUNT = frozenset({"cheer", "donation", "super_chat"})
+# The variation conditions that mean something per kind (``amount`` is left out where it is the
+# same number as a named field: months, gift count, raid viewers).
+KIND_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "follow": ("platform",),
+    "subscription": ("months", "tier", "platform"),
+    "gift_subscription": ("count", "tier", "platform"),
+    "cheer": ("amount", "platform"),
+    "raid": ("viewers", "platform"),
+    "donation": ("amount", "platform"),
+    "channel_point_redemption": ("amount", "platform"),
+    "super_chat": ("amount", "platform"),
+    "membership": ("months", "platform"),
+}
+assert set(AMOUNTS) | {"follow"} == set(KIND_TITLES) == set(KIND_CONDITIONS)
+
+
+def _amount_field(kind: str, key: str, label: str, default_help: str) -> Field:
+    """``min_amount`` or ``message_min_amount`` in the words and unit of ``kind``'s amount."""
+    named, unit, _condition = AMOUNTS.get(kind, (label, "", ""))
+    money = unit == "money"
+    return Field(
+        key,
+        named if key == "min_amount" else label,
+        "int",
+        0,
+        0,
+        10**9,
+        suffix="" if money else unit,
+        display="money" if money else "",
+        help=default_help,
+    )
+
+
 def type_fields(kind: str) -> tuple[Field, ...]:
-    """The settings of one alert type, with that type's defaults."""
+    """Every setting of one alert type, with that type's defaults and words (what is stored and
+    validated; the form shows :func:`form_fields`)."""
     template, image, sound = _KIND_DEFAULTS[kind]
     return (
         Field("enabled", "Show this alert", "bool", True),
-        Field("duration_ms", "Duration", "int", 6000, 1000, 60000, suffix="ms"),
+        Field("duration_ms", "Duration", "int", 6000, 1000, 60000, suffix="ms", display="seconds"),
         Field(
             "template",
             "Message template",
@@ -132,19 +191,74 @@ def type_fields(kind: str) -> tuple[Field, ...]:
         Field("text_shadow", "Text shadow", "bool", True),
         Field("show_animation", "Show animation", "choice", "fade", choices=SHOW_ANIMATIONS),
         Field("hide_animation", "Hide animation", "choice", "fade", choices=HIDE_ANIMATIONS),
-        Field("text_delay_ms", "Text delay", "int", 0, 0, 10000, suffix="ms"),
-        Field(
+        Field("text_delay_ms", "Text delay", "int", 0, 0, 10000, suffix="ms", display="seconds"),
+        _amount_field(
+            kind,
             "min_amount",
             "Minimum amount",
-            "int",
-            0,
-            0,
-            10**9,
-            help="Smaller ones are not shown (cents for money, bits, viewers, gifts).",
+            "Smaller ones show no alert."
+            + (
+                " In the currency it was sent in: 5.00 is $5.00, €5.00 or £5.00."
+                if kind in _MONEY_KINDS
+                else ""
+            ),
         ),
         Field("show_message", "Show the viewer's message", "bool", True),
-        Field("message_min_amount", "Message from amount", "int", 0, 0, 10**9),
+        _amount_field(
+            kind,
+            "message_min_amount",
+            "Show the message from",
+            "Smaller ones show the alert without the message.",
+        ),
     )
+
+
+_MONEY_KINDS = frozenset(k for k, (_n, unit, _c) in AMOUNTS.items() if unit == "money")
+
+
+def applies(kind: str, key: str) -> bool:
+    """Whether the setting ``key`` means something for alerts of ``kind``."""
+    if key == "min_amount":
+        return kind in AMOUNTS
+    if key == "show_message":
+        return kind in WITH_MESSAGE
+    if key == "message_min_amount":
+        return kind in WITH_MESSAGE_AMOUNT
+    return True
+
+
+def form_fields(kind: str) -> tuple[Field, ...]:
+    """The settings the form shows for ``kind``: those that mean something for its event."""
+    return tuple(f for f in type_fields(kind) if applies(kind, f.key))
+
+
+def condition_fields(kind: str) -> tuple[str, ...]:
+    """The variation conditions offered for ``kind`` (stored ones of other fields still load)."""
+    return KIND_CONDITIONS.get(kind, CONDITION_FIELDS)
+
+
+def condition_unit(kind: str, field: str) -> str:
+    """The unit of a condition's value: "money" for a money amount, else ""."""
+    if field == "amount":
+        return AMOUNTS.get(kind, ("", "", ""))[1]
+    return ""
+
+
+def condition_label(kind: str, field: str) -> str:
+    """What the variations editor calls a condition field for ``kind``."""
+    if field == "amount" and kind in AMOUNTS:
+        return AMOUNTS[kind][2]
+    return CONDITION_LABELS.get(field, field)
+
+
+CONDITION_LABELS = {
+    "amount": "Amount",
+    "tier": "Tier",
+    "months": "Months",
+    "count": "Gift count",
+    "viewers": "Raid viewers",
+    "platform": "Platform",
+}
 
 
 TYPE_SECTIONS: Sections = (
@@ -169,7 +283,7 @@ TYPE_SECTIONS: Sections = (
 )
 
 QUEUE_FIELDS = (
-    Field("gap_ms", "Gap between alerts", "int", 1000, 0, 30000, suffix="ms"),
+    Field("gap_ms", "Gap between alerts", "int", 1000, 0, 30000, suffix="ms", display="seconds"),
     Field("hold_when_hidden", "Hold alerts while the OBS source is hidden", "bool", False),
     Field(
         "max_wait_s",
@@ -225,7 +339,8 @@ def repair(config: Any) -> tuple[dict[str, Any], dict[str, str]]:
         values, type_problems = validate_fields(type_fields(kind), raw, path=f"types.{kind}.")
         problems.update(type_problems)
         if values.get("template") == _EARLIER_DEFAULT_TEMPLATES.get(kind):
-            values["template"] = _KIND_DEFAULTS[kind][0]  # today's default: "1 month", not "1 months"
+            # Today's default: "1 month", not "1 months".
+            values["template"] = _KIND_DEFAULTS[kind][0]
         values["variations"] = _validate_variations(kind, raw.get("variations", []), problems)
         types_out[kind] = values
     for kind, raw in types_in.items():  # a newer version's alert type is kept, not dropped
@@ -312,9 +427,10 @@ SPEC = WidgetSpec(
     alert_types=True,
     test_events=tuple(KIND_TITLES.items()),
     test_note=(
-        "Each button sends a fake event through the local API, exactly like a real one: it "
-        "waits its turn in the alert queue and shows on every open Alert Box, with the saved "
-        "settings."
+        "In the preview: a fake event shows in the preview page in your browser only, with the "
+        "settings you are editing. On stream: a fake event goes through the local API exactly "
+        "like a real one — it waits its turn in the alert queue and shows on every open Alert "
+        "Box, OBS included, with the saved settings."
     ),
     test_sent="Sent a test {title} alert; it shows when its turn in the queue comes.",
     preview_interval=5.0,

@@ -58,6 +58,7 @@ FIELDS = (
         0,
         60000,
         suffix="ms",
+        display="seconds",
         help="Hold messages so moderators can delete them before they show.",
     ),
     Field("highlight_mentions", "Highlight mentions", "bool", True),
@@ -115,8 +116,9 @@ SPEC = WidgetSpec(
     sections=SECTIONS,
     test_events=((ChatMessage.kind, "Test chat message"),),
     test_note=(
-        "Sends a fake chat message through the local API; every open Chat Box shows it, with "
-        "the saved settings."
+        "In the preview: a fake chat message shows in the preview page in your browser only, "
+        "with the settings you are editing. On stream: it goes through the local API and every "
+        "open Chat Box shows it, OBS included, with the saved settings."
     ),
     test_sent="Sent a test chat message.",
     preview_interval=1.5,

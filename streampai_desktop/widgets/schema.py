@@ -47,7 +47,25 @@ class Field:
     choice_labels: tuple[str, ...] = ()
     media_kinds: tuple[str, ...] = ()  # for media: "image", "video", "sound"
     help: str = ""
-    suffix: str = ""  # unit shown in the form, e.g. "ms"
+    suffix: str = ""  # the stored unit, e.g. "ms", "px", "bits"
+    # How the form shows an int (the stored value never changes): "" as stored, with ``suffix``;
+    # "seconds" for a duration stored in ms (6000 is shown as "6 s"); "money" for an amount in
+    # minor units (500 is shown as "$5.00" in the streamer's currency).
+    display: str = ""
+
+    def describe(self, value: int) -> str:
+        """``value`` (as stored) the way the streamer reads it: "6 s", "5.00", "500 bits"."""
+        if self.display == "seconds":
+            return f"{format_seconds(value)} s"
+        if self.display == "money":
+            return f"{value / 100:,.2f}"
+        unit = self.suffix
+        return f"{value:,}{unit}" if unit == "%" else f"{value:,}{unit and ' ' + unit}"
+
+
+def format_seconds(ms: int | float) -> str:
+    """Milliseconds as seconds for people: 6000 → "6", 2500 → "2.5", 1250 → "1.25"."""
+    return f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
 
 
 class ConfigError(ValueError):
@@ -73,9 +91,9 @@ def check_value(f: Field, value: Any) -> Any:
                 raise ValueError("must be a whole number")
             value = int(value)
         if f.minimum is not None and value < f.minimum:
-            raise ValueError(f"must be at least {f.minimum}{f.suffix and ' ' + f.suffix}")
+            raise ValueError(f"must be at least {f.describe(f.minimum)}")
         if f.maximum is not None and value > f.maximum:
-            raise ValueError(f"must be at most {f.maximum}{f.suffix and ' ' + f.suffix}")
+            raise ValueError(f"must be at most {f.describe(f.maximum)}")
         return value
     if kind == "choice":
         if value not in f.choices:

@@ -39,10 +39,11 @@ class WidgetSpec:
     # The config has per-alert-type settings and variations (``types.{kind}``), edited in an
     # "Alert types" tab before the ``fields`` tab.
     alert_types: bool = False
-    # The Test tab: (event kind, button label) per button, a line above them, and what the status
-    # line says once one is sent ({title} is the button's label). The preview sends the same
-    # kinds in turn, one every ``preview_interval`` seconds. No test events: no Test tab and no
-    # preview.
+    # The Test tab: (event kind, label) per test — each is offered in the preview (the draft,
+    # that page only) and on stream (the local API, saved settings) —, a line above them, and
+    # what the status line says once one is sent on stream ({title} is the label). The preview
+    # sends the same kinds in turn, one every ``preview_interval`` seconds. No test events: no
+    # Test tab and no preview.
     test_events: tuple[tuple[str, str], ...] = ()
     test_note: str = ""
     test_sent: str = "Sent a test {title}."

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from streampai_desktop.app import App, AppOptions
+from streampai_desktop.core.events import Follow, Platform, User
 
 pytestmark = pytest.mark.e2e
 
@@ -386,3 +387,50 @@ async def test_pages_survive_an_app_restart(stage: Stage, tmp_path: Path, free_p
         )
     finally:
         await restarted.shutdown()
+
+
+async def test_the_preview_page_shows_the_draft_and_the_obs_page_nothing(
+    stage: Stage, artifacts_dir: Path
+) -> None:
+    """The settings editor's preview: the unsaved draft and a fake event reach the preview page
+    in the browser only — an Alert Box open as in OBS shows nothing of it."""
+    await stage.fast_alerts(duration_ms=30000)
+    obs = await stage.open("alert_box")
+    draft = copy.deepcopy(stage.app.widgets["alert_box"].config)
+    draft["types"]["follow"].update(text_color="#ff0000", template="PREVIEW for {name}!")
+    previews = stage.app.overlays.previews
+    preview_id = previews.open("alert_box", "alert_box", draft)
+    page = await stage.browser.new_page(viewport={"width": 800, "height": 600})
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    await page.goto(stage.app.overlays.preview_url("alert_box", preview_id))
+    for _ in range(200):
+        if previews.pages(preview_id):
+            break
+        await asyncio.sleep(0.02)
+    assert previews.pages(preview_id) == 1
+    assert stage.app.overlays.server.hub.connected_instances() == {"alert_box": 1}, "OBS only"
+    badge = page.get_by_test_id("preview-badge")
+    assert "OBS does not show this" in await badge.inner_text()
+
+    dave = User(DAVE["id"], DAVE["login"], DAVE["display_name"], DAVE["color"])
+    shown = previews.show(preview_id, Follow(platform=Platform.TWITCH, user=dave, test=True))
+    assert shown.pages == 1
+    headline = page.get_by_test_id("alert-headline")
+    await headline.wait_for(timeout=5000)
+    assert " ".join((await headline.inner_text()).split()) == "PREVIEW for Dave!"
+    assert await headline.evaluate("el => getComputedStyle(el).color") == "rgb(255, 0, 0)"
+    await page.screenshot(path=str(artifacts_dir / "alert_box_preview.png"))
+    await asyncio.sleep(0.5)
+    assert await obs.locator('[data-testid="alert"]').count() == 0, "nothing on stream"
+    assert await obs.get_by_test_id("preview-badge").count() == 0
+
+    previews.close(preview_id)
+    ended = await poll(
+        page,
+        "() => (document.querySelector('[data-testid=\"preview-badge\"]')?.textContent || '')"
+        ".includes('This preview has ended')",
+    )
+    assert ended, "the page says the preview ended (and stops reconnecting)"
+    await page.screenshot(path=str(artifacts_dir / "alert_box_preview_ended.png"))
+    assert page.errors == [] and obs.errors == []

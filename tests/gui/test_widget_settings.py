@@ -22,6 +22,8 @@ from streampai_desktop.ui.pages.widget_form import (
     IntEditor,
     LoginsEditor,
     MediaEditor,
+    MoneyEditor,
+    SecondsEditor,
     TextEditor,
 )
 from tests.gui.conftest import Gui, gui_options, widgets_page
@@ -224,8 +226,9 @@ def test_a_valid_change_is_pushed_live_and_survives_a_restart(
     assert override.edit.text() == "#ffffff", "an override starts from the type's own value"
     type_into(override.edit, "#FF0000")
     queue_gap = editor.form.editor("gap_ms")
-    assert isinstance(queue_gap, IntEditor)
-    type_into(queue_gap.spin.lineEdit(), "2500")
+    assert isinstance(queue_gap, SecondsEditor), "durations are shown in seconds"
+    assert queue_gap.spin.text() == "1 s"
+    type_into(queue_gap.spin.lineEdit(), "2.5")  # stored in ms, as before
 
     save(gui, editor)
     assert editor.state_label.text().startswith("Saved")
@@ -290,3 +293,49 @@ def test_choose_file_imports_the_picked_file_or_says_why_not(gui: Gui, tmp_path:
     assert editor.dirty
     save(gui, editor)
     assert gui.app.widgets["alert_box"].config["types"]["follow"]["image"] == image.value()
+
+
+def test_units_are_seconds_and_money_and_each_type_shows_only_its_settings(gui: Gui) -> None:
+    editor = open_editor(gui, "alert_box")
+    assert editor.types is not None
+    follow = editor.types.select("follow")
+    duration = follow.form.editor("duration_ms")
+    assert isinstance(duration, SecondsEditor) and duration.spin.text() == "6 s"
+    assert not {"min_amount", "show_message", "message_min_amount"} & set(follow.form.rows)
+    follow.variations.add_button.click()
+    panel = follow.variations.panels[0]
+    offered = {panel.add_override.itemData(i) for i in range(panel.add_override.count())}
+    assert "min_amount" not in offered and "show_message" not in offered
+    assert "text_color" in offered
+    condition = panel.add_condition()
+    assert [condition.field.itemData(i) for i in range(condition.field.count())] == ["platform"]
+    follow.variations.remove_current()
+
+    raid = editor.types.select("raid")
+    assert "show_message" not in raid.form.rows
+    assert raid.form.rows["min_amount"].editor.field.label == "Minimum raid size"
+
+    donation = editor.types.select("donation")
+    minimum = donation.form.editor("min_amount")
+    assert isinstance(minimum, MoneyEditor)
+    assert minimum.spin.text() == "$0.00"
+    type_into(minimum.spin.lineEdit(), "5")
+    delay = donation.form.editor("text_delay_ms")
+    assert isinstance(delay, SecondsEditor)
+    type_into(delay.spin.lineEdit(), "1.25")
+    donation.variations.add_button.click()
+    big = donation.variations.panels[0]
+    type_into(big.name, "Big one")
+    amount = big.add_condition()
+    assert amount.field.currentText() == "Amount ($)"
+    amount.value.setEditText("25.00")
+    save(gui, editor)
+    assert editor.state_label.text().startswith("Saved")
+    stored = gui.app.widgets["alert_box"].config["types"]
+    assert (stored["donation"]["min_amount"], stored["donation"]["text_delay_ms"]) == (500, 1250)
+    assert stored["donation"]["variations"][0]["conditions"] == [
+        {"field": "amount", "op": ">=", "value": 2500}
+    ]
+    assert stored["follow"]["min_amount"] == 0, "settings the form hides are still stored"
+    shown = donation.variations.panels[0].conditions[0]
+    assert shown.value.currentText() == "25.00", "the saved amount shows as money"

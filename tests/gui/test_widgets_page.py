@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,8 +14,11 @@ from PySide6.QtGui import QGuiApplication
 
 from streampai_desktop.core.bus import TOPIC_EVENTS
 from streampai_desktop.core.events import Event
-from streampai_desktop.ui.pages import widget_editor
+from streampai_desktop.ui import sound
+from streampai_desktop.ui.pages import common, widget_editor
+from streampai_desktop.ui.pages.widget_form import ColorEditor, MediaEditor
 from streampai_desktop.widgets.alert_box import KIND_TITLES
+from streampai_desktop.widgets.media import BUILTIN_DIR
 from tests.gui.conftest import Gui, button, find_dialog, until, widgets_page
 
 pytestmark = pytest.mark.gui
@@ -46,7 +51,7 @@ def test_status_bar_and_page_count_connected_overlays(gui: Gui) -> None:
             subscribe = {"type": "subscribe", "id": "1", "data": {"widget": "alert_box"}}
             await ws.send_str(json.dumps(subscribe))
             await until(lambda: status.overlays.text() == "1 overlay connected", what="count")
-            assert card.connected.text() == "1 page(s) connected"
+            assert card.connected.text() == "1 page connected"
             assert gui.window.dashboard.overlays_stat.value.text() == "1"
         await until(lambda: status.overlays.text() == "No overlays connected", what="drop")
 
@@ -132,6 +137,8 @@ def test_test_buttons_post_through_the_local_api(gui: Gui) -> None:
 def test_preview_opens_the_overlay_page_and_sends_fake_events(
     gui: Gui, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The preview page shows the draft and fake events; the overlay in OBS gets none of it, and
+    nothing goes through the alert queue."""
     opened: list[str] = []
 
     def open_url(url: str) -> bool:
@@ -141,16 +148,157 @@ def test_preview_opens_the_overlay_page_and_sends_fake_events(
     monkeypatch.setattr(widget_editor, "open_url", open_url)
     events = gui.app.bus.subscribe([TOPIC_EVENTS], name="test-events")
     gui.window.show_page("widgets")
-    chat = widgets_page(gui).select("chat_box")
+    alerts = widgets_page(gui).select("alert_box")
+    assert alerts.types is not None
+    follow = alerts.types.select("follow")
+    color = follow.form.editor("text_color")
+    assert isinstance(color, ColorEditor)
+    base = f"http://127.0.0.1:{gui.app.port}/overlay/ws?token={gui.app.tokens.overlay}"
 
-    chat.preview_button.click()
-    assert opened == [gui.app.overlay_urls()["chat_box"]]
-    assert chat.preview.running and chat.preview_button.text() == "Stop preview"
-    message = gui.run(asyncio.wait_for(events.get(), 5))
-    assert message.payload.kind == "chat_message" and message.payload.test
+    async def connect(http: aiohttp.ClientSession, data: dict) -> aiohttp.ClientWebSocketResponse:
+        ws = await http.ws_connect(base)
+        await ws.send_json({"type": "subscribe", "id": "1", "data": data})
+        return ws
 
-    chat.preview_button.click()
+    async def frame(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict:
+        while True:
+            body = json.loads((await ws.receive(timeout=8)).data)
+            if body["type"] == kind:
+                return body["data"]
+
+    async def session() -> None:
+        async with aiohttp.ClientSession() as http:
+            obs = await connect(http, {"widget": "alert_box"})  # the Browser source in OBS
+            await frame(obs, "config")
+            await until(lambda: alerts.connected.text() == "1 page connected", what="OBS")
+
+            color.edit.setText("#ff0000")  # an unsaved change
+            color.edit.textEdited.emit("#ff0000")
+            assert alerts.dirty
+            alerts.preview_button.click()
+            assert len(opened) == 1 and alerts.preview.running
+            url = opened[0]
+            assert url.startswith(gui.app.overlay_urls()["alert_box"] + "&preview=")
+            assert alerts.preview_button.text() == "Stop preview"
+            assert alerts.feedback.text() == widget_editor.PREVIEWING_TEXT
+            preview_id = url.rsplit("&preview=", 1)[1]
+            page = await connect(http, {"widget": "alert_box", "preview": preview_id})
+            config = await frame(page, "config")
+            assert config["config"]["types"]["follow"]["text_color"] == "#ff0000", "the draft"
+            alert = await frame(page, "alert")
+            assert alert["event"]["kind"] == "follow" and alert["event"]["test"]
+            assert alert["settings"]["text_color"] == "#ff0000"
+
+            # Edits reach the preview as they are typed; a test in the preview shows at once.
+            color.edit.setText("#00ff00")
+            color.edit.textEdited.emit("#00ff00")
+            config = await frame(page, "config")
+            assert config["config"]["types"]["follow"]["text_color"] == "#00ff00"
+            alerts.preview_test_buttons["raid"].click()
+            raid = await frame(page, "alert")
+            assert raid["event"]["kind"] == "raid"
+            assert "in the preview" in alerts.test_status.text()
+
+            # Nothing of it reached the overlay in OBS, nor the alert queue, nor the counts.
+            with pytest.raises(asyncio.TimeoutError):
+                await obs.receive(timeout=0.5)
+            assert events.get_nowait() is None
+            assert alerts.connected.text() == "1 page connected"
+            assert gui.app.widgets["alert_box"].config["types"]["follow"]["text_color"] == (
+                "#ffffff"
+            ), "nothing was saved"
+
+            alerts.preview_button.click()  # Stop preview
+            await frame(page, "preview_end")
+            assert not alerts.preview.running
+            assert alerts.preview_button.text() == "Preview"
+            assert not alerts.preview_button.isChecked()
+            assert not alerts.feedback.isVisible(), "'Previewing…' is gone"
+            await obs.close()
+
+    gui.run(session())
     gui.run(gui.vm.tasks.wait_idle())
-    assert not chat.preview.running
-    assert chat.preview_button.text() == "Preview" and not chat.preview_button.isChecked()
     events.close()
+
+
+def test_a_test_on_stream_with_unsaved_changes_says_it_uses_the_saved_settings(gui: Gui) -> None:
+    gui.window.show_page("widgets")
+    chat = widgets_page(gui).select("chat_box")
+    assert not chat.unsaved_test_note.isVisible()
+    font_size = chat.form.editor("font_size")
+    font_size.spin.setValue(30)  # type: ignore[attr-defined]
+    chat.tabs.setCurrentWidget(chat.tests_tab)
+    assert chat.unsaved_test_note.isVisible()
+    assert "saved settings" in chat.test_buttons["chat_message"].toolTip()
+    chat.test_buttons["chat_message"].click()
+    gui.run(gui.vm.tasks.wait_idle())
+    assert "uses the saved settings, not your unsaved changes" in chat.test_status.text()
+
+
+def test_passing_confirmations_clear_themselves(gui: Gui) -> None:
+    assert common.FLASH_MS <= 10_000, "a few seconds"
+    gui.window.show_page("widgets")
+    chat = widgets_page(gui).select("chat_box")
+    chat.feedback.flash("Copied.", 50)
+    assert chat.feedback.isVisible()
+    gui.run(until(lambda: not chat.feedback.isVisible(), what="the line clears"))
+    chat.feedback.error("Could not open a browser; use Copy instead.")
+    gui.run(asyncio.sleep(0.15))
+    assert chat.feedback.isVisible(), "a problem stays until it is replaced"
+
+
+def test_play_plays_the_chosen_alert_sound(gui: Gui, monkeypatch: pytest.MonkeyPatch) -> None:
+    played: list[tuple[Path, int]] = []
+
+    def play(self: sound.SoundPlayer, path: Path, volume: int = 100) -> str:
+        played.append((path, volume))
+        return sound.PLAYED
+
+    monkeypatch.setattr(sound.SoundPlayer, "play", play)
+    gui.window.show_page("widgets")
+    alerts = widgets_page(gui).select("alert_box")
+    assert alerts.types is not None
+    pane = alerts.types.select("cheer")
+    editor = pane.form.editor("sound")
+    assert isinstance(editor, MediaEditor) and editor.play_button is not None
+    pane.form.editor("volume").spin.setValue(35)  # type: ignore[attr-defined]
+    editor.play_button.click()
+    assert played == [(BUILTIN_DIR / "coins.wav", 35)]
+    editor.combo.setCurrentIndex(editor.combo.findData(""))
+    assert not editor.play_button.isEnabled(), "nothing to play"
+    image = pane.form.editor("image")
+    assert isinstance(image, MediaEditor) and image.play_button is None
+
+
+def test_the_sound_opens_in_the_default_player_without_a_command_line_player(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    opened: list[Path] = []
+    monkeypatch.setattr(sound, "find_player", lambda ext: None)
+    monkeypatch.setattr(sound.sys, "platform", "linux")
+    monkeypatch.setattr(sound, "open_in_default_player", lambda path: opened.append(path) or True)
+    wav = tmp_path / "ding.wav"
+    wav.write_bytes(b"RIFF")
+    assert sound.SoundPlayer().play(wav, 50) == sound.OPENED
+    assert opened == [wav]
+
+
+def test_a_command_line_player_plays_the_sound_without_a_window(
+    qapp: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out = tmp_path / "args.txt"
+    script = f"import sys; open({str(out)!r}, 'w').write(' '.join(sys.argv[1:]))"
+
+    def command(path: str, volume: float) -> list[str]:
+        return ["-c", script, f"{volume:.2f}", path]
+
+    monkeypatch.setattr(sound, "find_player", lambda ext: (sys.executable, command))
+    monkeypatch.setattr(sound.sys, "platform", "linux")
+    wav = tmp_path / "ding.wav"
+    wav.write_bytes(b"RIFF")
+    player = sound.SoundPlayer()
+    assert player.play(wav, 40) == sound.PLAYED
+    process = player._process
+    assert process is not None and process.waitForFinished(10_000)
+    assert out.read_text() == f"0.40 {wav}"
+    player.stop()

@@ -39,7 +39,7 @@ def test_defaults_are_valid_for_every_widget() -> None:
 @pytest.mark.parametrize(
     ("config", "where", "message"),
     [
-        (with_type("follow", duration_ms=100), "types.follow.duration_ms", "at least 1000"),
+        (with_type("follow", duration_ms=100), "types.follow.duration_ms", "at least 1 s"),
         (
             with_type("cheer", text_color="red; background:url(x)"),
             "types.cheer.text_color",
@@ -224,3 +224,36 @@ def test_an_earlier_versions_default_text_reads_right_now_but_the_streamers_own_
         == "{name} subscribed for {months:month|months}!"
     )
     assert repaired["types"]["raid"]["template"] == "{name} brought {viewers} viewers!!"
+
+
+def test_each_alert_type_shows_only_the_settings_that_mean_something_for_it() -> None:
+    def keys(kind: str) -> set[str]:
+        return {f.key for f in alert_box.form_fields(kind)}
+
+    amounts = {"min_amount", "show_message", "message_min_amount"}
+    assert not keys("follow") & amounts, "a follow has no amount and no message"
+    assert keys("raid") & amounts == {"min_amount"}, "a raid has viewers, no message"
+    assert keys("subscription") & amounts == {"min_amount", "show_message"}
+    assert amounts <= keys("donation") and amounts <= keys("cheer")
+    assert alert_box.condition_fields("follow") == ("platform",)
+    assert "amount" in alert_box.condition_fields("donation")
+    assert "tier" not in alert_box.condition_fields("cheer")
+    # What is stored does not change: every type keeps every setting.
+    stored = alert_box.defaults()["types"]
+    assert {"min_amount", "show_message", "message_min_amount"} <= set(stored["follow"])
+
+
+def test_units_are_described_the_way_the_form_shows_them() -> None:
+    fields = {f.key: f for f in alert_box.type_fields("donation")}
+    assert fields["duration_ms"].describe(6000) == "6 s"
+    assert fields["text_delay_ms"].describe(1250) == "1.25 s"
+    assert fields["min_amount"].display == "money"
+    assert fields["min_amount"].describe(500) == "5.00"
+    cheer = {f.key: f for f in alert_box.type_fields("cheer")}
+    assert (cheer["min_amount"].label, cheer["min_amount"].describe(500)) == (
+        "Minimum bits",
+        "500 bits",
+    )
+    with pytest.raises(ConfigError) as info:
+        WIDGETS["chat_box"].validate({"message_delay_ms": 90000})
+    assert info.value.problems["message_delay_ms"] == "Message delay must be at most 60 s"

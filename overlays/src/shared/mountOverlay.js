@@ -7,8 +7,9 @@
 
 import { createApp, h, reactive, shallowRef } from 'vue'
 import ConnectionDot from './ConnectionDot.vue'
+import PreviewBadge from './PreviewBadge.vue'
 import { pageToken } from './media.js'
-import { createOverlaySocket } from './overlaySocket.js'
+import { createOverlaySocket, previewFromLocation } from './overlaySocket.js'
 import './base.css'
 
 /**
@@ -85,8 +86,10 @@ export function mountOverlay(
     serviceWorker = import.meta.env.MODE !== 'test',
   } = {},
 ) {
-  const state = reactive({ config: {}, connected: false })
+  const state = reactive({ config: {}, connected: false, previewEnded: false })
   const token = pageToken(win.location)
+  // A preview page (?preview=…) shows the app's draft settings and demo events; OBS never loads it.
+  const preview = previewFromLocation(win.location)
   const widget = shallowRef(null)
 
   const Root = {
@@ -94,7 +97,9 @@ export function mountOverlay(
     setup() {
       return () => [
         h(Widget, { ref: widget, config: state.config, token }),
-        h(ConnectionDot, { connected: state.connected }),
+        preview
+          ? h(PreviewBadge, { ended: state.previewEnded })
+          : h(ConnectionDot, { connected: state.connected }),
       ]
     },
   }
@@ -127,10 +132,14 @@ export function mountOverlay(
     onServerError(message) {
       win.console?.warn?.('overlay server:', message)
     },
+    onPreviewEnd() {
+      state.previewEnded = true
+    },
   })
   visibility = watchObsVisibility(win, socket)
   socket.start()
-  if (serviceWorker) registerServiceWorker(win)
+  // A preview is a one-off page: nothing of it is worth keeping for offline starts.
+  if (serviceWorker && !preview) registerServiceWorker(win)
   // Close cleanly when OBS unloads the page; resume if the page comes back from the bfcache.
   win.addEventListener?.('pagehide', () => socket.stop())
   win.addEventListener?.('pageshow', (ev) => {

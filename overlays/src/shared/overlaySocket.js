@@ -5,10 +5,13 @@
 // the reconnect logic is unit-tested without a browser or a server.
 //
 // Envelopes are JSON {"type", "id", "data"} (docs/overlay-protocol.md, server/hub.py):
-//   page → server: subscribe {"widget"}, visibility {"visible"}
-//   server → page: hello {"server_id", "widget", "widget_type"}, config {"widget", "config"},
+//   page → server: subscribe {"widget", "preview"?}, visibility {"visible"}
+//   server → page: hello {"server_id", "widget", "widget_type", "preview"?}, config {"widget", "config"},
 //                  event {"topic", "event"}, alert {"alert_id", "event", "settings", "variation"},
-//                  alert_skip {"alert_id"}, error {"message"}
+//                  alert_skip {"alert_id"}, error {"message"}, preview_end {…}
+//
+// A preview page (the app's settings editor opened it with `?preview={id}`) subscribes with that
+// id and gets only what the editor sends it; when the preview ends it stops reconnecting.
 
 export const BACKOFF_BASE_MS = 500
 export const BACKOFF_CAP_MS = 10_000
@@ -34,6 +37,15 @@ export function overlaySocketUrl(loc) {
   const scheme = loc.protocol === 'https:' ? 'wss' : 'ws'
   const token = new URLSearchParams(loc.search || '').get('token') || ''
   return `${scheme}://${loc.host}/overlay/ws?token=${encodeURIComponent(token)}`
+}
+
+/** The preview session id from the page's `?preview=`, or "" (a normal overlay page). */
+export function previewFromLocation(loc) {
+  try {
+    return new URLSearchParams(loc?.search || '').get('preview') || ''
+  } catch {
+    return ''
+  }
 }
 
 /** Delay before reconnect attempt number `attempt` (0-based): exponential, capped, jittered. */
@@ -78,6 +90,7 @@ export function parseEnvelope(raw) {
  *   location     the page location (protocol, host, pathname, search); default globalThis.location
  *   widget       widget type; default: last segment of location.pathname
  *   url          socket URL; default: built from location and its ?token=
+ *   preview      preview session id; default: the location's ?preview= ("" for an overlay page)
  *   WebSocket    constructor; default globalThis.WebSocket
  *   setTimeout / clearTimeout / random (jitter) / newId (message ids)   injectable for tests
  *   onConfig(config, widget)      the widget's config (after every subscribe and on every change)
@@ -87,11 +100,13 @@ export function parseEnvelope(raw) {
  *   onSubscribed()                right after each (re)subscribe was sent (send() works there)
  *   onStatus(connected: boolean)  on every change of connection state
  *   onHello(data), onServerError(message)   optional
+ *   onPreviewEnd()                a preview page's session ended: the socket has stopped
  */
 export function createOverlaySocket(options = {}) {
   const loc = options.location || globalThis.location
   const widget = options.widget || widgetFromPath(loc.pathname)
   const url = options.url || overlaySocketUrl(loc)
+  const preview = options.preview ?? previewFromLocation(loc)
   const WS = options.WebSocket || globalThis.WebSocket
   const setTimer = options.setTimeout || globalThis.setTimeout.bind(globalThis)
   const clearTimer = options.clearTimeout || globalThis.clearTimeout.bind(globalThis)
@@ -166,6 +181,12 @@ export function createOverlaySocket(options = {}) {
       case 'error':
         call('onServerError', typeof data.message === 'string' ? data.message : '')
         break
+      case 'preview_end':
+        // Only a preview page gives up: an overlay in OBS reconnects forever.
+        if (!preview) return
+        api.stop()
+        call('onPreviewEnd')
+        break
       default:
         break // unknown types are for newer pages; ignore
     }
@@ -188,9 +209,8 @@ export function createOverlaySocket(options = {}) {
       if (ws !== sock) return
       attempt = 0 // a successful open resets the backoff
       try {
-        sock.send(
-          JSON.stringify({ type: 'subscribe', id: newId(), data: { widget } }),
-        )
+        const data = preview ? { widget, preview } : { widget }
+        sock.send(JSON.stringify({ type: 'subscribe', id: newId(), data }))
       } catch {
         // the socket died between open and send; onclose follows and reconnects
         return
@@ -225,9 +245,10 @@ export function createOverlaySocket(options = {}) {
     }
   }
 
-  return {
+  const api = {
     widget,
     url,
+    preview,
     send,
     /** Connect (and keep reconnecting until stop()). */
     start() {
@@ -265,4 +286,5 @@ export function createOverlaySocket(options = {}) {
       return attempt
     },
   }
+  return api
 }

@@ -1,5 +1,6 @@
 """The Alert Box's per-type editor: the nine alert types in a list, each with its own settings
-form (generated from ``alert_box.type_fields(kind)``), its variations and a test button."""
+form (generated from ``alert_box.form_fields(kind)``: only the settings that mean something for
+that type), its variations and its test buttons (in the preview, or on stream)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streampai_desktop.ui.formatting import plural
 from streampai_desktop.ui.pages.common import StatusLine
 from streampai_desktop.ui.pages.variations import VariationsEditor
 from streampai_desktop.ui.pages.widget_form import FormContext, SchemaForm
-from streampai_desktop.widgets.alert_box import KIND_TITLES, TYPE_SECTIONS, type_fields
+from streampai_desktop.widgets.alert_box import KIND_TITLES, TYPE_SECTIONS, form_fields
+
+PREVIEW_TEST_TIP = (
+    "Shows a fake {what} in the preview page in your browser, with the settings you are "
+    "editing (saved or not). Nothing reaches OBS."
+)
+STREAM_TEST_TIP = (
+    "Sends a fake {what} through the alert queue to every open Alert Box, OBS included, with "
+    "the saved settings (not unsaved changes)."
+)
+TYPE_LIST_WIDTH = 150
 
 ERROR_COLOR = QColor("#dc2626")
 _TYPE_PATH = re.compile(r"^types\.(?P<kind>[a-z_]+)(?:\.(?P<rest>.*))?$")
@@ -39,32 +51,37 @@ def split_type_path(path: str) -> tuple[str, str] | None:
 
 
 class AlertTypePane(QWidget):
-    """One alert type: a test button, its settings, its variations."""
+    """One alert type: its test buttons, its settings, its variations."""
 
     changed = Signal()
-    test_requested = Signal(str)  # alert kind
+    test_requested = Signal(str)  # alert kind: a test on stream (saved settings)
+    preview_requested = Signal(str)  # alert kind: a test in the preview (the draft)
 
     def __init__(self, kind: str, ctx: FormContext) -> None:
         super().__init__()
         self.kind = kind
         title = KIND_TITLES[kind]
-        fields = type_fields(kind)
+        fields = form_fields(kind)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 0, 12, 12)
-        column.setSpacing(10)
+        column.setSpacing(8)
 
-        header = QHBoxLayout()
         heading = QLabel(title)
         heading.setObjectName("sectionTitle")
-        header.addWidget(heading)
-        header.addStretch(1)
-        self.test_button = QPushButton(f"Send a test {title.split(' (')[0].lower()} alert")
-        self.test_button.setToolTip(
-            "Sends a fake event through the local API; it shows with the saved settings."
-        )
+        column.addWidget(heading)
+        what = f"{title.split(' (')[0].lower()} alert"
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        self.preview_button = QPushButton("Test in preview")
+        self.preview_button.setToolTip(PREVIEW_TEST_TIP.format(what=what))
+        self.preview_button.clicked.connect(lambda: self.preview_requested.emit(kind))
+        self.test_button = QPushButton("Test on stream")
+        self.test_button.setToolTip(STREAM_TEST_TIP.format(what=what))
         self.test_button.clicked.connect(lambda: self.test_requested.emit(kind))
-        header.addWidget(self.test_button)
-        column.addLayout(header)
+        buttons.addWidget(self.preview_button)
+        buttons.addWidget(self.test_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
         self.test_status = StatusLine()
         column.addWidget(self.test_status)
         self.type_error = QLabel()
@@ -81,7 +98,7 @@ class AlertTypePane(QWidget):
         variations_title.setContentsMargins(0, 10, 0, 0)
         column.addWidget(variations_title)
         self.variations = VariationsEditor(
-            {f.key: f for f in fields}, ctx, lambda key: self.form.values().get(key)
+            {f.key: f for f in fields}, ctx, lambda key: self.form.values().get(key), kind
         )
         self.variations.changed.connect(self.changed)
         column.addWidget(self.variations)
@@ -138,6 +155,7 @@ class AlertTypesEditor(QWidget):
 
     changed = Signal()
     test_requested = Signal(str)
+    preview_requested = Signal(str)
 
     def __init__(self, ctx: FormContext) -> None:
         super().__init__()
@@ -148,7 +166,8 @@ class AlertTypesEditor(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("typeList")
         self.list.setAccessibleName("Alert types")
-        self.list.setFixedWidth(180)
+        self.list.setFixedWidth(TYPE_LIST_WIDTH)
+        self.list.setWordWrap(True)  # "Gift subscription (off)" wraps instead of widening
         row.addWidget(self.list)
         self.stack = QStackedWidget()
         row.addWidget(self.stack, 1)
@@ -172,9 +191,12 @@ class AlertTypesEditor(QWidget):
                 pane.load(self._loaded[kind])
             pane.changed.connect(self._pane_changed)
             pane.test_requested.connect(self.test_requested)
+            pane.preview_requested.connect(self.preview_requested)
             scroll = QScrollArea()
             scroll.setObjectName("paneScroll")
             scroll.setWidgetResizable(True)
+            # Every row fits the width (labels and texts wrap): never scroll sideways.
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(pane)
             self.panes[kind] = pane
@@ -210,7 +232,7 @@ class AlertTypesEditor(QWidget):
                 text = f"{text}  (off)"
             item.setText(text)
             item.setToolTip(
-                f"{problems} setting(s) to fix"
+                f"{plural(problems, 'setting')} to fix"
                 if problems
                 else ("Switched off: these events show no alert" if not enabled else "")
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -111,16 +111,27 @@ class Stat(QFrame):
         self.value.setText(f"{value:,}" if isinstance(value, int) else value)
 
 
+FLASH_MS = 6000  # how long a passing confirmation ("Copied.", "Saved.") stays
+
+
 class StatusLine(QLabel):
-    """An inline result line under a control: busy, done (green) or failed (red)."""
+    """An inline result line under a control: busy, done (green) or failed (red).
+
+    :meth:`flash` is for a passing confirmation ("Copied.", "Sent a test…") that clears itself
+    after a few seconds; :meth:`ok` and :meth:`error` stay until replaced.
+    """
 
     def __init__(self) -> None:
         super().__init__("")
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clear)
         self.hide()
 
     def _set(self, text: str, object_name: str) -> None:
+        self._timer.stop()
         self.setObjectName(object_name)
         self.setText(text)
         self.setVisible(bool(text))
@@ -133,6 +144,11 @@ class StatusLine(QLabel):
 
     def ok(self, text: str) -> None:
         self._set(text, "inlineOk")
+
+    def flash(self, text: str, ms: int = FLASH_MS) -> None:
+        """A green confirmation that clears itself after ``ms``."""
+        self._set(text, "inlineOk")
+        self._timer.start(ms)
 
     def error(self, text: str) -> None:
         self._set(text, "inlineError")

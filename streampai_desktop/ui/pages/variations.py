@@ -11,10 +11,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,31 +38,44 @@ from streampai_desktop.ui.pages.widget_form import (
     FormGrid,
     IntEditor,
     field_label,
+    local_currency,
     make_editor,
     parse_int_or_text,
     repolish,
+    shrinkable,
 )
-from streampai_desktop.widgets.alert_box import CONDITION_FIELDS, CONDITION_OPS, OVERRIDABLE
+from streampai_desktop.widgets.alert_box import (
+    AMOUNTS,
+    CONDITION_OPS,
+    OVERRIDABLE,
+    condition_fields,
+    condition_label,
+    condition_unit,
+)
 from streampai_desktop.widgets.schema import Field
 
-CONDITION_LABELS = {
-    "amount": "Amount",
-    "tier": "Tier",
-    "months": "Months",
-    "count": "Gift count",
-    "viewers": "Raid viewers",
-    "platform": "Platform",
-}
 OP_LABELS = {">=": "is at least", "=": "is"}
 TEXT_CONDITIONS = ("platform", "tier")  # compared as text, only with "is"
 SUGGESTIONS: dict[str, tuple[str, ...]] = {
     "platform": (*PLATFORMS, Platform.STREAMPAI.value),
     "tier": ("1000", "2000", "3000", "prime"),
 }
-AMOUNT_HELP = (
-    "Amount: cents for money (500 = $5.00), bits for cheers, viewers for raids, gifts for gift "
-    "subs, months for subs, points for channel points."
-)
+_MONEY = re.compile(r"^-?\d+(\.\d*)?$")
+
+
+def amount_help(kind: str) -> str:
+    """What an ``amount`` condition of ``kind`` compares, for its tooltip."""
+    unit = AMOUNTS.get(kind, ("", "", ""))[1]
+    if unit == "money":
+        symbol, decimals = local_currency()
+        example = "5" if decimals == 0 else "5.00"
+        return (
+            f"The amount in the currency it was sent in: {example} is {symbol}{example} "
+            "(or €5.00, £5.00…)."
+        )
+    return f"The number of {unit}." if unit else ""
+
+
 WEIGHT_FIELD = Field(
     "weight",
     "Random weight",
@@ -97,46 +112,89 @@ def _remove_button(tooltip: str) -> QToolButton:
 
 
 class ConditionRow(QWidget):
-    """``[field] [is at least | is] [value] ✕``."""
+    """``[field] [at least | is] [value] ✕`` on one line, or the value and ✕ on a second line
+    when the panel is too narrow for one (a small window never scrolls sideways)."""
 
     changed = Signal()
     remove_requested = Signal(object)
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "") -> None:
         super().__init__()
+        self.kind = kind
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        line = QHBoxLayout()
-        line.setContentsMargins(0, 0, 0, 0)
+        self.line = QGridLayout()
+        self.line.setContentsMargins(0, 0, 0, 0)
+        self.line.setHorizontalSpacing(6)
+        self.line.setVerticalSpacing(4)
         self.field = FormComboBox()
         self.field.setAccessibleName("Condition field")
-        for name in CONDITION_FIELDS:
-            self.field.addItem(CONDITION_LABELS.get(name, name), name)
+        shrinkable(self.field, chars=6, maximum=180)
+        # Only the conditions that mean something for this alert type.
+        for name in condition_fields(kind):
+            self.field.addItem(self._label(name), name)
         self.op = FormComboBox()
         self.op.setAccessibleName("Comparison")
+        shrinkable(self.op, chars=4, maximum=140)
         for op in CONDITION_OPS:
             self.op.addItem(OP_LABELS.get(op, op), op)
         self.value = FormComboBox()
         self.value.setEditable(True)
         self.value.setAccessibleName("Condition value")
-        self.value.setMinimumWidth(120)
-        self.value.setMaximumWidth(240)
+        shrinkable(self.value, chars=6, maximum=200)
         self.value.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.remove = _remove_button("Remove this condition")
         self.remove.clicked.connect(lambda: self.remove_requested.emit(self))
-        line.addWidget(self.field)
-        line.addWidget(self.op)
-        line.addWidget(self.value, 1)
-        line.addWidget(self.remove)
-        line.addStretch(1)
-        column.addLayout(line)
+        self.one_line: bool | None = None
+        self._arrange(one_line=True)
+        column.addLayout(self.line)
         self.error = _error_label()
         column.addWidget(self.error)
         self.field.currentIndexChanged.connect(self._field_changed)
         self.op.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.value.editTextChanged.connect(lambda _t: self.changed.emit())
         self._field_changed()
+
+    def _one_line_width(self) -> int:
+        parts = (self.field, self.op, self.value, self.remove)
+        return sum(w.sizeHint().width() for w in parts) + 3 * self.line.horizontalSpacing()
+
+    def _arrange(self, *, one_line: bool) -> None:
+        if one_line == self.one_line:
+            return
+        self.one_line = one_line
+        for widget in (self.field, self.op, self.value, self.remove):
+            self.line.removeWidget(widget)
+        left = Qt.AlignmentFlag.AlignLeft
+        self.line.addWidget(self.field, 0, 0)
+        self.line.addWidget(self.op, 0, 1)
+        if one_line:
+            self.line.addWidget(self.value, 0, 2)
+            self.line.addWidget(self.remove, 0, 3, left)
+        else:
+            self.line.addWidget(self.value, 1, 0)
+            self.line.addWidget(self.remove, 1, 1, left)
+        for column in range(5):
+            self.line.setColumnStretch(column, 1 if column == 4 else 0)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the two-line arrangement: the row picks its arrangement by its width."""
+        hint = super().minimumSizeHint()
+        two_lines = (
+            max(
+                self.field.minimumSizeHint().width() + self.op.minimumSizeHint().width(),
+                self.value.minimumSizeHint().width() + self.remove.sizeHint().width(),
+            )
+            + self.line.horizontalSpacing()
+        )
+        hint.setWidth(min(hint.width(), two_lines))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(one_line=event.size().width() >= self._one_line_width())
 
     def _field_changed(self, *_args: object) -> None:
         name = self.field.currentData()
@@ -146,27 +204,57 @@ class ConditionRow(QWidget):
         self.value.addItems(list(SUGGESTIONS.get(name, ())))
         self.value.setEditText(text)
         self.value.blockSignals(False)
-        self.value.setToolTip(AMOUNT_HELP if name == "amount" else "")
+        self.value.setToolTip(amount_help(self.kind) if name == "amount" else "")
         textual = name in TEXT_CONDITIONS
         if textual:  # text is only compared for equality
             self.op.setCurrentIndex(self.op.findData("="))
         self.op.setEnabled(not textual)
         self.changed.emit()
 
+    def _label(self, name: str) -> str:
+        """The condition's name for this alert type; money says its currency: "Amount ($)"."""
+        text = condition_label(self.kind, name)
+        if condition_unit(self.kind, name) == "money":
+            text += f" ({local_currency()[0]})"
+        return text
+
+    def _money(self) -> int | None:
+        """Minor units per shown unit when the value is money (shown "5.00", stored 500)."""
+        if condition_unit(self.kind, self.field.currentData()) != "money":
+            return None
+        return 10 ** local_currency()[1]
+
     def values(self) -> dict[str, Any]:
         name = self.field.currentData()
         text = self.value.currentText().strip()
-        value: Any = text if name in TEXT_CONDITIONS else parse_int_or_text(text)
+        scale = self._money()
+        value: Any
+        if name in TEXT_CONDITIONS:
+            value = text
+        elif scale is not None and _MONEY.match(text.replace(",", "")):
+            value = round(float(text.replace(",", "")) * scale)
+        else:
+            value = parse_int_or_text(text)
         return {"field": name, "op": self.op.currentData(), "value": value}
 
     def load(self, condition: Mapping[str, Any]) -> None:
         self.blockSignals(True)
         try:
-            index = self.field.findData(condition.get("field"))
+            name = condition.get("field")
+            index = self.field.findData(name)
+            if index < 0 and isinstance(name, str):  # a stored condition this type does not offer
+                self.field.addItem(self._label(name), name)
+                index = self.field.count() - 1
             self.field.setCurrentIndex(max(index, 0))
             op = self.op.findData(condition.get("op"))
             self.op.setCurrentIndex(max(op, 0))
-            self.value.setEditText(str(condition.get("value", "")))
+            value = condition.get("value", "")
+            scale = self._money()
+            if scale is not None and isinstance(value, int) and not isinstance(value, bool):
+                decimals = len(str(scale)) - 1
+                self.value.setEditText(f"{value / scale:.{decimals}f}")
+            else:
+                self.value.setEditText(str(value))
         finally:
             self.blockSignals(False)
 
@@ -183,15 +271,22 @@ class VariationPanel(QFrame):
     name_changed = Signal(str)
 
     def __init__(
-        self, fields: Mapping[str, Field], ctx: FormContext, current: Callable[[str], Any]
+        self,
+        fields: Mapping[str, Field],
+        ctx: FormContext,
+        current: Callable[[str], Any],
+        kind: str = "",
     ) -> None:
         super().__init__()
         self.setObjectName("variationPanel")
-        self._fields = fields
+        self.kind = kind
+        self._fields = fields  # the settings that mean something for this alert type
         self._ctx = ctx
         self._current = current  # the type's own value of a setting, to start an override from
         self.conditions: list[ConditionRow] = []
         self.overrides: dict[str, FieldRow] = {}
+        # Stored overrides of settings this type's form does not show: kept, never dropped.
+        self._kept: dict[str, Any] = {}
 
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 10, 12, 10)
@@ -247,7 +342,8 @@ class VariationPanel(QFrame):
         name.setObjectName("formSection")
         note = QLabel(hint)
         note.setObjectName("fieldHelp")
-        row.addWidget(name)
+        note.setWordWrap(True)
+        row.addWidget(name, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(note, 1)
         return heading
 
@@ -265,7 +361,7 @@ class VariationPanel(QFrame):
     # --- conditions --------------------------------------------------------------------------
 
     def add_condition(self, condition: Mapping[str, Any] | None = None) -> ConditionRow:
-        row = ConditionRow()
+        row = ConditionRow(self.kind)
         if condition is not None:
             row.load(condition)
         row.changed.connect(self.changed)
@@ -330,7 +426,10 @@ class VariationPanel(QFrame):
             "name": self.name.text(),
             "conditions": [row.values() for row in self.conditions],
             "weight": self.weight.value(),
-            "overrides": {key: row.editor.value() for key, row in self.overrides.items()},
+            "overrides": {
+                **self._kept,
+                **{key: row.editor.value() for key, row in self.overrides.items()},
+            },
         }
 
     def load(self, variation: Mapping[str, Any]) -> None:
@@ -344,6 +443,8 @@ class VariationPanel(QFrame):
             for key, value in overrides.items():
                 if key in self._fields:
                     self.add_override_row(key, value)
+                else:
+                    self._kept[key] = value
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
         """Problems relative to this variation: ``name``, ``conditions[0]``, ``overrides.x``…"""
@@ -379,12 +480,17 @@ class VariationsEditor(QWidget):
     changed = Signal()
 
     def __init__(
-        self, fields: Mapping[str, Field], ctx: FormContext, current: Callable[[str], Any]
+        self,
+        fields: Mapping[str, Field],
+        ctx: FormContext,
+        current: Callable[[str], Any],
+        kind: str = "",
     ) -> None:
         super().__init__()
         self._fields = fields
         self._ctx = ctx
         self._current = current
+        self.kind = kind
         self.panels: list[VariationPanel] = []
 
         column = QVBoxLayout(self)
@@ -428,7 +534,7 @@ class VariationsEditor(QWidget):
     # --- list operations ---------------------------------------------------------------------
 
     def add(self, variation: Mapping[str, Any] | None = None) -> VariationPanel:
-        panel = VariationPanel(self._fields, self._ctx, self._current)
+        panel = VariationPanel(self._fields, self._ctx, self._current, self.kind)
         fresh = variation is None
         if variation is None:
             variation = {"name": f"Variation {len(self.panels) + 1}", "weight": 0}

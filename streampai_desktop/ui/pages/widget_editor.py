@@ -3,6 +3,10 @@
 The settings are edited as a draft; Save validates the whole config with the widget's spec and
 shows every problem next to its field (nothing is saved then). A saved config is pushed to the
 open overlay pages at once, so OBS shows the change without a reload.
+
+The preview shows the draft, unsaved, in a page in the streamer's browser that OBS never sees
+(``server/preview.py``): fake events go to that page only. A test "on stream" is the real path
+(the local API, the alert queue, every open overlay) and uses the saved settings.
 """
 
 from __future__ import annotations
@@ -11,8 +15,18 @@ import copy
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QFocusEvent,
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -20,6 +34,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionFrame,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,12 +44,20 @@ from PySide6.QtWidgets import (
 
 from streampai_desktop.core.notices import WidgetConfigChanged
 from streampai_desktop.ui.dialogs import confirm
-from streampai_desktop.ui.pages.alert_types import AlertTypesEditor, split_type_path
-from streampai_desktop.ui.pages.common import Banner, Card, StatusLine, label
+from streampai_desktop.ui.formatting import plural
+from streampai_desktop.ui.pages.alert_types import (
+    PREVIEW_TEST_TIP,
+    STREAM_TEST_TIP,
+    AlertTypesEditor,
+    split_type_path,
+)
+from streampai_desktop.ui.pages.common import FLASH_MS, Banner, Card, StatusLine, label
 from streampai_desktop.ui.pages.widget_form import FormContext, SchemaForm
+from streampai_desktop.ui.sound import OPENED, SoundPlayer
 from streampai_desktop.ui.viewmodels.test_events import Preview, TestEventError
 from streampai_desktop.widgets import WIDGETS
 from streampai_desktop.widgets.alert_box import KIND_TITLES
+from streampai_desktop.widgets.media import resolve_media
 from streampai_desktop.widgets.schema import ConfigError
 
 if TYPE_CHECKING:
@@ -50,10 +75,16 @@ CHANGE_ORIGINS = {
 }
 # PySide6-Essentials has no QtWebEngine, and that is on purpose: the live preview is the real
 # overlay page in the streamer's own browser — the same page OBS loads, so what they see is what
-# OBS shows — instead of shipping a second, 100+ MB web engine inside the app.
+# OBS would show — instead of shipping a second, 100+ MB web engine inside the app. It is a
+# preview session of that page: it shows the unsaved settings and demo events, and OBS none of it.
 PREVIEW_TEXT = (
-    "Preview opens this overlay in your browser (the same page OBS loads) and sends it demo "
-    "events for two minutes."
+    "Opens a preview of this overlay in your browser: it shows the settings you are editing, "
+    "saved or not, with demo events. Only that page shows them: nothing reaches OBS."
+)
+PREVIEWING_TEXT = "Previewing in your browser: your edits show there live. OBS shows none of it."
+UNSAVED_TEST_NOTE = (
+    "You have unsaved changes: a test in the preview uses them; a test on stream uses the "
+    "saved settings."
 )
 
 
@@ -73,8 +104,71 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     area.setObjectName("paneScroll")
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
+    # Every row fits the width (labels and texts wrap): never scroll sideways.
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(widget)
     return area
+
+
+class UrlField(QLineEdit):
+    """A read-only URL that is always readable: when it does not fit, it is drawn elided in the
+    middle ("http://127.0.0.1:7470/over…token=••••"), and ``text()`` is always the whole URL —
+    clicking into it shows all of it, selected, to copy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setReadOnly(True)
+        self.setMinimumWidth(120)
+
+    def setText(self, text: str | None) -> None:
+        super().setText(text)
+        self.setToolTip(text or "")
+        self.setCursorPosition(0)
+
+    def _text_rect_width(self) -> int:
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        rect = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, self)
+        margins = self.textMargins()
+        return rect.width() - margins.left() - margins.right() - 4
+
+    def elided_text(self) -> str:
+        """What is shown while the field does not have the focus."""
+        return self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideMiddle, max(self._text_rect_width(), 0)
+        )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        shown = self.elided_text()
+        if self.hasFocus() or shown == self.text():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelLineEdit, option, painter, self)
+        rect = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, self)
+        rect.adjust(2 + self.textMargins().left(), 0, -2 - self.textMargins().right(), 0)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), shown
+        )
+        painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            QTimer.singleShot(0, self.selectAll)  # after the click that placed the cursor
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            self.setCursorPosition(0)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.update()
 
 
 class WidgetEditor(QWidget):
@@ -92,8 +186,12 @@ class WidgetEditor(QWidget):
         self._dirty = False
         self._live_check = False  # after a refused save: re-check as the streamer fixes things
         self._loading = False
-        self.ctx = FormContext(vm.spawn, vm.import_media)
-        self.preview = Preview(vm.test_events, vm.tasks, widget.type, self)
+        self.sound = SoundPlayer(self)
+        self.ctx = FormContext(vm.spawn, vm.import_media, self.play_sound)
+        self.preview = Preview(vm.test_events, vm.tasks, widget.id, widget.type, self)
+        self._state_timer = QTimer(self)  # a passing "Saved." goes back to "All changes saved"
+        self._state_timer.setSingleShot(True)
+        self._state_timer.timeout.connect(self._settle_state)
 
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +207,7 @@ class WidgetEditor(QWidget):
             self.types = AlertTypesEditor(self.ctx)
             self.types.changed.connect(self._edited)
             self.types.test_requested.connect(self.send_test)
+            self.types.preview_requested.connect(self.send_preview_test)
             self.tabs.addTab(self.types, "Alert types")
         self.tabs.addTab(
             _scrolling(self._padded(self.form, self.spec.settings_note)), self.spec.settings_tab
@@ -124,7 +223,6 @@ class WidgetEditor(QWidget):
         save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         save.activated.connect(self.request_save)
         self.preview.running_changed.connect(self._preview_changed)
-        self.preview.failed.connect(lambda text: self.feedback.error(text))
         vm.widget_changes.changed.connect(self._changed_elsewhere)
         self.load(self.stored)
 
@@ -132,18 +230,30 @@ class WidgetEditor(QWidget):
 
     def _build_header(self, widget: WidgetInstance) -> Card:
         card = Card()
+        card.layout_.setContentsMargins(12, 10, 12, 10)
+        card.layout_.setSpacing(6)
         top = QHBoxLayout()
+        top.setSpacing(8)
         self.name_edit = QLineEdit(widget.name)
         self.name_edit.setObjectName("widgetName")
         self.name_edit.setAccessibleName("Widget name")
         self.name_edit.setToolTip("The name is only for you; press Enter to rename.")
-        self.name_edit.setMaximumWidth(360)
+        self.name_edit.setMinimumWidth(120)
+        self.name_edit.setMaximumWidth(300)
         self.name_edit.editingFinished.connect(self._rename)
-        top.addWidget(self.name_edit, 1)
+        top.addWidget(self.name_edit, 2)
         kind = label(self.spec.title, "badge")
         kind.setToolTip(self.spec.description)
         top.addWidget(kind)
-        top.addStretch(1)
+        self.connected = label("", "muted", wrap=True)
+        self.connected.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        top.addWidget(self.connected, 3)
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setCheckable(True)
+        self.preview_button.setToolTip(PREVIEW_TEXT)
+        self.preview_button.setEnabled(self.preview.available)
+        self.preview_button.clicked.connect(self.toggle_preview)
+        top.addWidget(self.preview_button)
         self.delete_button = QPushButton("Delete…")
         first = widget.id == widget.type
         self.delete_button.setEnabled(not first)
@@ -157,8 +267,8 @@ class WidgetEditor(QWidget):
         card.layout_.addLayout(top)
 
         row = QHBoxLayout()
-        self.url_field = QLineEdit()
-        self.url_field.setReadOnly(True)
+        row.setSpacing(6)
+        self.url_field = UrlField()
         self.url_field.setAccessibleName(f"{widget.name} overlay URL")
         self.show_button = QPushButton("Show")
         self.show_button.setCheckable(True)
@@ -168,23 +278,18 @@ class WidgetEditor(QWidget):
         )
         self.show_button.toggled.connect(self._render_url)
         self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the full URL, to paste into an OBS Browser source.")
         self.copy_button.clicked.connect(self.copy)
         self.open_button = QPushButton("Open in browser")
+        self.open_button.setToolTip(
+            "Open the overlay page as OBS loads it (saved settings, real alerts)."
+        )
         self.open_button.clicked.connect(self.open_in_browser)
-        self.preview_button = QPushButton("Preview")
-        self.preview_button.setCheckable(True)
-        self.preview_button.setToolTip(PREVIEW_TEXT)
-        self.preview_button.setEnabled(self.preview.available)
-        self.preview_button.clicked.connect(self.toggle_preview)
         row.addWidget(self.url_field, 1)
-        for button in (self.show_button, self.copy_button, self.open_button, self.preview_button):
+        for button in (self.show_button, self.copy_button, self.open_button):
             row.addWidget(button)
         card.layout_.addLayout(row)
 
-        self.connected = label("", "muted")
-        card.layout_.addWidget(self.connected)
-        hint = label(PREVIEW_TEXT, "fieldHelp", wrap=True)
-        card.layout_.addWidget(hint)
         self.feedback = StatusLine()
         card.layout_.addWidget(self.feedback)
         return card
@@ -202,27 +307,45 @@ class WidgetEditor(QWidget):
         return holder
 
     def _build_tests(self) -> QWidget | None:
-        """The spec's test buttons; None (no Test tab) when it offers no test events."""
+        """The spec's test buttons, in the preview or on stream; None (no Test tab) when it offers
+        no test events."""
         if not self.spec.test_events:
             return None
         holder = QWidget()
         column = QVBoxLayout(holder)
         column.setContentsMargins(4, 8, 12, 12)
+        column.setSpacing(10)
         if self.spec.test_note:
             column.addWidget(label(self.spec.test_note, "muted", wrap=True))
+        self.unsaved_test_note = label(UNSAVED_TEST_NOTE, "unsaved", wrap=True)
+        self.unsaved_test_note.hide()
+        column.addWidget(self.unsaved_test_note)
         grid = QGridLayout()
-        grid.setSpacing(8)
-        self.test_buttons: dict[str, QPushButton] = {}
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+        grid.setColumnStretch(0, 1)
+        self.test_buttons: dict[str, QPushButton] = {}  # on stream
+        self.preview_test_buttons: dict[str, QPushButton] = {}
         for i, (kind, title) in enumerate(self.spec.test_events):
-            button = QPushButton(title)
-            button.clicked.connect(lambda _c=False, k=kind: self.send_test(k))
-            self.test_buttons[kind] = button
-            grid.addWidget(button, i // 3, i % 3)
+            grid.addWidget(label(title, wrap=True), i, 0)
+            what = title.lower() if kind == "chat_message" else f"{title.lower()} alert"
+            in_preview = QPushButton("In the preview")
+            in_preview.setAccessibleName(f"Test {title} in the preview")
+            in_preview.setToolTip(PREVIEW_TEST_TIP.format(what=what))
+            in_preview.clicked.connect(lambda _c=False, k=kind: self.send_preview_test(k))
+            on_stream = QPushButton("On stream")
+            on_stream.setAccessibleName(f"Test {title} on stream")
+            on_stream.setToolTip(STREAM_TEST_TIP.format(what=what))
+            on_stream.clicked.connect(lambda _c=False, k=kind: self.send_test(k))
+            self.preview_test_buttons[kind] = in_preview
+            self.test_buttons[kind] = on_stream
+            grid.addWidget(in_preview, i, 1)
+            grid.addWidget(on_stream, i, 2)
         column.addLayout(grid)
         self.test_status = StatusLine()
         column.addWidget(self.test_status)
         column.addStretch(1)
-        return holder
+        return _scrolling(holder)
 
     def _build_footer(self) -> QWidget:
         footer = QWidget()
@@ -279,6 +402,7 @@ class WidgetEditor(QWidget):
         finally:
             self._loading = False
         self._set_dirty(False)
+        self.preview.update(self.collect())
 
     @property
     def dirty(self) -> bool:
@@ -287,13 +411,17 @@ class WidgetEditor(QWidget):
     def _edited(self) -> None:
         if self._loading:
             return
-        self._set_dirty(self.collect() != self.stored)
+        draft = self.collect()
+        self._set_dirty(draft != self.stored)
+        self.preview.update(draft)  # the preview page shows the draft as it is typed
         if self._live_check:
             self.validate()
 
     def _set_dirty(self, dirty: bool) -> None:
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(dirty)
+        if hasattr(self, "unsaved_test_note"):
+            self.unsaved_test_note.setVisible(dirty)
         if dirty:
             self._state("Unsaved changes", "unsaved")
         elif self.state_label.objectName() == "unsaved" or not self.state_label.text():
@@ -302,12 +430,23 @@ class WidgetEditor(QWidget):
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
 
-    def _state(self, text: str, object_name: str) -> None:
+    def _state(self, text: str, object_name: str, *, passing: bool = False) -> None:
+        """The line by Save; a ``passing`` one ("Saved.") gives way to the lasting state after a
+        few seconds."""
+        self._state_timer.stop()
+        if passing:
+            self._state_timer.start(FLASH_MS)
         self.state_label.setText(text)
         if self.state_label.objectName() != object_name:
             self.state_label.setObjectName(object_name)
             self.state_label.style().unpolish(self.state_label)
             self.state_label.style().polish(self.state_label)
+
+    def _settle_state(self) -> None:
+        if self._dirty:
+            self._state("Unsaved changes", "unsaved")
+        else:
+            self._state("All changes saved", "muted")
 
     # --- validation and saving ---------------------------------------------------------------
 
@@ -388,14 +527,14 @@ class WidgetEditor(QWidget):
         self.conflict_banner.hide()
         self.show_problems({})
         self.load(self.stored)
-        self._state("Saved. Open overlays show the change now.", "inlineOk")
+        self._state("Saved. Open overlays show the change now.", "inlineOk", passing=True)
         return True
 
     def revert(self) -> None:
         self._live_check = False
         self.show_problems({})
         self.load(self.stored)
-        self._state("Back to the saved settings.", "muted")
+        self._state("Back to the saved settings.", "muted", passing=True)
 
     def reload_if_clean(self) -> None:
         """Catch up with the saved config (a change that arrived while this editor was closed)
@@ -414,7 +553,7 @@ class WidgetEditor(QWidget):
         if not self._dirty:
             self.stored = copy.deepcopy(notice.config)
             self.load(self.stored)
-            self._state(f"Updated: these settings were changed {where}.", "muted")
+            self._state(f"Updated: these settings were changed {where}.", "muted", passing=True)
             return
         self._theirs = copy.deepcopy(notice.config)
         self.conflict_banner.set_text(
@@ -438,7 +577,7 @@ class WidgetEditor(QWidget):
             self.stored, self._theirs = self._theirs, None
         self.conflict_banner.hide()
         self.revert()
-        self._state("Showing the new settings.", "muted")
+        self._state("Showing the new settings.", "muted", passing=True)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -484,17 +623,18 @@ class WidgetEditor(QWidget):
         shown = self.show_button.isChecked()
         self.show_button.setText("Hide" if shown else "Show")
         self.url_field.setText(self.url if shown else mask_token(self.url))
-        self.url_field.setCursorPosition(0)
 
     def set_connected(self, count: int) -> None:
         if count == 0:
-            self.connected.setText("Not open in OBS (or a browser) right now")
+            self.connected.setText("Not open in OBS right now")
+            self.connected.setToolTip("No OBS browser source (or browser tab) shows this URL now.")
         else:
-            self.connected.setText(f"{count} page(s) connected")
+            self.connected.setText(f"{plural(count, 'page')} connected")
+            self.connected.setToolTip("OBS browser sources and browser tabs showing this URL.")
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.url)
-        self.feedback.ok("Copied. In OBS: Sources → + → Browser, paste it as the URL.")
+        self.feedback.flash("Copied. In OBS: Sources → + → Browser, paste it as the URL.")
 
     def open_in_browser(self) -> bool:
         opened = open_url(self.url)
@@ -506,37 +646,84 @@ class WidgetEditor(QWidget):
         if self.preview.running:
             self.preview.stop()
             return
-        self.open_in_browser()
-        self.preview.start()
+        self.start_preview()
+
+    def start_preview(self, first: str | None = None) -> None:
+        """Open the preview session (its page in the browser) with the draft as it is now."""
+        url = self.preview.start(self.collect(), first)
+        if not url:
+            return
+        if open_url(url):
+            self.feedback.ok(PREVIEWING_TEXT)
+        else:
+            self.feedback.error(
+                f"Could not open a browser. Open this preview address in one: {url}"
+            )
 
     def _preview_changed(self, running: bool) -> None:
         self.preview_button.setChecked(running)
         self.preview_button.setText("Stop preview" if running else "Preview")
-        if running:
-            self.feedback.ok("Previewing: demo events are being sent to this overlay.")
+        if not running:
+            self.feedback.clear()
+
+    def play_sound(self, ref: str, volume: int) -> str:
+        """Play a sound setting's file here (the ▶ button); OSError when it cannot be played."""
+        found = resolve_media(self.vm.app.data_dir, ref)
+        if found is None:
+            raise OSError("This sound file is missing: pick it again.")
+        how = self.sound.play(found[0], volume)
+        if how == OPENED:
+            self.feedback.flash("The sound opened in your default player.")
+        return how
 
     # --- tests -------------------------------------------------------------------------------
+
+    def _test_lines(self, kind: str) -> list[StatusLine]:
+        lines = [getattr(self, "test_status", None)]
+        if self.types is not None and kind in self.types.panes:
+            lines.append(self.types.panes[kind].test_status)
+        return [line for line in lines if line is not None]
+
+    def send_preview_test(self, kind: str) -> None:
+        """Show a fake ``kind`` event in the preview, with the draft; opens the preview first
+        when it is not open."""
+        title = self.spec.test_title(kind)
+        if not self.preview.running:
+            self.start_preview(first=kind)
+            text = f"Opening the preview in your browser with a test {title} first."
+            for line in self._test_lines(kind):
+                line.flash(text)
+            return
+        shown = self.preview.show(kind)
+        if shown.skipped == "off":
+            text = f"This alert type is off in your settings: the preview shows no {title}."
+        elif shown.skipped == "minimum":
+            text = f"The test {title} is below your minimum: the preview shows nothing."
+        elif shown.pages == 0:
+            text = "The preview page is not open (any more): press Stop preview, then Preview."
+        else:
+            text = f"Showing a test {title} in the preview, with the settings you are editing."
+        for line in self._test_lines(kind):
+            line.flash(text)
 
     def send_test(self, kind: str) -> None:
         self.vm.spawn(self._send_test(kind), f"test {kind}")
 
     async def _send_test(self, kind: str) -> None:
         title = self.spec.test_title(kind)
-        lines = [getattr(self, "test_status", None)]
-        if self.types is not None and kind in self.types.panes:
-            lines.append(self.types.panes[kind].test_status)
+        lines = self._test_lines(kind)
         try:
             await self.vm.test_events.send(kind)
         except TestEventError as exc:
             for line in lines:
-                if line is not None:
-                    line.error(str(exc))
+                line.error(str(exc))
             return
         saved_type = self.stored.get("types", {}).get(kind, {})
         if saved_type and not saved_type.get("enabled", True):
             text = f"Sent a test {title} — but this alert type is off in the saved settings."
         else:
             text = self.spec.test_sent.format(title=title)
+        if self._dirty:
+            text += " It uses the saved settings, not your unsaved changes."
         for line in lines:
-            if line is not None:
-                line.ok(text)
+            line.flash(text)

@@ -13,13 +13,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtCore import QLocale, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
     QColorDialog,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -34,24 +36,59 @@ from PySide6.QtWidgets import (
 )
 
 from streampai_desktop.widgets.media import FORMATS, MediaError, builtin_media
-from streampai_desktop.widgets.schema import COLOR_ALPHA, Field
+from streampai_desktop.widgets.schema import COLOR_ALPHA, Field, format_seconds
 
 INT32 = 2**31 - 1
 EDITOR_MAX_WIDTH = 420
+COMBO_MAX_WIDTH = 320
+# The label column wraps at this width, so a long label never widens the form (no sideways
+# scrolling in a narrow window).
+LABEL_WIDTH = 150
 
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], Any]
 ImportMedia = Callable[[Path, tuple[str, ...]], Awaitable[str]]
+# Plays a sound setting's file at a volume (0 to 100); a line for the streamer, or OSError.
+PlaySound = Callable[[str, int], str]
 
 
 class FormContext:
-    """What editors need from outside the form: a place to run tasks and the media import."""
+    """What editors need from outside the form: a place to run tasks, the media import, and
+    (when the app can) playing a sound."""
 
-    def __init__(self, spawn: Spawn, import_media: ImportMedia) -> None:
+    def __init__(
+        self, spawn: Spawn, import_media: ImportMedia, play_sound: PlaySound | None = None
+    ) -> None:
         self.spawn = spawn
         self.import_media = import_media
+        self.play_sound = play_sound
         # Picked files are stored under their hash; remember the names picked this session.
         self.media_names: dict[str, str] = {}
+
+
+# ISO 4217 currencies without minor units: 500 minor units of JPY are ¥500, not ¥5.00.
+_ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "RWF", "HUF"}
+
+
+def local_currency() -> tuple[str, int]:
+    """(symbol, decimals) of the streamer's currency from the system locale; "$" and 2 when the
+    locale names none (the C locale)."""
+    locale = QLocale.system()
+    code = locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode)
+    symbol = locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol)
+    if len(code) != 3 or not symbol:
+        return "$", 2
+    return symbol, 0 if code in _ZERO_DECIMAL else 2
+
+
+def shrinkable(combo: FormComboBox, chars: int = 10, maximum: int = COMBO_MAX_WIDTH) -> None:
+    """Let a combo box be narrower than its longest item when the window is (the text elides),
+    so a narrow window never needs to scroll sideways; it is as wide as its items when there is
+    room, up to ``maximum``."""
+    combo.min_chars = chars
+    combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    combo.setMaximumWidth(maximum)
+    combo.updateGeometry()
 
 
 def repolish(widget: QWidget) -> None:
@@ -111,13 +148,33 @@ class FieldEditor(QWidget):
             repolish(target)
 
 
+class ClickableLabel(QLabel):
+    """A checkbox's text that wraps (a QCheckBox's own text never does) and toggles it."""
+
+    def __init__(self, text: str, check: QCheckBox) -> None:
+        super().__init__(text)
+        self._check = check
+        self.setWordWrap(True)
+        self.setBuddy(check)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._check.isEnabled():
+            self._check.toggle()
+            self._check.setFocus()
+        super().mouseReleaseEvent(event)
+
+
 class BoolEditor(FieldEditor):
     def __init__(self, field: Field, ctx: FormContext) -> None:
         super().__init__(field, ctx)
-        self.check = QCheckBox(field.label)
+        self.check = QCheckBox()
+        self.check.setAccessibleName(field.label)
         self.check.toggled.connect(self._changed)
-        self.row.addWidget(self.check)
-        self.row.addStretch(1)
+        self.text = ClickableLabel(field.label, self.check)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.row.addWidget(self.check, 0, Qt.AlignmentFlag.AlignTop)
+        self.row.addWidget(self.text, 1)
 
     def value(self) -> Any:
         return self.check.isChecked()
@@ -131,11 +188,29 @@ class BoolEditor(FieldEditor):
 
 class FormComboBox(QComboBox):
     """A combo box that lets the mouse wheel scroll the form unless it has the focus: a long
-    settings form scrolled with the wheel must not change every value it passes over."""
+    settings form scrolled with the wheel must not change every value it passes over.
+
+    With ``min_chars`` set (:func:`shrinkable`) it may shrink to about that many characters."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.min_chars: int | None = None
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self.min_chars is None:
+            return hint
+        metrics = self.fontMetrics()
+        longest = max(
+            (metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0
+        )
+        if self.isEditable():
+            longest = max(longest, metrics.horizontalAdvance(self.currentText()))
+        chrome = max(self.sizeHint().width() - longest, 0)  # padding, frame and arrow
+        small = chrome + metrics.horizontalAdvance("x" * self.min_chars)
+        hint.setWidth(min(hint.width(), small))
+        return hint
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if self.hasFocus():
@@ -179,13 +254,64 @@ class LimitedSpinBox(QSpinBox):
         return flags
 
 
+class LimitedDoubleSpinBox(QDoubleSpinBox):
+    """:class:`LimitedSpinBox` for a value shown with decimals (seconds, money): arrows and the
+    wheel stay within the limits (given in shown units), typing may go beyond them. Numbers are
+    written the same way everywhere ("2.5"), whatever the system's locale."""
+
+    def __init__(
+        self, minimum: float | None, maximum: float | None, decimals: int, *, trim: bool
+    ) -> None:
+        super().__init__()
+        self.low, self.high = minimum, maximum
+        self._trim = trim  # "2.5 s", not "2.500 s"
+        locale = QLocale.c()
+        locale.setNumberOptions(QLocale.NumberOption.OmitGroupSeparator)
+        self.setLocale(locale)
+        self.setDecimals(decimals)
+        self.setRange(-1e12, 1e12)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def textFromValue(self, value: float) -> str:
+        if self._trim:
+            return format_seconds(value * 1000)
+        return f"{value:.{self.decimals()}f}"
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():  # as for FormComboBox: the wheel scrolls the form
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value() + steps * self.singleStep()
+        if self.low is not None:
+            value = max(value, self.low)
+        if self.high is not None:
+            value = min(value, self.high)
+        self.setValue(value)
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        value = self.value()
+        if self.high is None or value < self.high:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.low is None or value > self.low:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+
 def _step_for(field: Field) -> int:
-    span = (field.maximum or 0) - (field.minimum or 0)
-    if field.suffix == "ms" and span >= 10000:
-        return 100
     if field.suffix == "%" or field.key == "font_weight":
         return 5 if field.suffix == "%" else 100
     return 1
+
+
+def _limits_tip(field: Field) -> str:
+    if field.minimum is None or field.maximum is None:
+        return ""
+    return f"{field.describe(field.minimum)} to {field.describe(field.maximum)}"
 
 
 class IntEditor(FieldEditor):
@@ -197,9 +323,7 @@ class IntEditor(FieldEditor):
         self.spin.setSingleStep(_step_for(field))
         self.spin.setFixedWidth(140)
         self.spin.setAccessibleName(field.label)
-        if field.minimum is not None and field.maximum is not None:
-            unit = f" {field.suffix}" if field.suffix and field.suffix != "%" else field.suffix
-            self.spin.setToolTip(f"{field.minimum:,} to {field.maximum:,}{unit}")
+        self.spin.setToolTip(_limits_tip(field))
         self.spin.valueChanged.connect(self._changed)
         self.spin.lineEdit().textEdited.connect(self._changed)  # also an emptied box
         self.row.addWidget(self.spin)
@@ -222,6 +346,71 @@ class IntEditor(FieldEditor):
         return self.spin
 
 
+class ScaledEditor(FieldEditor):
+    """An int stored in one unit and shown in another, with decimals: a duration stored in ms
+    shown in seconds ("2.5 s"), an amount stored in minor units shown as money ("$5.00"). The
+    stored value and its format never change; only the form converts."""
+
+    def __init__(
+        self,
+        field: Field,
+        ctx: FormContext,
+        *,
+        scale: int,
+        decimals: int,
+        step: float,
+        prefix: str = "",
+        suffix: str = "",
+        trim: bool = False,
+    ) -> None:
+        super().__init__(field, ctx)
+        self.scale = scale  # stored units per shown unit
+        low = field.minimum / scale if field.minimum is not None else None
+        high = field.maximum / scale if field.maximum is not None else None
+        self.spin = LimitedDoubleSpinBox(low, high, decimals, trim=trim)
+        self.spin.setPrefix(prefix)
+        self.spin.setSuffix(suffix)
+        self.spin.setSingleStep(step)
+        self.spin.setFixedWidth(140)
+        self.spin.setAccessibleName(field.label)
+        self.spin.setToolTip(_limits_tip(field))
+        self.spin.valueChanged.connect(self._changed)
+        self.spin.lineEdit().textEdited.connect(self._changed)  # also an emptied box
+        self.row.addWidget(self.spin)
+        self.row.addStretch(1)
+
+    def value(self) -> Any:
+        text = self.spin.cleanText().strip().replace(",", "")
+        try:
+            return round(float(text) * self.scale)
+        except ValueError:
+            return text or None  # validation says "must be a number"
+
+    def set_value(self, value: Any) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            self.spin.setValue(value / self.scale)
+        else:
+            self.spin.lineEdit().setText(str(value))
+
+    def focus_target(self) -> QWidget:
+        return self.spin
+
+
+class SecondsEditor(ScaledEditor):
+    """A duration stored in ms, shown in seconds."""
+
+    def __init__(self, field: Field, ctx: FormContext) -> None:
+        super().__init__(field, ctx, scale=1000, decimals=3, step=0.5, suffix=" s", trim=True)
+
+
+class MoneyEditor(ScaledEditor):
+    """An amount stored in minor units, shown in the streamer's currency."""
+
+    def __init__(self, field: Field, ctx: FormContext) -> None:
+        symbol, decimals = local_currency()
+        super().__init__(field, ctx, scale=10**decimals, decimals=decimals, step=1.0, prefix=symbol)
+
+
 class ChoiceEditor(FieldEditor):
     def __init__(self, field: Field, ctx: FormContext) -> None:
         super().__init__(field, ctx)
@@ -230,10 +419,10 @@ class ChoiceEditor(FieldEditor):
         labels = field.choice_labels or tuple(choice_label(c) for c in field.choices)
         for choice, text in zip(field.choices, labels, strict=False):
             self.combo.addItem(text, choice)
-        self.combo.setMinimumWidth(200)
+        shrinkable(self.combo, maximum=260)
         self.combo.currentIndexChanged.connect(self._changed)
-        self.row.addWidget(self.combo)
-        self.row.addStretch(1)
+        self.row.addWidget(self.combo, 1)
+        self.row.addStretch(0)
 
     def value(self) -> Any:
         return self.combo.currentData()
@@ -426,25 +615,62 @@ def file_filter(kinds: Sequence[str]) -> str:
 
 
 class MediaEditor(FieldEditor):
-    """Bundled files, files picked earlier, None — and "Choose file…" to import a new one."""
+    """Bundled files, files picked earlier, None — and "Choose file…" to import a new one; a
+    sound also gets "▶ Play" (when the app can play sounds)."""
 
     def __init__(self, field: Field, ctx: FormContext) -> None:
         super().__init__(field, ctx)
         self.kinds = field.media_kinds or ("image",)
         self.combo = FormComboBox()
         self.combo.setAccessibleName(field.label)
-        self.combo.setMinimumWidth(220)
+        shrinkable(self.combo, chars=12)
         self.combo.addItem("None", "")
         for kind in self.kinds:
             for ref in builtin_media(kind):
                 self.combo.addItem(media_label(ref, {}), ref)
         self.combo.currentIndexChanged.connect(self._changed)
+        self.combo.currentIndexChanged.connect(self._update_play)
         self.choose_button = QPushButton("Choose file…")
         self.choose_button.clicked.connect(self.choose)
-        self.row.addWidget(self.combo)
-        self.row.addWidget(self.choose_button)
-        self.row.addStretch(1)
+        # The buttons go under the list: side by side they would not fit a narrow window.
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.combo)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        self.play_button: QPushButton | None = None
+        # Where the volume to play at comes from (the form's volume setting), when there is one.
+        self.volume: Callable[[], Any] = lambda: 100
+        if "sound" in self.kinds and ctx.play_sound is not None:
+            self.play_button = QPushButton("▶ Play")
+            self.play_button.setAccessibleName(f"Play the {field.label.lower()}")
+            self.play_button.setToolTip("Play this sound here, at the alert's volume.")
+            self.play_button.clicked.connect(self.play)
+            buttons.addWidget(self.play_button)
+        buttons.addWidget(self.choose_button)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        self.row.addLayout(column, 1)
         self.dialog: QFileDialog | None = None
+        self._update_play()
+
+    def _update_play(self, *_args: object) -> None:
+        if self.play_button is not None:
+            self.play_button.setEnabled(bool(self.combo.currentData()))
+
+    def play(self) -> None:
+        """Play the chosen sound; a problem shows under the field."""
+        ref = self.combo.currentData()
+        if not ref or self.ctx.play_sound is None:
+            return
+        volume = self.volume()
+        try:
+            self.ctx.play_sound(ref, volume if isinstance(volume, int) else 100)
+        except OSError as exc:
+            self.problem.emit(str(exc))
+            return
+        self.problem.emit("")
 
     def value(self) -> Any:
         return self.combo.currentData()
@@ -492,6 +718,11 @@ class MediaEditor(FieldEditor):
         return self.combo
 
 
+# Fields shown in another unit than the stored one (``Field.display``) take these editors.
+DISPLAY_EDITORS: dict[str, type[FieldEditor]] = {
+    "seconds": SecondsEditor,
+    "money": MoneyEditor,
+}
 EDITORS: dict[str, type[FieldEditor]] = {
     "bool": BoolEditor,
     "int": IntEditor,
@@ -506,7 +737,7 @@ EDITORS: dict[str, type[FieldEditor]] = {
 
 
 def make_editor(field: Field, ctx: FormContext) -> FieldEditor:
-    return EDITORS[field.kind](field, ctx)
+    return DISPLAY_EDITORS.get(field.display, EDITORS[field.kind])(field, ctx)
 
 
 # --- a field with its help and its problem --------------------------------------------------------
@@ -548,10 +779,29 @@ class FieldRow(QWidget):
         self.editor.set_invalid(bool(message))
 
 
+class Caption(QLabel):
+    """A field's label: on one line when it fits :data:`LABEL_WIDTH`, wrapped beyond it (so a
+    long label never widens the form, and a short one is never broken up)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setObjectName("fieldLabel")
+        self.setWordWrap(True)
+        self.setMaximumWidth(LABEL_WIDTH)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        longest = max(
+            (self.fontMetrics().horizontalAdvance(w) for w in self.text().split()), default=0
+        )
+        natural = self.fontMetrics().horizontalAdvance(self.text()) + 4
+        hint.setWidth(max(longest + 4, min(natural, LABEL_WIDTH)))
+        return hint
+
+
 def field_label(field: Field) -> QLabel:
     text = "" if field.kind == "bool" else field.label
-    widget = QLabel(text)
-    widget.setObjectName("fieldLabel")
+    widget = Caption(text)
     if field.help:
         widget.setToolTip(field.help)
     return widget
@@ -576,8 +826,7 @@ class FormGrid(QGridLayout):
 
     def add_row(self, caption: QWidget | str, field: QWidget | QLayout) -> None:
         if isinstance(caption, str):
-            caption = QLabel(caption)
-            caption.setObjectName("fieldLabel")
+            caption = Caption(caption)
         self.addWidget(caption, self._next, 0, Qt.AlignmentFlag.AlignTop)
         if isinstance(field, QWidget):
             self.addWidget(field, self._next, 1)
@@ -638,6 +887,10 @@ class SchemaForm(QWidget):
                 row = FieldRow(editor)
                 self.rows[key] = row
                 form.add_row(field_label(field), row)
+        if "volume" in self.rows:  # ▶ plays a sound at the volume set next to it
+            for row in self.rows.values():
+                if isinstance(row.editor, MediaEditor):
+                    row.editor.volume = self.rows["volume"].editor.value
 
     def editor(self, key: str) -> FieldEditor:
         return self.rows[key].editor

@@ -19,12 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streampai_desktop.ui.pages.common import Page
+from streampai_desktop.ui.formatting import plural
+from streampai_desktop.ui.pages.common import Page, label
 from streampai_desktop.ui.pages.widget_editor import WidgetEditor
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.widgets import WIDGETS
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+SIDE_WIDTH = 170  # the instance list: narrow, so the editor has room at 1024 px
+HOW_TO = (
+    "Add each widget to OBS as a Browser source with its URL. The overlays are served by this "
+    "app, so keep it running while you stream."
+)
 
 
 class WidgetsPage(Page):
@@ -35,12 +41,9 @@ class WidgetsPage(Page):
     """
 
     def __init__(self, vm: AppViewModel) -> None:
-        super().__init__(
-            "Widgets",
-            "Add each widget to OBS as a Browser Source with its URL. The overlays are served "
-            "by this app, so keep it running while you stream.",
-            scroll=False,
-        )
+        # The how-to goes under the instance list rather than under the title: the editor needs
+        # the height in a small window.
+        super().__init__("Widgets", scroll=False)
         self.vm = vm
         self.editors: dict[str, WidgetEditor] = {}
         row = QHBoxLayout()
@@ -56,9 +59,10 @@ class WidgetsPage(Page):
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)
         self.tree.setIndentation(10)
-        self.tree.setFixedWidth(210)
         self.tree.currentItemChanged.connect(self._current_changed)
         side.addWidget(self.tree, 1)
+        self.how_to = label(HOW_TO, "fieldHelp", wrap=True)
+        side.addWidget(self.how_to)
         self.add_buttons: dict[str, QPushButton] = {}
         for spec in WIDGETS.values():
             button = QPushButton(f"Add another {spec.title}")
@@ -69,7 +73,7 @@ class WidgetsPage(Page):
             self.add_buttons[spec.type] = button
             side.addWidget(button)
         holder = QWidget()
-        holder.setFixedWidth(210)
+        holder.setFixedWidth(SIDE_WIDTH)
         holder.setLayout(side)
         row.addWidget(holder)
 
@@ -161,6 +165,9 @@ class WidgetsPage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        # The rows were measured before the page joined the window, whose style sheet pads them;
+        # under an application style sheet (the theme's) a tree does not measure them again.
+        self.tree.doItemsLayout()
         current = self.selected_id()
         if current:
             self._show(current)
@@ -212,4 +219,4 @@ class WidgetsPage(Page):
             editor.set_connected(counts.get(widget_id, 0))
         for widget_id, item in self._items().items():
             count = counts.get(widget_id, 0)
-            item.setStatusTip(0, f"{count} page(s) connected")
+            item.setStatusTip(0, f"{plural(count, 'page')} connected")

@@ -1,16 +1,21 @@
-"""Test events and previews: fake events sent through the local API, like any other tool's.
+"""Test events and previews.
 
-The test buttons POST to ``/api/v1/events`` with the API token rather than calling the services
-directly, so what the streamer tests is the same path a stream deck or bot uses (token, JSON,
-dedupe, the alert queue) — a broken API shows up here first, not during a stream.
+A test "on stream" POSTs a fake event to ``/api/v1/events`` with the API token rather than calling
+the services directly, so what the streamer tests is the same path a stream deck or bot uses
+(token, JSON, dedupe, the alert queue, every open overlay with the saved settings) — a broken API
+shows up here first, not during a stream.
+
+A preview never goes there: it is a preview session (``server/preview.py``) that one page in the
+streamer's browser shows — the editor's unsaved draft and fake events, sent to that page only,
+never through the alert queue and never to OBS.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 from streampai_desktop.core.errors import UserFacingError
 from streampai_desktop.core.events import Event
+from streampai_desktop.server.preview import PreviewSessions, PreviewShown
 from streampai_desktop.server.urls import api_base_url
 from streampai_desktop.stream.demo import DemoSource
 from streampai_desktop.widgets import WIDGETS
@@ -28,7 +34,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streampai_desktop.ui")
 
-PREVIEW_SECONDS = 120  # a forgotten preview stops by itself
+# A forgotten preview stops by itself this long after its last use (start, edit, test).
+PREVIEW_SECONDS = 300
+WAIT_FOR_PAGE = 0.2  # demo events start once the preview page has connected
 
 
 class TestEventError(UserFacingError):
@@ -68,6 +76,13 @@ class TestEvents:
     def make(self, kind: str) -> Event:
         return FACTORIES[kind](self._demo)
 
+    @property
+    def previews(self) -> PreviewSessions:
+        return self._overlays.previews
+
+    def preview_url(self, widget_id: str, preview_id: str) -> str:
+        return self._overlays.preview_url(widget_id, preview_id)
+
     async def send(self, kind: str) -> dict[str, Any]:
         """POST a fresh ``kind`` test event to ``/api/v1/events``; the API's JSON answer."""
         import httpx  # only when a test button is used: keeps start-up light
@@ -97,22 +112,35 @@ class TestEvents:
 
 
 class Preview(QObject):
-    """Sends a widget type's fake events every few seconds until stopped (or for two minutes)."""
+    """One widget instance's preview: a preview session that shows the editor's draft, and a
+    fake event of each of the widget's test kinds in turn, every few seconds, until stopped (or
+    until it has not been used for a few minutes)."""
 
     running_changed = Signal(bool)
-    failed = Signal(str)
 
     def __init__(
-        self, tests: TestEvents, tasks: TaskSet, widget_type: str, parent: QObject | None = None
+        self,
+        tests: TestEvents,
+        tasks: TaskSet,
+        widget_id: str,
+        widget_type: str,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._tests = tests
         self._tasks = tasks
+        self.widget_id = widget_id
+        self.widget_type = widget_type
         spec = WIDGETS.get(widget_type)
         # The widget's test events in turn, one every ``interval`` seconds.
         self.kinds = tuple(kind for kind, _ in spec.test_events) if spec else ()
         self.interval = spec.preview_interval if spec else 3.0
+        self.preview_id: str | None = None
+        self.url = ""
         self._task: asyncio.Task[None] | None = None
+        self._next = 0  # index into ``kinds`` of the next demo event
+        self._wake = asyncio.Event()  # a test resets the wait for the next demo event
+        self._last_use = 0.0  # time.monotonic() of the last start, edit or test
 
     @property
     def available(self) -> bool:
@@ -120,36 +148,74 @@ class Preview(QObject):
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self.preview_id is not None
 
-    def start(self) -> None:
-        if self.running or not self.kinds:
-            return
-        self._task = self._tasks.spawn(self._run(), "widget preview")
-        self.running_changed.emit(True)
+    @property
+    def pages(self) -> int:
+        """How many browser pages show this preview now."""
+        return self._tests.previews.pages(self.preview_id) if self.preview_id else 0
+
+    def start(self, config: dict[str, Any], first: str | None = None) -> str:
+        """Open the preview session showing ``config`` and start the demo events (``first``
+        first); the preview page's URL, to open in the browser."""
+        if self.preview_id is None and self.kinds:
+            self.preview_id = self._tests.previews.open(self.widget_id, self.widget_type, config)
+            self.url = self._tests.preview_url(self.widget_id, self.preview_id)
+            self._next = self.kinds.index(first) if first in self.kinds else 0
+            self._touch()
+            self._task = self._tasks.spawn(self._run(), "widget preview")
+            self.running_changed.emit(True)
+        return self.url
+
+    def update(self, config: dict[str, Any]) -> None:
+        """The draft changed: the preview page shows it now."""
+        if self.preview_id is not None:
+            self._tests.previews.set_config(self.preview_id, config)
+            self._touch()
+
+    def show(self, kind: str) -> PreviewShown:
+        """Show a fake ``kind`` event in the preview now; the next demo event waits its turn."""
+        if self.preview_id is None:
+            return PreviewShown(0)
+        self._touch()
+        self._wake.set()
+        return self._tests.previews.show(self.preview_id, self._tests.make(kind))
 
     def stop(self) -> None:
+        """End the session (the page says the preview ended) and the demo events."""
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
-        self.running_changed.emit(False)
+        preview_id, self.preview_id = self.preview_id, None
+        if preview_id is None:
+            return
+        self._tests.previews.close(preview_id)
+        # The window may already be gone when the app quits mid-preview.
+        with contextlib.suppress(RuntimeError):
+            self.running_changed.emit(False)
+
+    def _touch(self) -> None:
+        self._last_use = time.monotonic()
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        ends = loop.time() + PREVIEW_SECONDS
         try:
-            for kind in itertools.cycle(self.kinds):
-                if loop.time() > ends:
-                    break
-                try:
-                    await self._tests.send(kind)
-                except TestEventError as exc:
-                    self.failed.emit(str(exc))
-                    break
-                await asyncio.sleep(self.interval)
+            while (
+                time.monotonic() - self._last_use < PREVIEW_SECONDS and self.preview_id is not None
+            ):
+                if not self.pages:  # the browser is still opening the page: wait for it
+                    await asyncio.sleep(WAIT_FOR_PAGE)
+                    continue
+                # The next kind that shows something (a switched-off alert type shows nothing).
+                for _ in self.kinds:
+                    kind = self.kinds[self._next % len(self.kinds)]
+                    self._next += 1
+                    shown = self._tests.previews.show(self.preview_id, self._tests.make(kind))
+                    if not shown.skipped:
+                        break
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.interval)
         finally:
             if self._task is asyncio.current_task():
                 self._task = None
-                # The window may already be gone when the app quits mid-preview.
-                with contextlib.suppress(RuntimeError):
-                    self.running_changed.emit(False)
+                self.stop()
