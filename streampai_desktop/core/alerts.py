@@ -8,6 +8,9 @@ While no alert box is open (OBS closed, the source hidden and "hold while hidden
 one that has waited longer than the configured limit is moved to ``missed`` rather than shown
 long after the fact. Settings are resolved when an alert is shown, so a change made while alerts
 wait applies to them.
+
+What becomes of each event's alert (waiting, shown, skipped, cleared, missed, or off because no
+alert box shows it) is published as an ``AlertOutcome`` notice: the Events page's status column.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from typing import Any
 from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_EVENTS, EventBus
 from streampai_desktop.core.events import Event
-from streampai_desktop.core.notices import AlertQueueChanged, publish_notice
+from streampai_desktop.core.notices import (
+    AlertOutcome,
+    AlertOutcomeKind,
+    AlertQueueChanged,
+    publish_notice,
+)
 from streampai_desktop.core.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -136,6 +144,7 @@ class AlertQueue:
             log.debug(
                 "%s %s is not shown by any alert box (off or below minimum)", event.kind, event.id
             )
+            self._outcome(event, "off", replay=replay)
             return False
         if len(self.pending) >= MAX_PENDING:
             dropped = self.pending.popleft()
@@ -145,7 +154,9 @@ class AlertQueue:
                 dropped.event.kind,
                 dropped.event.actor_name,
             )
+            self._outcome(dropped.event, "missed", replay=dropped.replay)
         self.pending.append(QueuedAlert(alert_id, event, self._clock(), replay))
+        self._outcome(event, "waiting", replay=replay)
         self._notify()
         return True
 
@@ -168,10 +179,12 @@ class AlertQueue:
 
     def clear(self) -> int:
         """Drop every waiting alert (not the one on screen); returns how many."""
-        count = len(self.pending)
+        dropped = list(self.pending)
         self.pending.clear()
+        for item in dropped:
+            self._outcome(item.event, "cleared", replay=item.replay)
         self._notify()
-        return count
+        return len(dropped)
 
     def state(self) -> dict[str, Any]:
         now = self.now
@@ -197,6 +210,9 @@ class AlertQueue:
         self._changed.set()
         publish_notice(self.bus, AlertQueueChanged(self.state()))
 
+    def _outcome(self, event: Event, outcome: AlertOutcomeKind, *, replay: bool) -> None:
+        publish_notice(self.bus, AlertOutcome(event.platform.value, event.id, outcome, replay))
+
     def poke(self) -> None:
         """Something the queue waits on changed (an alert box connected, a source was shown)."""
         self._changed.set()
@@ -214,6 +230,7 @@ class AlertQueue:
         while self.pending and now - self.pending[0].queued_at > limit:
             item = self.pending.popleft()
             self.missed.append(item)
+            self._outcome(item.event, "missed", replay=item.replay)
             expired = True
             log.warning(
                 "no alert box was open for %d s: %s from %s recorded as missed",
@@ -241,12 +258,14 @@ class AlertQueue:
             item = await self._wait_until_showable()
             plan = self._resolve(item.event, item.alert_id)
             if plan is None:  # switched off while it waited
+                self._outcome(item.event, "off", replay=item.replay)
                 self._notify()
                 continue
             current = _Now(item, self._clock() + plan.duration_ms / 1000)
             self.now = current
             self.shown += 1
             self.bus.publish(TOPIC_ALERTS, AlertShow(item.alert_id, item.event, plan))
+            self._outcome(item.event, "shown", replay=item.replay)
             self._notify()
             # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel.
             with contextlib.suppress(TimeoutError):
@@ -254,6 +273,7 @@ class AlertQueue:
                     await current.skipped.wait()
             if current.skipped.is_set():
                 self.bus.publish(TOPIC_ALERTS, AlertSkip(item.alert_id))
+                self._outcome(item.event, "skipped", replay=item.replay)
             self.now = None
             self._notify()
             await asyncio.sleep(self._settings().gap_ms / 1000)

@@ -96,6 +96,39 @@ class AlertQueueChanged(Notice):
     state: dict[str, Any]
 
 
+AlertOutcomeKind = Literal["waiting", "shown", "skipped", "cleared", "missed", "off"]
+"""What became of an alertable event in the queue:
+
+- ``waiting``: queued (or replayed), not on screen yet;
+- ``shown``: put on screen (it then plays to its end unless ``skipped`` follows);
+- ``skipped``: taken off screen early (the Skip button);
+- ``cleared``: dropped while waiting (the Clear button);
+- ``missed``: dropped while waiting because no alert box was open for too long, or the queue was
+  full;
+- ``off``: not queued, or dropped before showing, because no alert box shows it (its alert type is
+  off or the event is below the type's minimum).
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertOutcome(Notice):
+    """The alert queue did something with one event's alert (the Events page's status column).
+
+    An event can have several over its life (waiting → shown → skipped; a replay starts again at
+    waiting); the latest is its status.
+    """
+
+    platform: str
+    event_id: str
+    outcome: AlertOutcomeKind
+    replay: bool = False
+
+    @property
+    def event_key(self) -> tuple[str, str]:
+        """The event's dedupe key, ``Event.dedupe_key``: (platform, id)."""
+        return (self.platform, self.event_id)
+
+
 def notice_topic(kind: type[Notice]) -> str:
     return f"notice:{kind.__name__}"
 

@@ -103,6 +103,7 @@ def close_loop(loop: qasync.QEventLoop) -> None:
     (the database executor), and a QObject with live timers destroyed off its thread crashes Qt
     at the next timer tick. Deleting it now makes that teardown deterministic.
     """
+    asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)
     timer = getattr(loop, "_timer", None)
@@ -111,12 +112,29 @@ def close_loop(loop: qasync.QEventLoop) -> None:
     gc.collect()
 
 
+class _TestLoop(qasync.QEventLoop):
+    """qasync's loop, kept as asyncio's running loop for the whole test, as in the app.
+
+    In the app qasync's loop runs for the app's whole life, so every Qt event (a timer, a click)
+    is handled with a running loop. Here it runs only inside ``gui.run``, but Qt handles events
+    outside it too: the last pass qasync makes after the loop stopped, QTest's clicks, and
+    pytest-qt's own ``processEvents`` between test phases. An asyncio timer due just then would
+    step a task that finds no running loop ("no running event loop" from ``asyncio.timeout``),
+    a failure that comes and goes with timing.
+    """
+
+    def _after_run_forever(self) -> None:
+        super()._after_run_forever()
+        asyncio.events._set_running_loop(self)  # qasync unset it: set it again
+
+
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     """A qasync loop for this test; an error reaching the loop's handler fails the test."""
     make_qapplication()  # names, icon, and no quitting when the last window closes
-    loop = qasync.QEventLoop(qapp)
+    loop = _TestLoop(qapp)
     asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)  # see _TestLoop
     errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: errors.append(context))
     yield loop

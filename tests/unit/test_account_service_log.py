@@ -40,7 +40,7 @@ async def test_sync_going_offline_and_coming_back_is_logged_once_each(
     states = ["syncing", "up_to_date", "offline", "offline", "offline", "syncing", "up_to_date"]
     for state in states:
         service._status(SyncStatus(state, "cannot reach the service" if state == "offline" else ""))
-    lines = [r.getMessage() for r in caplog.records]
+    lines = [r.getMessage() for r in caplog.records if r.name == "streampai_desktop.cloud.service"]
     assert lines == ["sync is offline: cannot reach the service", "sync is back: up to date"]
     await service.stop()
     opened.db.close()

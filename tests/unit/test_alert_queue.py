@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from streampai_desktop.core.alerts import (
+    MAX_PENDING,
     AlertPlan,
     AlertQueue,
     AlertShow,
@@ -16,6 +17,7 @@ from streampai_desktop.core.alerts import (
 )
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import ChatMessage, Follow, Platform, Raid
+from streampai_desktop.core.notices import AlertOutcome, notice_topics
 
 
 class Harness:
@@ -126,3 +128,84 @@ async def test_pause_resume_skip_clear_and_replay() -> None:
     replayed = await h.next_shown()
     assert replayed.event.id == "f1" and replayed.alert_id != first.alert_id
     await h.queue.stop()
+
+
+class Outcomes:
+    """The ``AlertOutcome`` notices the queue published, as (event id, outcome) in order."""
+
+    def __init__(self, h: Harness) -> None:
+        self._subscription = h.bus.subscribe(notice_topics(AlertOutcome), maxsize=5000)
+        self.seen: list[tuple[str, str]] = []
+
+    def read(self) -> list[tuple[str, str]]:
+        while self._subscription.qsize():
+            notice = self._subscription.get_nowait().payload
+            assert isinstance(notice, AlertOutcome) and notice.platform == "twitch"
+            self.seen.append((notice.event_id, notice.outcome))
+        return self.seen
+
+    async def until(self, expected: tuple[str, str]) -> list[tuple[str, str]]:
+        for _ in range(100):
+            if expected in self.read():
+                return self.seen
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no {expected} in {self.seen}")
+
+
+async def test_every_alert_says_what_became_of_it_shown_skipped_cleared() -> None:
+    h = Harness(duration_ms=5000, gap_ms=10)
+    outcomes = Outcomes(h)
+    h.queue.start()
+    h.queue.pause()
+    h.queue.enqueue(follow(1))
+    h.queue.enqueue(follow(2))
+    h.queue.enqueue(follow(3))
+    assert outcomes.read() == [("f1", "waiting"), ("f2", "waiting"), ("f3", "waiting")]
+    h.queue.resume()
+    await outcomes.until(("f1", "shown"))
+    h.queue.skip()
+    await outcomes.until(("f1", "skipped"))
+    await outcomes.until(("f2", "shown"))
+    assert h.queue.clear() == 1
+    assert outcomes.read()[-1] == ("f3", "cleared")
+    assert h.queue.replay(follow(1)) is True
+    assert outcomes.read()[-1] == ("f1", "waiting"), "a replay waits again"
+    await h.queue.stop()
+
+
+async def test_an_alert_played_to_its_end_stays_shown() -> None:
+    h = Harness(duration_ms=30, gap_ms=10)
+    outcomes = Outcomes(h)
+    h.queue.start()
+    h.queue.enqueue(follow(1))
+    h.queue.enqueue(follow(2))
+    await outcomes.until(("f2", "shown"))
+    await asyncio.sleep(0.1)
+    await h.queue.stop()
+    assert [o for o in outcomes.read() if o[0] == "f1"] == [("f1", "waiting"), ("f1", "shown")]
+
+
+@pytest.mark.allow_logs(r"recorded as missed")
+async def test_an_alert_that_waited_too_long_or_overflowed_is_missed() -> None:
+    h = Harness(max_wait_s=0)
+    h.box_open = False
+    outcomes = Outcomes(h)
+    h.queue.start()
+    h.queue.enqueue(follow(1))
+    await outcomes.until(("f1", "missed"))
+    await h.queue.stop()
+
+    h = Harness()
+    outcomes = Outcomes(h)
+    for i in range(MAX_PENDING + 1):  # not started: nothing is shown, the first one overflows
+        h.queue.enqueue(follow(i))
+    assert ("f0", "missed") in outcomes.read()
+    assert ("f1", "missed") not in outcomes.read()
+
+
+async def test_an_alert_no_alert_box_shows_is_off() -> None:
+    h = Harness()
+    outcomes = Outcomes(h)
+    assert h.queue.enqueue(Raid(platform=Platform.TWITCH, id="small", viewers=2)) is False
+    assert h.queue.enqueue(ChatMessage(platform=Platform.TWITCH, id="chat", text="hi")) is False
+    assert outcomes.read() == [("small", "off")], "chat is no alert at all: no outcome"

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from streampai_desktop.core.events import Event
 from streampai_desktop.platforms.registry import platform_label
-from streampai_desktop.ui.formatting import format_time, one_line
+from streampai_desktop.ui.formatting import one_line
+from streampai_desktop.ui.viewmodels.event_table import format_when
 
 
 class FeedList(QListWidget):
@@ -41,7 +42,8 @@ class FeedList(QListWidget):
 
     def _item(self, event: Event) -> QListWidgetItem:
         test = " · test" if event.test else ""
-        text = f"{format_time(event.at)}  {platform_label(event.platform)}{test}\n{one_line(event)}"
+        # The lists hold earlier runs' events too: those say which day.
+        text = f"{format_when(event.at)}  {platform_label(event.platform)}{test}\n{one_line(event)}"
         item = QListWidgetItem(text)
         item.setToolTip(one_line(event))
         return item

@@ -1,9 +1,9 @@
 """The pages' one handle on the running :class:`~streampai_desktop.app.App`.
 
-It owns the bus listeners (event feed, overlay presence, alert queue) and the tasks started from
-buttons, wraps the app's actions (change port, new tokens, theme, demo, widget instances and their
-configs, replays) and announces their results as signals, so every page that shows a URL, a port,
-a widget or the demo state updates together.
+It owns the bus listeners (event feed, overlay presence, alert queue and its outcomes) and the
+tasks started from buttons, wraps the app's actions (change port, new tokens, theme, demo, widget
+instances and their configs, replays) and announces their results as signals, so every page that
+shows a URL, a port, a widget or the demo state updates together.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from streampai_desktop.ui.tasks import TaskSet
 from streampai_desktop.ui.viewmodels.account import AccountModel
 from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
 from streampai_desktop.ui.viewmodels.event_feed import EventFeed
+from streampai_desktop.ui.viewmodels.event_table import AlertOutcomeFeed
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
 from streampai_desktop.ui.viewmodels.streams import StreamsModel
 from streampai_desktop.ui.viewmodels.test_events import TestEvents
@@ -57,6 +58,7 @@ class AppViewModel(QObject):
             app.bus, hub.connected_counts(), self, instances=hub.connected_instances()
         )
         self.queue = AlertQueueModel(app.bus, app.alerts, self)
+        self.alert_outcomes = AlertOutcomeFeed(app.bus, self)
         self.widget_changes = WidgetChanges(app.bus, self)
         self.test_events = TestEvents(app.overlays)
         self.streams = StreamsModel(app.platforms, self)
@@ -70,6 +72,7 @@ class AppViewModel(QObject):
         self.feed.start()
         self.presence.start()
         self.queue.start()
+        self.alert_outcomes.start()
         self.widget_changes.start()
         self.streams.start()
         self.account.start()
@@ -198,6 +201,7 @@ class AppViewModel(QObject):
         await self.feed.close()
         await self.presence.close()
         await self.queue.close()
+        await self.alert_outcomes.close()
         await self.widget_changes.close()
         await self.streams.close()
         await self.account.close()

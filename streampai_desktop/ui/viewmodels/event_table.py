@@ -3,32 +3,82 @@
 Rows are formatted once, when they arrive, so painting and filtering never call back into the
 event objects. The model keeps at most ``MAX_ROWS`` rows and drops the oldest beyond that: a
 stream that runs all night must not grow the window's memory without bound.
+
+Each alertable event's status (waiting, shown, skipped, cleared, missed, off) comes from the
+alert queue's ``AlertOutcome`` notices (:class:`AlertOutcomeFeed`); the latest one per event is
+its status, kept even when it arrives before the event's row (the feed batches events).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 
-from streampai_desktop.core.events import Event
+from streampai_desktop.core.bus import EventBus, Message
+from streampai_desktop.core.events import ALERT_KINDS, Event, StreamOffline, StreamOnline
+from streampai_desktop.core.notices import AlertOutcome, AlertOutcomeKind, notice_topics
 from streampai_desktop.platforms.registry import platform_label
-from streampai_desktop.ui.formatting import format_time, kind_label, summarize
+from streampai_desktop.ui.formatting import kind_label, summarize
+from streampai_desktop.ui.viewmodels.listener import BusListener
 
 MAX_ROWS = 5000
-COLUMNS = ("Time", "Platform", "Kind", "User", "Details", "Test")
-COL_TIME, COL_PLATFORM, COL_KIND, COL_USER, COL_DETAILS, COL_TEST = range(len(COLUMNS))
+# Outcomes remembered per event: more than the rows, so a row's status survives until it is
+# dropped; bounded, so a long stream's replays do not grow it without end.
+MAX_OUTCOMES = 2 * MAX_ROWS
+COLUMNS = ("Time", "Platform", "Kind", "User", "Details", "Status", "")
+COL_TIME, COL_PLATFORM, COL_KIND, COL_USER, COL_DETAILS, COL_STATUS, COL_REPLAY = range(
+    len(COLUMNS)
+)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+REPLAY_TEXT = "Replay"
+
+DEFAULT_KINDS: frozenset[str] = frozenset(ALERT_KINDS) | {StreamOnline.kind, StreamOffline.kind}
+"""What the Events page lists until the streamer asks for more: alerts and the stream going live
+or off — not chat, not viewer counts (they would bury the alerts)."""
+
+# What the status column says, and its tooltip, per outcome (see core.notices.AlertOutcomeKind).
+STATUS: dict[AlertOutcomeKind, tuple[str, str]] = {
+    "waiting": ("waiting", "In the alert queue; it shows when the ones before it have."),
+    "shown": ("shown", "Shown on the alert box."),
+    "skipped": ("skipped", "Shown, then skipped before its end."),
+    "cleared": ("cleared", "Cleared from the queue before it showed."),
+    "missed": (
+        "missed",
+        "Not shown: no alert box was open in OBS for too long (or the queue was full).",
+    ),
+    "off": ("off", "Not shown: its alert type is off or below its minimum in the Alert Box."),
+}
+TEST_STATUS = "test"
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+def format_date_time(at: datetime) -> str:
+    """Local date and time, as in "Tue 3 Dec 18:02:13" (the year too when it is not this one)."""
+    local = at.astimezone()
+    year = "" if local.year == datetime.now().astimezone().year else f" {local.year}"
+    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M:%S}"
+
+
+def format_when(at: datetime) -> str:
+    """Today's time alone ("18:02:13"); another day's with its date ("Tue 3 Dec 18:02:13")."""
+    local = at.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return f"{local:%H:%M:%S}"
+    return format_date_time(at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +89,7 @@ class EventRow:
     timestamp: float
     platform: str  # Platform value, for filtering
     kind: str
-    cells: tuple[str, ...]  # one display string per column
+    cells: tuple[str, ...]  # one display string per column before Status
     haystack: str  # lower-cased text the search box matches against
     event: Event  # for Replay
 
@@ -51,12 +101,11 @@ class EventRow:
     def from_event(cls, event: Event) -> EventRow:
         user = event.actor_name if event.user or event.alertable else ""
         cells = (
-            format_time(event.at),
+            format_date_time(event.at),
             platform_label(event.platform),
             kind_label(event.kind),
             user,
             summarize(event),
-            "test" if event.test else "",
         )
         return cls(
             key=event.dedupe_key,
@@ -77,6 +126,7 @@ class EventTableModel(QAbstractTableModel):
         self.max_rows = max_rows
         self._rows: list[EventRow] = []
         self._keys: set[tuple[str, str]] = set()
+        self._outcomes: OrderedDict[tuple[str, str], AlertOutcomeKind] = OrderedDict()
 
     def _fresh(self, events: Iterable[Event]) -> list[EventRow]:
         rows: list[EventRow] = []
@@ -125,6 +175,45 @@ class EventTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> EventRow:
         return self._rows[row]
 
+    # --- alert status -----------------------------------------------------------------------------
+
+    def set_outcome(self, notice: AlertOutcome) -> None:
+        """The alert queue did something with an event's alert: its row's status follows."""
+        key = notice.event_key
+        self._outcomes[key] = notice.outcome
+        self._outcomes.move_to_end(key)
+        while len(self._outcomes) > MAX_OUTCOMES:
+            self._outcomes.popitem(last=False)
+        if key not in self._keys:
+            return  # its row comes with the next batch of events (or was dropped)
+        for number, row in enumerate(self._rows):
+            if row.key == key:
+                cell = self.index(number, COL_STATUS)
+                self.dataChanged.emit(cell, cell)
+                break
+
+    def outcome(self, row: int) -> AlertOutcomeKind | None:
+        """What became of the row's alert, as far as this session knows."""
+        return self._outcomes.get(self._rows[row].key)
+
+    def status(self, row: int) -> str:
+        """The status column: an alert's outcome, "test" for a test event, blank otherwise."""
+        event_row = self._rows[row]
+        if not event_row.alertable:
+            return ""
+        if event_row.event.test:
+            return TEST_STATUS
+        outcome = self._outcomes.get(event_row.key)
+        return STATUS[outcome][0] if outcome is not None else ""
+
+    def _status_tip(self, row: int) -> str | None:
+        event_row = self._rows[row]
+        if not event_row.alertable:
+            return None
+        outcome = self._outcomes.get(event_row.key)
+        tip = STATUS[outcome][1] if outcome is not None else "Not known (from an earlier run)."
+        return f"A test alert. {tip}" if event_row.event.test else tip
+
     # --- QAbstractTableModel ---------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -136,14 +225,25 @@ class EventTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.cells[column]
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_DETAILS:
-            return row.cells[column] or None
-        if role == SORT_ROLE:
-            return row.timestamp if column == COL_TIME else row.cells[column].lower()
+        number, column = index.row(), index.column()
+        row = self._rows[number]
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            if column == COL_STATUS:
+                text = self.status(number)
+            elif column == COL_REPLAY:
+                text = REPLAY_TEXT if row.alertable else ""
+            else:
+                text = row.cells[column]
+            if role == SORT_ROLE:
+                return row.timestamp if column == COL_TIME else text.lower()
+            return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == COL_DETAILS:
+                return row.cells[column] or None
+            if column == COL_STATUS:
+                return self._status_tip(number)
+            if column == COL_REPLAY and row.alertable:
+                return "Show this alert on the alert box again (it queues)."
         return None
 
     def headerData(
@@ -155,20 +255,33 @@ class EventTableModel(QAbstractTableModel):
 
 
 class EventFilterProxy(QSortFilterProxyModel):
-    """Kind, platform and free-text filters over :class:`EventTableModel`."""
+    """Kinds, platforms and free-text filters over :class:`EventTableModel`.
+
+    ``None`` for kinds or platforms means all of them; a set means those only.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._kind: str | None = None
-        self._platform: str | None = None
+        self._kinds: frozenset[str] | None = DEFAULT_KINDS
+        self._platforms: frozenset[str] | None = None
         self._text = ""
         self.setSortRole(SORT_ROLE)
 
-    def set_kind(self, kind: str | None) -> None:
-        self._change(lambda: setattr(self, "_kind", kind or None))
+    @property
+    def kinds(self) -> frozenset[str] | None:
+        return self._kinds
 
-    def set_platform(self, platform: str | None) -> None:
-        self._change(lambda: setattr(self, "_platform", platform or None))
+    @property
+    def platforms(self) -> frozenset[str] | None:
+        return self._platforms
+
+    def set_kinds(self, kinds: Iterable[str] | None) -> None:
+        value = None if kinds is None else frozenset(kinds)
+        self._change(lambda: setattr(self, "_kinds", value))
+
+    def set_platforms(self, platforms: Iterable[str] | None) -> None:
+        value = None if platforms is None else frozenset(platforms)
+        self._change(lambda: setattr(self, "_platforms", value))
 
     def set_text(self, text: str) -> None:
         self._change(lambda: setattr(self, "_text", text.strip().lower()))
@@ -188,8 +301,24 @@ class EventFilterProxy(QSortFilterProxyModel):
         if not isinstance(model, EventTableModel):
             return True
         row = model.row_at(source_row)
-        if self._kind and row.kind != self._kind:
+        if self._kinds is not None and row.kind not in self._kinds:
             return False
-        if self._platform and row.platform != self._platform:
+        if self._platforms is not None and row.platform not in self._platforms:
             return False
         return not self._text or self._text in row.haystack
+
+
+class AlertOutcomeFeed(BusListener):
+    """The alert queue's ``AlertOutcome`` notices, one signal each, for the Events page."""
+
+    outcome = Signal(object)  # AlertOutcome
+
+    def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
+        # Alerts are rare next to chat; a big inbox still never grows without bound.
+        super().__init__(
+            bus, notice_topics(AlertOutcome), name="ui-alert-outcomes", maxsize=5000, parent=parent
+        )
+
+    def handle(self, message: Message) -> None:
+        if isinstance(message.payload, AlertOutcome):
+            self.outcome.emit(message.payload)
