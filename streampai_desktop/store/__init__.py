@@ -22,6 +22,8 @@ Conventions:
 * No Qt; from :mod:`streampai_desktop.core` only its errors (exit codes, user-facing messages).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from streampai_desktop.store.db import DB_FILENAME, Database
 from streampai_desktop.store.errors import (
     BackupFailed,
@@ -36,15 +38,39 @@ from streampai_desktop.store.records import (
     OutboxEntry,
     WidgetConfig,
 )
-from streampai_desktop.store.repositories import (
-    AccountRepo,
-    EventLogRepo,
-    MetricRepo,
-    OutboxRepo,
-    PreferencesRepo,
-    WidgetConfigRepo,
-)
 from streampai_desktop.store.startup import OpenedDatabase, open_database
+
+if TYPE_CHECKING:
+    from streampai_desktop.store.repositories import (
+        AccountRepo,
+        EventLogRepo,
+        MetricRepo,
+        OutboxRepo,
+        PreferencesRepo,
+        WidgetConfigRepo,
+    )
+
+# The repositories import SQLAlchemy, which an ordinary launch does not need (see .reads): they
+# are loaded on first use of one of these names.
+_REPOSITORIES = frozenset(
+    {
+        "AccountRepo",
+        "EventLogRepo",
+        "MetricRepo",
+        "OutboxRepo",
+        "PreferencesRepo",
+        "WidgetConfigRepo",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REPOSITORIES:
+        from streampai_desktop.store import repositories
+
+        return getattr(repositories, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DB_FILENAME",

@@ -8,13 +8,15 @@ then daily); it is idempotent: a bucket that already holds one sample at its sta
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-from streampai_desktop.store.models import MetricSampleRow
+    from streampai_desktop.store.models import MetricSampleRow
 
 FULL_RESOLUTION = timedelta(days=7)
 BUCKET = timedelta(minutes=15)
@@ -38,6 +40,10 @@ def downsample(
 
     Runs inside the caller's transaction (``with db.session() as s: downsample(s)``).
     """
+    from sqlalchemy import delete, select
+
+    from streampai_desktop.store.models import MetricSampleRow
+
     now = now or datetime.now(UTC)
     # Only whole buckets before the cutoff, so a bucket is never split across two runs.
     cutoff = bucket_start(now - keep, bucket)
@@ -57,3 +63,31 @@ def downsample(
         removed += len(members) - 1
     session.flush()
     return removed
+
+
+def needs_downsampling(
+    connection: sqlite3.Connection,
+    now: datetime | None = None,
+    *,
+    keep: timedelta = FULL_RESOLUTION,
+    bucket: timedelta = BUCKET,
+) -> bool:
+    """Whether :func:`downsample` would change anything: some bucket before the cutoff holds
+    more than one sample, or one that is not at the bucket's start.
+
+    Plain ``sqlite3`` on :meth:`Database.read <streampai_desktop.store.db.Database.read>`'s
+    connection, all of it in SQLite: the app checks on every start, and nearly always there is
+    nothing to do, which needs no SQLAlchemy. Times are compared as the text the models store
+    (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``), which sorts like the times themselves.
+    """
+    now = now or datetime.now(UTC)
+    cutoff = bucket_start(now - keep, bucket).astimezone(UTC).replace(tzinfo=None)
+    size = int(bucket.total_seconds())
+    epoch = "CAST(strftime('%s', at) AS INTEGER)"
+    rows = connection.execute(
+        f"SELECT 1 FROM metric_samples WHERE at < ? GROUP BY platform, metric, {epoch} / ? "
+        f"HAVING count(*) > 1 OR min(at) != "
+        f"strftime('%Y-%m-%d %H:%M:%S', {epoch} / ? * ?, 'unixepoch') || '.000000' LIMIT 1",
+        (f"{cutoff:%Y-%m-%d %H:%M:%S.%f}", size, size, size),
+    ).fetchall()
+    return bool(rows)

@@ -1,4 +1,5 @@
-"""The app's transactions: each function opens one session, so each is one transaction.
+"""The app's transactions: each function opens one session, so each is one transaction; the
+reads every launch makes are one plain-``sqlite3`` query each instead (:mod:`.reads`).
 
 They run on the app's single database thread (``Database``'s executor, see ``store/runner.py``);
 nothing here may be called from the event loop directly. Like the rest of ``store/``, this module
@@ -11,24 +12,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from streampai_desktop.store.db import Database
-
-from streampai_desktop.store.metrics import downsample
+from streampai_desktop.store import reads
+from streampai_desktop.store.metrics import downsample, needs_downsampling
 from streampai_desktop.store.records import (
     Account,
     EventRecord,
     MetricSample,
     WidgetConfig,
 )
-from streampai_desktop.store.repositories import (
-    AccountRepo,
-    EventLogRepo,
-    MetricRepo,
-    OutboxRepo,
-    PreferencesRepo,
-    WidgetConfigRepo,
-)
+
+if TYPE_CHECKING:
+    from streampai_desktop.store.db import Database
+
+# The repositories (and SQLAlchemy with them) are imported by the functions that use them, on
+# the database thread, so an ordinary start, which only reads, never imports SQLAlchemy.
 
 # What syncs to the account service is an allow-list: a field not named here (a token, the
 # overlay port of this computer) never leaves the machine, whatever a later change adds.
@@ -51,11 +48,12 @@ def _account_patch(account: Account) -> dict[str, Any]:
 
 
 def load_preferences(db: Database) -> dict[str, Any]:
-    with db.session() as session:
-        return PreferencesRepo(session).get_all()
+    return reads.preferences(db.read())
 
 
 def save_preference(db: Database, key: str, value: Any) -> None:
+    from streampai_desktop.store.repositories import OutboxRepo, PreferencesRepo
+
     with db.session() as session:
         PreferencesRepo(session).set(key, value)
         if key in SYNCED_PREFERENCES:
@@ -67,6 +65,11 @@ def ensure_widgets(
 ) -> list[WidgetConfig]:
     """Every widget row, creating the first one of each ``(type, title, defaults)`` that is
     missing (its id is the type's name, so the first URLs stay stable)."""
+    rows = reads.widget_configs(db.read())
+    if {row.widget_type for row in rows} >= {widget_type for widget_type, _, _ in first_instances}:
+        return rows  # every launch but the first: nothing to create, no session needed
+    from streampai_desktop.store.repositories import WidgetConfigRepo
+
     with db.session() as session:
         repo = WidgetConfigRepo(session)
         rows = repo.list()
@@ -79,6 +82,8 @@ def ensure_widgets(
 
 def save_widget_config(db: Database, widget_id: str, config: dict[str, Any]) -> None:
     """Save a config and queue it for sync, in one transaction."""
+    from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
+
     with db.session() as session:
         row = WidgetConfigRepo(session).update_config(widget_id, config)
         # widget_type rides along so another computer that never saw this instance can create it.
@@ -90,6 +95,8 @@ def create_widget(
     db: Database, widget_type: str, widget_id: str, name: str, config: dict[str, Any]
 ) -> None:
     """A new widget row, queued for sync (``name`` already cleaned by the caller)."""
+    from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
+
     with db.session() as session:
         WidgetConfigRepo(session).create(widget_type, name, config, id=widget_id)
         patch = {"widget_type": widget_type, "name": name, "config": config}
@@ -98,25 +105,30 @@ def create_widget(
 
 def rename_widget(db: Database, widget_id: str, name: str) -> None:
     """Rename (``name`` already cleaned and non-empty) and queue it for sync."""
+    from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
+
     with db.session() as session:
         WidgetConfigRepo(session).rename(widget_id, name)
         OutboxRepo(session).record(WIDGET_ENTITY, widget_id, {"name": name})
 
 
 def delete_widget(db: Database, widget_id: str) -> None:
+    from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
+
     with db.session() as session:
         WidgetConfigRepo(session).delete(widget_id)
         OutboxRepo(session).record(WIDGET_ENTITY, widget_id, None)
 
 
 def load_accounts(db: Database) -> list[Account]:
-    with db.session() as session:
-        return AccountRepo(session).list()
+    return reads.accounts(db.read())
 
 
 def save_account(
     db: Database, platform: str, platform_user_id: str, login: str, display_name: str
 ) -> Account:
+    from streampai_desktop.store.repositories import AccountRepo, OutboxRepo
+
     with db.session() as session:
         account = AccountRepo(session).upsert(platform, platform_user_id, login, display_name)
         OutboxRepo(session).record(
@@ -126,6 +138,8 @@ def save_account(
 
 
 def remove_account(db: Database, account_id: str) -> None:
+    from streampai_desktop.store.repositories import AccountRepo, OutboxRepo
+
     with db.session() as session:
         repo = AccountRepo(session)
         account = repo.get(account_id)
@@ -134,6 +148,8 @@ def remove_account(db: Database, account_id: str) -> None:
 
 
 def add_metric_samples(db: Database, samples: Sequence[MetricSample]) -> None:
+    from streampai_desktop.store.repositories import MetricRepo
+
     with db.session() as session:
         MetricRepo(session).add_many(samples)
 
@@ -142,35 +158,41 @@ def metric_samples(
     db: Database, platform: str, metric: str, since: datetime, until: datetime
 ) -> list[MetricSample]:
     """Samples of one metric in [since, until), oldest first (the Dashboard's viewer chart)."""
+    from streampai_desktop.store.repositories import MetricRepo
+
     with db.session() as session:
         return MetricRepo(session).range(platform, metric, since, until)
 
 
 def downsample_metrics(db: Database) -> int:
     """Keep a week of samples at full resolution; average older ones (see store/metrics.py)."""
+    if not needs_downsampling(db.read()):
+        return 0  # nearly every start: no session (and no SQLAlchemy) needed
     with db.session() as session:
         return downsample(session)
 
 
 def any_account_enabled(db: Database) -> bool:
-    with db.session() as session:
-        return AccountRepo(session).any_enabled()
+    return reads.any_account_enabled(db.read())
 
 
 def append_events(db: Database, records: Sequence[EventRecord]) -> None:
+    from streampai_desktop.store.repositories import EventLogRepo
+
     with db.session() as session:
         EventLogRepo(session).append_many(records)
 
 
 def recent_events(db: Database, limit: int) -> list[EventRecord]:
     """The newest event-log entries, newest first."""
-    with db.session() as session:
-        return EventLogRepo(session).recent(limit=limit)
+    return reads.recent_events(db.read(), limit)
 
 
 def diagnostics_snapshot(db: Database) -> dict[str, Any]:
     """Preferences, widget configs and connected accounts (the database holds no secrets)."""
     from dataclasses import asdict
+
+    from streampai_desktop.store.repositories import AccountRepo, PreferencesRepo, WidgetConfigRepo
 
     with db.session() as session:
         return {

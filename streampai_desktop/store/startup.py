@@ -11,7 +11,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streampai_desktop.store import backup, migrate
+from streampai_desktop.store import migrate
 from streampai_desktop.store.db import DB_FILENAME, Database, create_sqlite_engine
 from streampai_desktop.store.errors import BackupFailed, MigrationFailed
 
@@ -67,7 +67,7 @@ def open_database(data_dir: Path) -> OpenedDatabase:
         except _Unusable as unusable:
             notices.append(_set_aside(path, unusable))
     _migrate(path, state, notices)
-    db = Database(path, create_sqlite_engine(path))
+    db = Database(path)  # its engine, and SQLAlchemy, come with the first session
     log.info("database ready: %s (schema %s)", path, migrate.head_revision())
     return OpenedDatabase(db=db, notices=notices)
 
@@ -122,6 +122,8 @@ def _first_problem(check: list[str]) -> str:
 
 def _set_aside(path: Path, unusable: _Unusable) -> str:
     """Rename the unusable file and return the notice that says where it went."""
+    from streampai_desktop.store import backup
+
     moved = backup.move_aside(path, unusable.kind)
     if unusable.kind == "newer":
         notice = (
@@ -147,6 +149,8 @@ def _migrate(path: Path, state: _FileState, notices: list[str]) -> None:
     if state.revision is None and not state.has_data:
         _create_at_head(path, head)
         return
+    from streampai_desktop.store import backup  # only an update or a bad file needs it
+
     copy: Path | None = None
     if state.has_data:
         try:

@@ -17,9 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-
-from streampai_desktop.store.models import SyncMetaRow
+from streampai_desktop.store import reads
 from streampai_desktop.store.operations import (
     ACCOUNT_ENTITY,
     PREFERENCE_ENTITY,
@@ -28,17 +26,15 @@ from streampai_desktop.store.operations import (
     WIDGET_FIELDS,
     account_sync_id,
 )
-from streampai_desktop.store.repositories import (
-    AccountRepo,
-    OutboxRepo,
-    PreferencesRepo,
-    WidgetConfigRepo,
-)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from streampai_desktop.store.db import Database
+    from streampai_desktop.store.repositories import AccountRepo, WidgetConfigRepo
+
+# The models and repositories (SQLAlchemy) are imported inside the functions: the app imports
+# this module at start-up (the account service), while these run only once sync does.
 
 PUSH_BATCH = 200
 _DELETED = "*deleted*"  # marks a row whose local delete is still in the outbox
@@ -60,11 +56,15 @@ PushedValues = dict[tuple[str, str, str], Any]
 
 
 def _meta(session: Session, key: str, default: Any = None) -> Any:
+    from streampai_desktop.store.models import SyncMetaRow
+
     row = session.get(SyncMetaRow, key)
     return default if row is None else row.value
 
 
 def _set_meta(session: Session, key: str, value: Any) -> None:
+    from streampai_desktop.store.models import SyncMetaRow
+
     row = session.get(SyncMetaRow, key)
     if row is None:
         session.add(SyncMetaRow(key=key, value=value))
@@ -75,6 +75,8 @@ def _set_meta(session: Session, key: str, value: Any) -> None:
 def device_identity(db: Database) -> tuple[str, int]:
     """(device id, seq offset): outbox entry ``n`` is this device's mutation ``n - offset``, so a
     device's numbering starts at 1 even when the outbox has been used before."""
+    from streampai_desktop.store.repositories import OutboxRepo
+
     with db.session() as session:
         device_id = _meta(session, "device_id")
         if device_id is None:
@@ -88,6 +90,8 @@ def device_identity(db: Database) -> tuple[str, int]:
 
 
 def _last_outbox_seq(session: Session) -> int:
+    from sqlalchemy import text
+
     # AUTOINCREMENT keeps its high-water mark in sqlite_sequence even after rows are deleted.
     row = session.execute(
         text("SELECT seq FROM sqlite_sequence WHERE name = 'sync_outbox'")
@@ -97,6 +101,8 @@ def _last_outbox_seq(session: Session) -> int:
 
 def outbox_batch(db: Database, offset: int) -> list[dict[str, Any]]:
     """The next mutations to push, numbered in this device's sequence."""
+    from streampai_desktop.store.repositories import OutboxRepo
+
     with db.session() as session:
         entries = OutboxRepo(session).pending(PUSH_BATCH)
     return [
@@ -112,13 +118,14 @@ def outbox_batch(db: Database, offset: int) -> list[dict[str, Any]]:
 
 
 def acknowledge(db: Database, up_to_device_seq: int, offset: int) -> None:
+    from streampai_desktop.store.repositories import OutboxRepo
+
     with db.session() as session:
         OutboxRepo(session).acknowledge(up_to_device_seq + offset)
 
 
 def pending_count(db: Database) -> int:
-    with db.session() as session:
-        return OutboxRepo(session).count()
+    return reads.outbox_count(db.read())
 
 
 def load_cursor(db: Database) -> int:
@@ -132,6 +139,13 @@ def apply_page(db: Database, changes: list[Change], cursor: int, pushed: PushedV
     ``pushed`` loses the entries this page settles; a pushed value that a newer one from another
     computer replaced becomes a notice ("your change ... was replaced").
     """
+    from streampai_desktop.store.repositories import (
+        AccountRepo,
+        OutboxRepo,
+        PreferencesRepo,
+        WidgetConfigRepo,
+    )
+
     notices: list[str] = []
     with db.session() as session:
         locally_pending: dict[tuple[str, str], set[str]] = {}
@@ -213,6 +227,8 @@ def _apply_widget(repo: WidgetConfigRepo, change: Change, keep_local: set[str]) 
 def queue_full_snapshot(db: Database) -> int:
     """Queue every synced row as an upsert: "keep this computer's config" on signing in to an
     account that already has one. Returns how many were queued."""
+    from streampai_desktop.store.repositories import OutboxRepo, PreferencesRepo, WidgetConfigRepo
+
     with db.session() as session:
         outbox = OutboxRepo(session)
         count = 0
@@ -235,6 +251,8 @@ def queue_full_snapshot(db: Database) -> int:
 
 def discard_local_sync_state(db: Database) -> None:
     """ "Take the account's config": forget unpushed edits and pull everything from the start."""
+    from streampai_desktop.store.repositories import OutboxRepo
+
     with db.session() as session:
         OutboxRepo(session).acknowledge(2**62)
         _set_meta(session, "cursor", 0)
@@ -242,6 +260,8 @@ def discard_local_sync_state(db: Database) -> None:
 
 def synced_rows(db: Database) -> list[tuple[str, str]]:
     """(entity, local id) of every row this computer has that syncs."""
+    from streampai_desktop.store.repositories import AccountRepo, WidgetConfigRepo
+
     with db.session() as session:
         widget_ids = [w.id for w in WidgetConfigRepo(session).list()]
         account_ids = [account_sync_id(a) for a in AccountRepo(session).list()]

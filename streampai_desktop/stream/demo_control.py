@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event
 from streampai_desktop.core.notices import DemoChanged, publish_notice
-from streampai_desktop.stream.demo import DemoSource
+
+if TYPE_CHECKING:  # imported when the demo first starts: a connected streamer never needs it
+    from streampai_desktop.stream.demo import DemoSource
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ class DemoControl:
 
     async def set(self, on: bool, reason: str = "") -> None:
         if on and self._source is None:
+            from streampai_desktop.stream.demo import DemoSource
+
             self._source = DemoSource(self._submit)
             self._source.start()
             self.reason = reason or self.reason

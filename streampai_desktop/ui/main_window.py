@@ -1,8 +1,15 @@
-"""The main window: sidebar on the left, the chosen page on the right, status bar below."""
+"""The main window: sidebar on the left, the chosen page on the right, status bar below.
+
+Only the dashboard (shown first) and the events page (its table collects every event from the
+start) are built with the window; every other page, and its module, the first time it is shown
+or looked up in :attr:`MainWindow.pages`, so the window shows sooner.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut, QShowEvent
@@ -18,19 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streampai_desktop.ui.about import AboutDialog
-from streampai_desktop.ui.pages.account import AccountPage
 from streampai_desktop.ui.pages.dashboard import DashboardPage
 from streampai_desktop.ui.pages.events import EventsPage
-from streampai_desktop.ui.pages.multistream import multistream_page
-from streampai_desktop.ui.pages.platforms import PlatformsPage
-from streampai_desktop.ui.pages.settings import SettingsPage
-from streampai_desktop.ui.pages.widgets import WidgetsPage
 from streampai_desktop.ui.status_bar import AppStatusBar
 from streampai_desktop.ui.style import STYLE_SHEET
 from streampai_desktop.ui.theme import apply_theme
 from streampai_desktop.ui.tray import Tray
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
+
+if TYPE_CHECKING:
+    from streampai_desktop.ui.about import AboutDialog
 
 log = logging.getLogger("streampai_desktop.ui")
 
@@ -44,6 +48,33 @@ PAGES = (
     ("account", "Account & Sync"),
     ("settings", "Settings"),
 )
+PAGE_KEYS = tuple(key for key, _label in PAGES)
+
+
+class Pages(Mapping[str, QWidget]):
+    """The pages by key; one not built yet is built when it is first looked up."""
+
+    def __init__(self, build: Callable[[str], QWidget], built: dict[str, QWidget]) -> None:
+        self._build = build
+        self._built = built
+
+    def __getitem__(self, key: str) -> QWidget:
+        page = self._built.get(key)
+        if page is None:
+            if key not in PAGE_KEYS:
+                raise KeyError(key)
+            page = self._built[key] = self._build(key)
+        return page
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PAGE_KEYS)
+
+    def __len__(self) -> int:
+        return len(PAGE_KEYS)
+
+    def built(self, key: str) -> QWidget | None:
+        """The page if it has been built, else None (without building it)."""
+        return self._built.get(key)
 
 
 class MainWindow(QMainWindow):
@@ -66,18 +97,11 @@ class MainWindow(QMainWindow):
         self.dashboard.navigate.connect(self.show_page)
         self._icon = icon
         self.about: AboutDialog | None = None
-        settings = SettingsPage(vm)
-        settings.about_requested.connect(self.show_about)
-        self.pages: dict[str, QWidget] = {
-            "dashboard": self.dashboard,
-            "widgets": WidgetsPage(vm),
-            "platforms": PlatformsPage(vm),
-            "events": EventsPage(vm),
-            "multistream": multistream_page(),
-            "account": AccountPage(vm),
-            "settings": settings,
-        }
+        self.pages = Pages(
+            self._build_page, {"dashboard": self.dashboard, "events": EventsPage(vm)}
+        )
         self.stack = QStackedWidget()
+        self._stand_ins: dict[str, QWidget] = {}
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -86,8 +110,11 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(0, 38))
             self.sidebar.addItem(item)
-            self.stack.addWidget(self.pages[key])
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+            page = self.pages.built(key)
+            if page is None:  # an empty stand-in until the page is built (see _build_page)
+                page = self._stand_ins[key] = QWidget()
+            self.stack.addWidget(page)
+        self.sidebar.currentRowChanged.connect(self._show_row)
         self.sidebar.setCurrentRow(0)
 
         side = QWidget()
@@ -127,13 +154,55 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda k=key: self.show_page(k))
         vm.theme_changed.connect(self.apply_theme)
 
+    def _new_page(self, key: str) -> QWidget:
+        if key == "widgets":
+            from streampai_desktop.ui.pages.widgets import WidgetsPage
+
+            return WidgetsPage(self.vm)
+        if key == "platforms":
+            from streampai_desktop.ui.pages.platforms import PlatformsPage
+
+            return PlatformsPage(self.vm)
+        if key == "multistream":
+            from streampai_desktop.ui.pages.multistream import multistream_page
+
+            return multistream_page()
+        if key == "account":
+            from streampai_desktop.ui.pages.account import AccountPage
+
+            return AccountPage(self.vm)
+        if key == "settings":
+            from streampai_desktop.ui.pages.settings import SettingsPage
+
+            settings = SettingsPage(self.vm)
+            settings.about_requested.connect(self.show_about)
+            return settings
+        raise KeyError(key)  # the dashboard and the events page are built with the window
+
+    def _build_page(self, key: str) -> QWidget:
+        """Build the page ``key`` and put it in its stand-in's place in the stack."""
+        page = self._new_page(key)
+        stand_in = self._stand_ins.pop(key)
+        current = self.stack.currentWidget()
+        self.stack.insertWidget(PAGE_KEYS.index(key), page)
+        self.stack.removeWidget(stand_in)
+        stand_in.deleteLater()
+        current = page if current is stand_in else current
+        if current is not None:
+            self.stack.setCurrentWidget(current)  # the page on screen stays on screen
+        return page
+
+    def _show_row(self, row: int) -> None:
+        self.stack.setCurrentWidget(self.pages[PAGE_KEYS[row]])  # built on first show
+
     def show_page(self, key: str) -> None:
         """Switch to the page called ``key`` (see :data:`PAGES`)."""
-        keys = [k for k, _ in PAGES]
-        self.sidebar.setCurrentRow(keys.index(key))
+        self.sidebar.setCurrentRow(PAGE_KEYS.index(key))
 
     def show_about(self) -> AboutDialog:
         """Open the About dialog (or bring the open one forward); the window shows first."""
+        from streampai_desktop.ui.about import AboutDialog
+
         if not self.isVisible():
             self.showNormal()
         if self.about is None:

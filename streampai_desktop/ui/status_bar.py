@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 
 from streampai_desktop.platforms.registry import PLATFORMS, platform_label
 from streampai_desktop.server.urls import HOST
-from streampai_desktop.ui.pages.platforms import NOT_CONNECTED, STATE_BADGES, describe_status
+from streampai_desktop.ui.status_text import NOT_CONNECTED, STATE_BADGES, describe_status
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.ui.viewmodels.streams import PlatformStatus
 

@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from streampai_desktop.app import App
 from streampai_desktop.core.errors import EXIT_ALREADY_RUNNING
 from streampai_desktop.instance import running_instance
-from streampai_desktop.ui.main_window import PAGES
+from streampai_desktop.ui.main_window import PAGE_KEYS, PAGES
 from streampai_desktop.ui.session import GuiSession
 from tests.conftest import find_free_port
 from tests.gui.conftest import Gui, button, find_dialog, gui_options, until
@@ -38,6 +38,25 @@ def test_sidebar_click_switches_pages(gui: Gui) -> None:
     window.show_page("dashboard")
     window.dashboard.navigate.emit("widgets")
     assert window.current_page() == "widgets"
+
+
+def test_pages_are_built_when_first_looked_up_or_shown(gui: Gui) -> None:
+    """The window is built with the dashboard and the events page only (it shows sooner); any
+    other page is built once, in its own place in the stack, when first looked up or shown."""
+    window = gui.window
+    assert window.pages.built("settings") is None
+    settings = window.pages["settings"]
+    assert window.pages.built("settings") is settings is window.pages["settings"]
+    assert window.stack.indexOf(settings) == PAGE_KEYS.index("settings")
+    assert window.stack.count() == len(PAGES)
+    assert window.current_page() == "dashboard"  # building a page does not show it
+    window.show_page("account")
+    assert window.stack.currentWidget() is window.pages["account"]
+    assert window.current_page() == "account"
+    widgets = window.pages["widgets"]  # before the page on screen in the stack
+    assert window.stack.indexOf(widgets) == PAGE_KEYS.index("widgets")
+    assert window.current_page() == "account"
+    assert list(window.pages) == list(PAGE_KEYS)
 
 
 def test_closing_the_window_without_a_tray_quits_cleanly(

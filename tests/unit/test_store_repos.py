@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,11 +20,14 @@ from streampai_desktop.store import (
     EventRecord,
     MetricRepo,
     MetricSample,
+    OutboxRepo,
     PreferencesRepo,
     RecordNotFound,
     WidgetConfigRepo,
     open_database,
+    reads,
 )
+from streampai_desktop.widgets.instances import load_widgets
 
 T0 = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 
@@ -349,3 +355,81 @@ def test_results_are_plain_values_usable_on_another_thread(db: Database) -> None
         assert executor.submit(read).result() == ("Alerts", 5, "a")
     with pytest.raises(AttributeError):
         widget.name = "changed"  # type: ignore[misc]
+
+
+# --- plain-sqlite3 reads (what every launch reads without SQLAlchemy) --------------------------
+
+
+def test_plain_reads_return_what_the_repositories_return(db: Database) -> None:
+    with db.session() as session:
+        prefs = PreferencesRepo(session)
+        prefs.set("overlay_port", 8642)
+        prefs.set("theme", "dark")
+        prefs.set("nothing", None)
+        for key, value in {"ratio": 2.5, "whole": 1.0, "digits": "12", "flag": True}.items():
+            prefs.set(key, value)  # JSON numbers are stored as numbers (numeric affinity)
+        prefs.set("nested", {"a": [1, 2.5, "ü 🎉"], "b": {"c": False}})
+        widgets = WidgetConfigRepo(session)
+        widgets.create("chat_box", "Chat 💬", {"font": "Inter", "bots": ["a"]}, id="chat_box")
+        widgets.create("alert_box", "Alerts", {"gap_ms": 1000})
+        widgets.create("alert_box", "Alerts 2", {})
+        accounts = AccountRepo(session)
+        accounts.upsert("twitch", "1", "alice", "Alice")
+        off = accounts.upsert("youtube", "2", "bob", "Bob ☃")
+        accounts.set_enabled(off.id, False)
+        EventLogRepo(session).append_many(
+            [
+                event("e1", at=T0, payload={"text": "héllo 👋", "n": [1, 2.5]}),
+                event("e2", at=T0 + timedelta(seconds=1), kind="follow", test=True),
+                event("e3", at=T0, platform="youtube"),  # same time: newest id first
+            ]
+        )
+        OutboxRepo(session).record("preference", "theme", {"value": "dark"})
+    db = reopen(db)
+    try:
+        with db.session() as session:
+            assert reads.preferences(db.read()) == PreferencesRepo(session).get_all()
+            assert reads.widget_configs(db.read()) == WidgetConfigRepo(session).list()
+            assert reads.accounts(db.read()) == AccountRepo(session).list()
+            assert reads.any_account_enabled(db.read()) is AccountRepo(session).any_enabled()
+            assert reads.any_account_enabled(db.read()) is True
+            for limit in (1, 2, 10):
+                assert reads.recent_events(db.read(), limit) == EventLogRepo(session).recent(limit)
+            assert [e.event_id for e in reads.recent_events(db.read(), 10)] == ["e2", "e3", "e1"]
+            assert reads.outbox_count(db.read()) == OutboxRepo(session).count() == 1
+            for account in AccountRepo(session).list():
+                AccountRepo(session).set_enabled(account.id, False)
+        assert reads.any_account_enabled(db.read()) is False
+        created = reads.widget_configs(db.read())[0].created_at
+        assert created.tzinfo is UTC
+        with pytest.raises(sqlite3.OperationalError):  # the read connection never writes
+            db.read().execute("DELETE FROM preferences")
+    finally:
+        db.close()
+
+
+def test_an_ordinary_start_reads_without_sqlalchemy(tmp_path: Path) -> None:
+    """Opening an existing database and every read a launch makes (preferences, widgets,
+    accounts, metric maintenance; the window's event history and unsynced-edit count) import no
+    SQLAlchemy: it costs a third of a second."""
+    first = open_database(tmp_path).db  # the first start creates the file and the widgets
+    load_widgets(first)
+    first.close()
+    code = f"""
+import sys
+from pathlib import Path
+from streampai_desktop.store import open_database, operations, sync_state
+from streampai_desktop.widgets.instances import load_widgets
+db = open_database(Path({str(tmp_path)!r})).db
+operations.load_preferences(db)
+load_widgets(db)
+operations.load_accounts(db)
+operations.any_account_enabled(db)
+operations.downsample_metrics(db)
+operations.recent_events(db, 200)
+sync_state.pending_count(db)
+db.close()
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic"))
+assert not loaded, loaded
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

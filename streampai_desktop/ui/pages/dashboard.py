@@ -23,8 +23,8 @@ from streampai_desktop.platforms.registry import platform_label
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, StatusLine, label
 from streampai_desktop.ui.pages.feed_list import FeedList
-from streampai_desktop.ui.pages.platforms import STATE_BADGES
 from streampai_desktop.ui.pages.viewer_chart import ViewerChart
+from streampai_desktop.ui.status_text import STATE_BADGES
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.widgets.alert_box import KIND_TITLES
 

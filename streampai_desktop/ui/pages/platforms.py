@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
@@ -25,21 +24,11 @@ from streampai_desktop.platforms.spec import PlatformSpec, SignInKind
 from streampai_desktop.store import Account
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.common import Card, Page, StatusLine, label
+from streampai_desktop.ui.status_text import NOT_CONNECTED, STATE_BADGES, describe_status
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.ui.viewmodels.streams import PlatformStatus
 
-NOT_CONNECTED = "Not connected"
 COMING_LATER = "Coming later"
-
-# ConnectorState → (badge text, badge style). The styles are in ui/style.py.
-STATE_BADGES: dict[ConnectorState, tuple[str, str]] = {
-    ConnectorState.CONNECTING: ("Connecting…", "badgeWarn"),
-    ConnectorState.CONNECTED: ("Connected", "badgeLive"),
-    ConnectorState.RECONNECTING: ("Reconnecting", "badgeWarn"),
-    ConnectorState.NEEDS_SIGN_IN: ("Needs sign-in", "badgeError"),
-    ConnectorState.ERROR: ("Error", "badgeError"),
-    ConnectorState.STOPPED: ("Stopped", "badge"),
-}
 SIGN_IN_AGAIN_STATES = {ConnectorState.NEEDS_SIGN_IN, ConnectorState.ERROR}
 
 
@@ -84,31 +73,6 @@ def countdown(seconds: float) -> str:
     seconds = max(0, int(seconds))
     minutes, seconds = divmod(seconds, 60)
     return f"{minutes}:{seconds:02d}"
-
-
-def describe_status(status: PlatformStatus, now: datetime | None = None) -> str:
-    spec = PLATFORMS.get(status.platform)
-    label_ = spec.label if spec else status.platform
-    """The line under the badge: why, and when the next attempt is."""
-    st = status.status
-    reason = st.reason.rstrip(".")
-    if st.state is ConnectorState.CONNECTED:
-        return st.reason  # a notice (e.g. one event type stopped), usually empty
-    if st.state is ConnectorState.CONNECTING:
-        return "Connecting to the channel…"
-    if st.state is ConnectorState.STOPPED:
-        return "Not running."
-    if st.state is ConnectorState.NEEDS_SIGN_IN:
-        if "sign in" in reason.lower():
-            return f"{reason}."
-        return f"{reason or f'{label_} needs you to sign in again'}. Sign in again to reconnect."
-    text = f"{reason}." if reason else ""
-    if st.next_attempt_at is not None:
-        wait = (st.next_attempt_at - (now or datetime.now(UTC))).total_seconds()
-        at = st.next_attempt_at.astimezone().strftime("%H:%M:%S")
-        when = f"in {int(wait) + 1} s (at {at})" if wait > 0 else "now"
-        text = f"{text} Next attempt {when}.".strip()
-    return text
 
 
 class SignInPanel(QFrame):
