@@ -22,7 +22,7 @@ from streampai_desktop.app_options import AppOptions, AppState
 from streampai_desktop.core.alerts import AlertQueue
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event
-from streampai_desktop.core.lifecycle import Lifecycle, Teardown
+from streampai_desktop.core.lifecycle import Lifecycle, Teardown, resume_gc_after_startup
 from streampai_desktop.instance import InstanceLock
 from streampai_desktop.logging_setup import setup_logging, teardown_logging
 from streampai_desktop.platforms.registry import PLATFORMS
@@ -93,7 +93,10 @@ class App:
 
     async def start(self) -> None:
         """Run every init step in order; on failure, undo what was done and re-raise."""
-        await self._lifecycle.run(self.init_steps)
+        try:
+            await self._lifecycle.run(self.init_steps)
+        finally:
+            resume_gc_after_startup()  # if the entry point paused it
         ready_in = time.monotonic() - self.started_at
         log.info("Streampai Desktop %s ready in %.2f s (%s)", __version__, ready_in, self.data_dir)
 

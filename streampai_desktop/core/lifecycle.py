@@ -4,10 +4,13 @@ bookkeeping, kept apart so ``app.py`` is only the list of what gets built.
 A step registers its own teardown as soon as the thing it built exists, so a failure half-way
 through start-up undoes exactly what was done. :meth:`Lifecycle.shutdown` is idempotent, and one
 teardown that fails is logged and does not stop the others.
+
+Also here: the garbage collector's start-up pause (:func:`pause_gc_for_startup`).
 """
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 import time
@@ -59,3 +62,36 @@ class Lifecycle:
             except Exception:
                 self._log.exception("error while stopping %s", name)
         return True
+
+
+# --- the garbage collector during start-up -----------------------------------------------------
+
+_gc_paused = False
+
+
+def pause_gc_for_startup() -> None:
+    """Turn the cyclic garbage collector off until :func:`resume_gc_after_startup`.
+
+    For the process entry point, before it imports the app: start-up builds the modules,
+    classes and Qt wrappers that live as long as the app, and the collector walks them again
+    and again for nothing (about 70 ms before the window shows, 50 ms of a headless start, on
+    the development machine). Reference counting still frees everything else meanwhile.
+    """
+    global _gc_paused
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused = True
+
+
+def resume_gc_after_startup() -> None:
+    """Start-up is over (or failed): collect again, leaving out what start-up built.
+
+    ``gc.freeze`` moves every object alive now into a generation the collector never walks, so
+    later collections (pauses on the event loop, the overlays' hot path) do not re-scan it. A
+    no-op unless :func:`pause_gc_for_startup` paused the collector.
+    """
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
+        gc.enable()
