@@ -219,7 +219,39 @@ class FormComboBox(QComboBox):
             event.ignore()  # goes on to the scroll area
 
 
-class LimitedSpinBox(QSpinBox):
+class _WithinLimits:
+    """For a spin box with ``low``/``high`` in shown units: arrows and the wheel stay within
+    them; typing may go beyond, so the form can say why a number is not usable instead of
+    silently changing it. The wheel only turns a focused box (it scrolls the form otherwise)."""
+
+    low: Any
+    high: Any
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():  # type: ignore[attr-defined]
+            super().wheelEvent(event)  # type: ignore[misc]
+        else:
+            event.ignore()
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value() + steps * self.singleStep()  # type: ignore[attr-defined]
+        if self.low is not None:
+            value = max(value, self.low)
+        if self.high is not None:
+            value = min(value, self.high)
+        self.setValue(value)  # type: ignore[attr-defined]
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        value = self.value()  # type: ignore[attr-defined]
+        if self.high is None or value < self.high:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.low is None or value > self.low:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+
+class LimitedSpinBox(_WithinLimits, QSpinBox):
     """Arrows and the wheel stay within the field's limits; typing may go beyond them, so the
     form can say why a number is not usable instead of silently changing it."""
 
@@ -230,31 +262,8 @@ class LimitedSpinBox(QSpinBox):
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():  # as for FormComboBox: the wheel scrolls the form
-            super().wheelEvent(event)
-        else:
-            event.ignore()
 
-    def stepBy(self, steps: int) -> None:
-        value = self.value() + steps * self.singleStep()
-        if self.low is not None:
-            value = max(value, self.low)
-        if self.high is not None:
-            value = min(value, self.high)
-        self.setValue(value)
-
-    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
-        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
-        value = self.value()
-        if self.high is None or value < self.high:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
-        if self.low is None or value > self.low:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
-        return flags
-
-
-class LimitedDoubleSpinBox(QDoubleSpinBox):
+class LimitedDoubleSpinBox(_WithinLimits, QDoubleSpinBox):
     """:class:`LimitedSpinBox` for a value shown with decimals (seconds, money): arrows and the
     wheel stay within the limits (given in shown units), typing may go beyond them. Numbers are
     written the same way everywhere ("2.5"), whatever the system's locale."""
@@ -277,29 +286,6 @@ class LimitedDoubleSpinBox(QDoubleSpinBox):
         if self._trim:
             return format_seconds(value * 1000)
         return f"{value:.{self.decimals()}f}"
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():  # as for FormComboBox: the wheel scrolls the form
-            super().wheelEvent(event)
-        else:
-            event.ignore()
-
-    def stepBy(self, steps: int) -> None:
-        value = self.value() + steps * self.singleStep()
-        if self.low is not None:
-            value = max(value, self.low)
-        if self.high is not None:
-            value = min(value, self.high)
-        self.setValue(value)
-
-    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
-        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
-        value = self.value()
-        if self.high is None or value < self.high:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
-        if self.low is None or value > self.low:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
-        return flags
 
 
 def _step_for(field: Field) -> int:
