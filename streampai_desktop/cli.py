@@ -97,8 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from streampai_desktop.core.lifecycle import pause_gc_for_startup, resume_gc_after_startup
+
+    # Start-up builds objects that live as long as the app; App.start resumes the collector.
+    pause_gc_for_startup()
     args = build_parser().parse_args(argv)
     data_dir = (args.data_dir or default_data_dir()).expanduser().resolve()
+    if args.command is not None:
+        resume_gc_after_startup()  # a subcommand is not the app: collect as usual
     if args.command == "urls":
         from streampai_desktop.urls_command import print_urls
 
