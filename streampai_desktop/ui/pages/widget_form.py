@@ -300,6 +300,17 @@ def _limits_tip(field: Field) -> str:
     return f"{field.describe(field.minimum)} to {field.describe(field.maximum)}"
 
 
+def _place_spin(editor: FieldEditor, spin: QAbstractSpinBox, field: Field) -> None:
+    """The number editors' shared setup: size, name, limits tip, change signals, layout."""
+    spin.setFixedWidth(140)
+    spin.setAccessibleName(field.label)
+    spin.setToolTip(_limits_tip(field))
+    spin.valueChanged.connect(editor._changed)  # type: ignore[attr-defined]
+    spin.lineEdit().textEdited.connect(editor._changed)  # also an emptied box
+    editor.row.addWidget(spin)
+    editor.row.addStretch(1)
+
+
 class IntEditor(FieldEditor):
     def __init__(self, field: Field, ctx: FormContext) -> None:
         super().__init__(field, ctx)
@@ -307,13 +318,7 @@ class IntEditor(FieldEditor):
         if field.suffix:
             self.spin.setSuffix(field.suffix if field.suffix == "%" else f" {field.suffix}")
         self.spin.setSingleStep(_step_for(field))
-        self.spin.setFixedWidth(140)
-        self.spin.setAccessibleName(field.label)
-        self.spin.setToolTip(_limits_tip(field))
-        self.spin.valueChanged.connect(self._changed)
-        self.spin.lineEdit().textEdited.connect(self._changed)  # also an emptied box
-        self.row.addWidget(self.spin)
-        self.row.addStretch(1)
+        _place_spin(self, self.spin, field)
 
     def value(self) -> Any:
         text = self.spin.cleanText().strip().replace(",", "")
@@ -357,13 +362,7 @@ class ScaledEditor(FieldEditor):
         self.spin.setPrefix(prefix)
         self.spin.setSuffix(suffix)
         self.spin.setSingleStep(step)
-        self.spin.setFixedWidth(140)
-        self.spin.setAccessibleName(field.label)
-        self.spin.setToolTip(_limits_tip(field))
-        self.spin.valueChanged.connect(self._changed)
-        self.spin.lineEdit().textEdited.connect(self._changed)  # also an emptied box
-        self.row.addWidget(self.spin)
-        self.row.addStretch(1)
+        _place_spin(self, self.spin, field)
 
     def value(self) -> Any:
         text = self.spin.cleanText().strip().replace(",", "")
