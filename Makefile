@@ -7,7 +7,7 @@ STAMPS := .make
 OVERLAY_SOURCES := $(shell find overlays -path overlays/node_modules -prune -o -type f \( -name '*.js' -o -name '*.vue' -o -name '*.html' -o -name '*.css' -o -name '*.json' \) -print 2>/dev/null)
 OVERLAY_DIST := streampai_desktop/server/overlay_dist
 
-.PHONY: run test setup overlays lint check bench dist test-dist clean
+.PHONY: run test setup overlays lint check bench dist test-dist screenshots clean
 
 ## make run: set up and start the app (headless with the overlay URLs when there is no display)
 run: setup
@@ -68,6 +68,11 @@ bench: setup $(STAMPS)/system-test
 	$(PY) bench/bundle_size.py
 	@if [ -x dist/streampai-desktop/streampai-desktop ]; then $(PY) bench/dist.py; \
 	  else echo "bench/dist.py: run make dist first"; fi
+
+## make screenshots: take the README's pictures (window and overlays) and put them in docs/screenshots/
+screenshots: setup $(STAMPS)/system-test
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/gui/test_readme_screenshots.py tests/e2e/test_readme_screenshots.py
+	mkdir -p docs/screenshots && cp test-artifacts/readme/*.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) $(STAMPS) $(OVERLAY_DIST) overlays/node_modules build dist *.egg-info test-artifacts
