@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from streampai_desktop.core.hotkeys import HOTKEY_ACTIONS, HotkeyError, normalize_hotkey
 from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.platforms.spec import Endpoint
 
@@ -62,6 +63,13 @@ def _bool(value: Any) -> bool:
     raise SettingsError(f"expected yes or no, got {value!r}")
 
 
+def _hotkey(value: Any) -> str:
+    try:
+        return normalize_hotkey(str(value or ""))
+    except HotkeyError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     key: str
@@ -102,6 +110,8 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "obs_websocket_url", _url, "ws://127.0.0.1:4455", "STREAMPAI_OBS_URL", "OBS WebSocket"
         ),
+        # None by default: a global hotkey takes its key from every other program.
+        *(SettingSpec(a.setting, _hotkey, "", None, f"Hotkey: {a.label}") for a in HOTKEY_ACTIONS),
     )
 }
 """The app's own settings; each platform's endpoints come from its spec (:func:`setting_specs`)."""

@@ -77,6 +77,7 @@ class GuiSession:
         self.vm.start()
         self.window = MainWindow(self.vm, self.icon, use_tray=self.use_tray)
         self.window.quit_requested.connect(self.request_quit)
+        self.vm.hotkeys.attach(self.window)  # app-wide shortcuts, where hotkeys can't be global
         self.window.show()
         app.raise_window = self._raise_window
         return None

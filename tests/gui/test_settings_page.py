@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
 import aiohttp
 import pytest
 import qasync
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QAbstractScrollArea, QScrollArea, QWidget
 
 from streampai_desktop.app import App
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
@@ -113,3 +116,53 @@ def test_theme_applies_live_and_persists(
             await app.shutdown()
 
     assert qloop.run_until_complete(restart()) == "dark"
+
+
+# The window's minimum size, the smallest the issue names, and a large one.
+SIZES = [(860, 560), (1024, 640), (1600, 1000)]
+
+
+def settle(gui: Gui) -> None:
+    gui.run(asyncio.sleep(0.05))
+
+
+def overflowing(area: QScrollArea) -> list[str]:
+    """Every visible widget in the page that reaches past the view's right or left edge."""
+    viewport = area.viewport()
+    found = []
+    for part in area.widget().findChildren(QWidget):
+        if not part.isVisible() or isinstance(part.parent(), QAbstractScrollArea):
+            continue  # the parts of a scroll area (its own bars) are not the page's content
+        left = part.mapTo(viewport, QPoint(0, 0)).x()
+        right = part.mapTo(viewport, QPoint(part.width(), 0)).x()
+        if left < 0 or right > viewport.width():
+            text = getattr(part, "text", lambda: "")()
+            found.append(f"{type(part).__name__} {text!r}: {left} to {right}")
+    return found
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_page_never_scrolls_sideways(
+    gui: Gui, artifacts_dir: Path, theme: str, width: int, height: int
+) -> None:
+    gui.run(gui.vm.set_theme(theme))
+    gui.window.resize(width, height)
+    gui.window.show_page("settings")
+    settle(gui)
+    assert gui.window.size().width() == width, "the window can be this small"
+    page = gui.window.pages["settings"]
+    area = page.findChild(QScrollArea, "pageScroll")
+    assert area is not None
+    where = f"{theme} at {width}x{height}"
+    assert not area.horizontalScrollBar().isVisible(), f"{where}: the page scrolls sideways"
+    assert area.widget().width() <= area.viewport().width(), where
+    assert not overflowing(area), f"{where}: " + "; ".join(overflowing(area))
+    # Long texts wrap rather than run off (the check above would catch them at 860 px).
+    address = page.endpoint_rows["twitch_emote_url"]  # type: ignore[attr-defined]
+    assert address.wordWrap()
+    name = f"settings-{theme}-{width}x{height}"
+    assert gui.window.grab().save(str(artifacts_dir / f"{name}.png"))
+    area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())
+    settle(gui)
+    assert gui.window.grab().save(str(artifacts_dir / f"{name}-end.png"))

@@ -1,4 +1,10 @@
-"""Settings: overlay port, tokens, theme, demo, and where the app keeps its files and secrets."""
+"""Settings: start-up, hotkeys, overlay port, tokens, theme, demo, and where the app keeps its
+files and secrets.
+
+Every card fits the narrowest window (860 px wide, 582 px for the page): texts wrap, values that
+can be long (paths, URLs) wrap or scroll inside their own field, so the page never scrolls
+sideways.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from streampai_desktop.server import PortInUseError
 from streampai_desktop.settings import APP_ENDPOINTS, THEMES, SettingsError, setting_specs
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.common import Banner, Card, Page, StatusLine, label
+from streampai_desktop.ui.pages.hotkeys_card import HotkeysCard
 from streampai_desktop.ui.theme import THEME_LABELS
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 
@@ -75,6 +82,8 @@ class SettingsPage(Page):
         self.vm = vm
         app = vm.app
         self._build_startup()
+        self.hotkeys_card = HotkeysCard(vm)
+        self.body.addWidget(self.hotkeys_card)
         self._build_server(app.settings.source("overlay_port"))
         self._build_tokens()
         self._build_appearance(app.settings.theme, app.settings.demo_when_offline)
@@ -241,6 +250,7 @@ class SettingsPage(Page):
         row.addWidget(self.theme_combo)
         row.addStretch(1)
         card.layout_.addLayout(row)
+        # A check box's text does not wrap; this one is short enough for the narrowest window.
         self.demo_check = QCheckBox("Send demo events when no account is connected")
         self.demo_check.setChecked(demo_when_offline)
         self.demo_check.toggled.connect(
@@ -265,12 +275,14 @@ class SettingsPage(Page):
     def _build_storage(self) -> None:
         app = self.vm.app
         card = Card("Files and secrets")
-        card.layout_.addWidget(label("Data folder (settings, event log, backups)"))
+        card.layout_.addWidget(label("Data folder (settings, event log, backups)", wrap=True))
         card.layout_.addWidget(_path_row(app.data_dir, ""))
-        card.layout_.addWidget(label("Log file"))
+        card.layout_.addWidget(label("Log file", wrap=True))
         card.layout_.addWidget(_path_row(app.state.log_file, "Not logging to a file this run"))
         backend = app.secrets.backend
-        card.layout_.addWidget(label("Secrets (tokens, and later sign-ins and stream keys)"))
+        card.layout_.addWidget(
+            label("Secrets (tokens, and later sign-ins and stream keys)", wrap=True)
+        )
         if getattr(backend, "encrypted", True):
             card.layout_.addWidget(label(f"Kept in {backend.description}.", wrap=True))
         else:
@@ -313,16 +325,19 @@ class SettingsPage(Page):
                 name = spec.label or key
                 if group and not name.startswith(group):
                     name = f"{group}: {name}"  # "Kick: Emote images", not just "Emote images"
-                grid.addWidget(label(name), row, 0)
-                value = label(str(settings.get(key)), "mono")
+                grid.addWidget(label(name, wrap=True), row, 0, Qt.AlignmentFlag.AlignTop)
+                # A long address (an override pointing at a local server) wraps inside its
+                # column rather than widening the page; where it comes from goes underneath.
+                value = label(str(settings.get(key)), "mono", wrap=True)
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 value.setAccessibleName(spec.label or key)
                 self.endpoint_rows[key] = value
                 grid.addWidget(value, row, 1)
                 source = settings.source(key)
                 where = f"{source} · {spec.env}" if spec.env else source
-                grid.addWidget(label(where, "muted"), row, 2)
-                row += 1
-        grid.setColumnStretch(1, 1)
+                grid.addWidget(label(where, "muted", wrap=True), row + 1, 1)
+                row += 2
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
         card.layout_.addLayout(grid)
         self.body.addWidget(card)

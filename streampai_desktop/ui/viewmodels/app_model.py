@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from streampai_desktop.core.events import Event
 from streampai_desktop.platforms.flows import ShowStep
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
+from streampai_desktop.ui.hotkeys import Hotkeys
 from streampai_desktop.ui.tasks import TaskSet
 from streampai_desktop.ui.viewmodels.account import AccountModel
 from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
@@ -58,6 +59,7 @@ class AppViewModel(QObject):
             app.bus, hub.connected_counts(), self, instances=hub.connected_instances()
         )
         self.queue = AlertQueueModel(app.bus, app.alerts, self)
+        self.hotkeys = Hotkeys(app.preferences, app.alerts, self)
         self.alert_outcomes = AlertOutcomeFeed(app.bus, self)
         self.widget_changes = WidgetChanges(app.bus, self)
         self.test_events = TestEvents(app.overlays)
@@ -76,6 +78,7 @@ class AppViewModel(QObject):
         self.widget_changes.start()
         self.streams.start()
         self.account.start()
+        self.hotkeys.start()
 
     async def load(self) -> None:
         """What the window needs before it shows (local reads only)."""
@@ -205,6 +208,7 @@ class AppViewModel(QObject):
         await self.widget_changes.close()
         await self.streams.close()
         await self.account.close()
+        self.hotkeys.close()
 
     async def shutdown(self) -> None:
         """Close the view-models, then stop the app. Idempotent."""
