@@ -4,6 +4,11 @@ account connected (and streamers can rehearse their scene).
 The pace imitates a small, lively channel: a chat line every couple of seconds, an alert every
 ten to twenty-five seconds, and a first alert within a couple of seconds of starting so a freshly
 pasted browser source shows something straight away. Every event is marked ``test``.
+
+Demo events come only from platforms the app can connect today (``PlatformSpec.available``), each
+kind only from a platform that has it (its capabilities): a demo must not show Super Chats or Kick
+chat while the Platforms page says those platforms are coming later. The registry is read at
+each event, so a platform registered later (a test's dummy platform) joins the demo too.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from streampai_desktop.core.events import (
     User,
 )
 from streampai_desktop.core.worker import Worker
+from streampai_desktop.platforms.registry import PLATFORMS
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +71,37 @@ _CHAT_LINES = [
     "PogChamp PogChamp",
     "how long have you been streaming today?",
 ]
+# Global emotes of the one platform with emote images so far (its spec's ``emote_url_key``).
 _EMOTES = {"LUL": "425618", "PogChamp": "305954156", "Kappa": "25"}
 _DONATION_MESSAGES = ["Keep it up!", "For the snack fund", "", "Loved the last stream <3"]
-_PLATFORMS = [Platform.TWITCH, Platform.TWITCH, Platform.YOUTUBE, Platform.KICK]
+# Which capability (``Capabilities`` field) a platform needs to send each kind the demo makes.
+CHAT = "chat_read"
+_ALERT_KINDS: tuple[tuple[str, int, str | None], ...] = (
+    # (factory, weight like a real channel's — follows most often, capability; None: our own)
+    ("follow", 35, "follows"),
+    ("subscription", 20, "subscriptions"),
+    ("gift", 8, "gift_subscriptions"),
+    ("cheer", 12, "cheers"),
+    ("raid", 5, "raids"),
+    ("donation", 12, None),  # donations come through the Streampai account: always possible
+    ("redemption", 8, "channel_points"),
+)
+
+
+def demo_platforms(capability: str) -> list[Platform]:
+    """The platforms the streamer can connect today that can send what ``capability`` names."""
+    return [
+        Platform(spec.id)
+        for spec in PLATFORMS.values()
+        if spec.available and getattr(spec.capabilities, capability)
+    ]
+
+
+def _declared_platforms(capability: str) -> list[Platform]:
+    """Every registered platform with ``capability``, connectable yet or not."""
+    return [
+        Platform(spec.id) for spec in PLATFORMS.values() if getattr(spec.capabilities, capability)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +153,21 @@ class DemoSource:
     async def _chat_loop(self) -> None:
         while True:
             await asyncio.sleep(self._random.uniform(*self._pace.chat))
-            await self._submit(self.chat_message())
+            if demo_platforms(CHAT):  # no chat at all rather than chat from nowhere
+                await self._submit(self.chat_message())
 
     async def _alert_loop(self) -> None:
         await asyncio.sleep(self._pace.first_alert)
         while True:
             await self._submit(self.alert())
             await asyncio.sleep(self._random.uniform(*self._pace.alert))
+
+    def _platform(self, capability: str) -> Platform:
+        """A connectable platform that has ``capability``. A test button may ask for a kind no
+        such platform has (a Super Chat alert's look): then a declared platform that has it,
+        else our own (the event still shows what the alert looks like)."""
+        choices = demo_platforms(capability) or _declared_platforms(capability)
+        return self._random.choice(choices) if choices else Platform.STREAMPAI
 
     # --- event factories (public so previews and tests can use the same fake data) -------------
 
@@ -147,11 +189,15 @@ class DemoSource:
         return f"demo-{next(self._counter)}-{self._random.getrandbits(32):08x}"
 
     def chat_message(self) -> ChatMessage:
+        platform = self._platform(CHAT)
+        spec = PLATFORMS.get(platform)
+        # Emote ids only mean something where the platform serves emote images.
+        emotes = _EMOTES if spec is not None and spec.emote_url_key else {}
         text = self._random.choice(_CHAT_LINES).replace("{streamer}", self._streamer)
         fragments: list[Fragment] = []
         plain: list[str] = []  # consecutive plain words become one text fragment
         for i, word in enumerate(text.split(" ")):
-            special = word in _EMOTES or word.startswith("@")
+            special = word in emotes or word.startswith("@")
             if not special:
                 plain.append(word if i == 0 else " " + word)
                 continue
@@ -160,14 +206,14 @@ class DemoSource:
             if plain:
                 fragments.append(Fragment("text", "".join(plain)))
                 plain = []
-            if word in _EMOTES:
-                fragments.append(Fragment("emote", word, emote_id=_EMOTES[word]))
+            if word in emotes:
+                fragments.append(Fragment("emote", word, emote_id=emotes[word]))
             else:
                 fragments.append(Fragment("mention", word, user_login=word[1:]))
         if plain:
             fragments.append(Fragment("text", "".join(plain)))
         return ChatMessage(
-            platform=self._random.choice(_PLATFORMS),
+            platform=platform,
             id=self._id(),
             user=self._user(),
             text=text,
@@ -176,26 +222,26 @@ class DemoSource:
         )
 
     def alert(self) -> Event:
-        """One alert of a random kind, weighted like a real channel (follows most often)."""
+        """One alert of a random kind a connectable platform (or our own donations) can send,
+        weighted like a real channel (follows most often)."""
         kinds = [
-            self.follow,
-            self.subscription,
-            self.gift,
-            self.cheer,
-            self.raid,
-            self.donation,
-            self.redemption,
+            (name, weight)
+            for name, weight, capability in _ALERT_KINDS
+            if capability is None or demo_platforms(capability)
         ]
-        factory = self._random.choices(kinds, weights=[35, 20, 8, 12, 5, 12, 8])[0]
+        name = self._random.choices([n for n, _ in kinds], weights=[w for _, w in kinds])[0]
+        factory: Callable[[], Event] = getattr(self, name)
         return factory()
 
     def follow(self) -> Follow:
-        return Follow(platform=Platform.TWITCH, id=self._id(), user=self._user(), test=True)
+        return Follow(
+            platform=self._platform("follows"), id=self._id(), user=self._user(), test=True
+        )
 
     def subscription(self) -> Subscription:
         months = self._random.choice([1, 1, 2, 6, 12])
         return Subscription(
-            platform=Platform.TWITCH,
+            platform=self._platform("subscriptions"),
             id=self._id(),
             user=self._user(),
             test=True,
@@ -206,7 +252,7 @@ class DemoSource:
 
     def gift(self) -> GiftSubscription:
         return GiftSubscription(
-            platform=Platform.TWITCH,
+            platform=self._platform("gift_subscriptions"),
             id=self._id(),
             user=self._user(),
             test=True,
@@ -215,7 +261,7 @@ class DemoSource:
 
     def cheer(self) -> Cheer:
         return Cheer(
-            platform=Platform.TWITCH,
+            platform=self._platform("cheers"),
             id=self._id(),
             user=self._user(),
             test=True,
@@ -225,7 +271,7 @@ class DemoSource:
 
     def raid(self) -> Raid:
         return Raid(
-            platform=Platform.TWITCH,
+            platform=self._platform("raids"),
             id=self._id(),
             user=self._user(),
             test=True,
@@ -244,7 +290,7 @@ class DemoSource:
 
     def super_chat(self) -> SuperChat:
         return SuperChat(
-            platform=Platform.YOUTUBE,
+            platform=self._platform("super_chats"),
             id=self._id(),
             user=self._user(),
             test=True,
@@ -254,7 +300,7 @@ class DemoSource:
 
     def membership(self) -> Membership:
         return Membership(
-            platform=Platform.YOUTUBE,
+            platform=self._platform("memberships"),
             id=self._id(),
             user=self._user(),
             test=True,
@@ -267,7 +313,7 @@ class DemoSource:
             [("Hydrate", 100), ("Choose the next song", 500), ("Posture check", 200)]
         )
         return ChannelPointRedemption(
-            platform=Platform.TWITCH,
+            platform=self._platform("channel_points"),
             id=self._id(),
             user=self._user(),
             test=True,

@@ -1,5 +1,10 @@
 """The main window: sidebar on the left, the chosen page on the right, status bar below.
 
+Tab walks the window as it reads (:mod:`streampai_desktop.ui.focus_order`): the sidebar, then
+the page on screen, then the status bar's alert-queue pill. Ctrl+1…7 open the pages (the
+sidebar's tooltips say which). Closing the window keeps the overlays on air: it hides to the tray,
+or where there is no tray it asks (:mod:`streampai_desktop.ui.close_dialog`).
+
 Only the dashboard (shown first) and the events page (its table collects every event from the
 start) are built with the window; every other page, and its module, the first time it is shown
 or looked up in :attr:`MainWindow.pages`, so the window shows sooner.
@@ -7,6 +12,7 @@ or looked up in :attr:`MainWindow.pages`, so the window shows sooner.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
@@ -14,22 +20,28 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
 
+from streampai_desktop.ui.close_dialog import CloseChoice, ask_before_closing
+from streampai_desktop.ui.focus_order import next_stop, reading_order
 from streampai_desktop.ui.pages.dashboard import DashboardPage
 from streampai_desktop.ui.pages.events import EventsPage
 from streampai_desktop.ui.status_bar import AppStatusBar
-from streampai_desktop.ui.style import STYLE_SHEET
-from streampai_desktop.ui.theme import apply_theme
+from streampai_desktop.ui.style import window_sheet
+from streampai_desktop.ui.theme import apply_theme, control_colors
 from streampai_desktop.ui.tray import Tray
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 
@@ -49,6 +61,17 @@ PAGES = (
     ("settings", "Settings"),
 )
 PAGE_KEYS = tuple(key for key, _label in PAGES)
+
+
+def page_shortcut(key: str) -> QKeySequence:
+    """Ctrl+1 for the first page, Ctrl+2 for the second, …"""
+    return QKeySequence(f"Ctrl+{PAGE_KEYS.index(key) + 1}")
+
+
+def page_tooltip(key: str, text: str) -> str:
+    """ "Dashboard (Ctrl+1)", in the platform's own notation (⌘1 on a Mac)."""
+    native = page_shortcut(key).toString(QKeySequence.SequenceFormat.NativeText)
+    return f"{text} ({native})"
 
 
 class Pages(Mapping[str, QWidget]):
@@ -89,9 +112,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon)
         self.resize(1180, 760)
         self.setMinimumSize(QSize(860, 560))
-        self.setStyleSheet(STYLE_SHEET)
+        self._restyle()
         self._shown_once = False
         self._quitting = False
+        self._asking_to_close: asyncio.Task[CloseChoice] | None = None
 
         self.dashboard = DashboardPage(vm)
         self.dashboard.navigate.connect(self.show_page)
@@ -108,11 +132,13 @@ class MainWindow(QMainWindow):
         for key, text in PAGES:
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(page_tooltip(key, text))
             item.setSizeHint(QSize(0, 38))
             self.sidebar.addItem(item)
             page = self.pages.built(key)
             if page is None:  # an empty stand-in until the page is built (see _build_page)
                 page = self._stand_ins[key] = QWidget()
+            _prepare_for_keyboard(page)
             self.stack.addWidget(page)
         self.sidebar.currentRowChanged.connect(self._show_row)
         self.sidebar.setCurrentRow(0)
@@ -138,6 +164,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.status = AppStatusBar(vm)
+        self.status.navigate.connect(self.show_page)
         self.setStatusBar(self.status)
 
         if use_tray is None:
@@ -150,8 +177,8 @@ class MainWindow(QMainWindow):
             self.tray.show()
 
         QShortcut(QKeySequence.StandardKey.Quit, self, self.quit_requested.emit)
-        for number, (key, _text) in enumerate(PAGES, start=1):
-            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda k=key: self.show_page(k))
+        for key, _text in PAGES:
+            QShortcut(page_shortcut(key), self, lambda k=key: self.show_page(k))
         vm.theme_changed.connect(self.apply_theme)
 
     def _new_page(self, key: str) -> QWidget:
@@ -182,6 +209,7 @@ class MainWindow(QMainWindow):
     def _build_page(self, key: str) -> QWidget:
         """Build the page ``key`` and put it in its stand-in's place in the stack."""
         page = self._new_page(key)
+        _prepare_for_keyboard(page)
         stand_in = self._stand_ins.pop(key)
         current = self.stack.currentWidget()
         self.stack.insertWidget(PAGE_KEYS.index(key), page)
@@ -223,8 +251,45 @@ class MainWindow(QMainWindow):
 
     def apply_theme(self, theme: str) -> None:
         apply_theme(theme)
-        # Style sheets resolve palette() when polished: set it again to pick up the new colors.
-        self.setStyleSheet(STYLE_SHEET)
+        self._restyle()
+        self.status.queue.restyle()
+
+    def _restyle(self) -> None:
+        # Style sheets resolve palette() when polished, and the focus ring's color comes from
+        # the palette: set the sheet again after every palette change.
+        self.setStyleSheet(window_sheet(control_colors(QApplication.palette())))
+
+    def focus_order(self) -> list[QWidget]:
+        """Where Tab stops, in order: the sidebar, the page on screen, the status bar."""
+        return [
+            self.sidebar,
+            *reading_order(self.stack),
+            *reading_order(self.status),
+        ]
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        # Tab and Shift+Tab from any control in the window end up here (Qt asks each parent in
+        # turn); the order is worked out now, so rows and pages added since are in it.
+        target = next_stop(self.focus_order(), QApplication.focusWidget(), forward)
+        if target is None:
+            return super().focusNextPrevChild(forward)
+        reason = Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason
+        self.focus_stop(target, reason)
+        return True
+
+    def focus_stop(self, target: QWidget, reason: Qt.FocusReason) -> None:
+        """Focus ``target`` and scroll it into view (below the fold, or in a scrolled pane)."""
+        target.setFocus(reason)
+        parent = target.parentWidget()
+        while parent is not None:  # the innermost scroll area first, then the ones around it
+            inner = parent.widget() if isinstance(parent, QScrollArea) else None
+            if isinstance(parent, QScrollArea) and inner is not None:
+                # The whole control, ring and all; ensureWidgetVisible would show only a list's
+                # current row (its "cursor").
+                center = target.mapTo(inner, target.rect().center())
+                margin_x, margin_y = target.width() // 2 + 8, target.height() // 2 + 8
+                parent.ensureVisible(center.x(), center.y(), margin_x, margin_y)
+            parent = parent.parentWidget()
 
     def prepare_to_quit(self) -> None:
         """The app is stopping: let the window close for real and remove the tray icon."""
@@ -241,11 +306,35 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
             event.accept()
-        elif self.tray is not None:
-            # The overlays live in this process: closing the window must not take them off air.
-            event.ignore()
+            return
+        # The overlays live in this process: closing the window must not take them off air.
+        event.ignore()
+        if self.tray is not None:
             self.hide()
             self.tray.tell_still_running()
-        else:
-            event.accept()
+        elif self._asking_to_close is None:
+            # No tray to come back through: ask, and say how to get the window back.
+            self._asking_to_close = self.vm.spawn(self._ask_before_closing(), "ask before quit")
+
+    async def _ask_before_closing(self) -> CloseChoice:
+        try:
+            choice = await ask_before_closing(self)
+        finally:
+            self._asking_to_close = None
+        log.info("window closed without a tray: %s", choice.value)
+        if choice is CloseChoice.QUIT:
             self.quit_requested.emit()
+        elif choice is CloseChoice.BACKGROUND:
+            self.hide()
+        return choice
+
+
+def _prepare_for_keyboard(page: QWidget) -> None:
+    """The window's keyboard rules on a page: its scroll areas are containers, not controls (the
+    controls in them take the focus; a scroll area that took it would show no ring and do
+    nothing), and Tab leaves a table or list instead of walking its cells (arrows do that)."""
+    for area in page.findChildren(QAbstractScrollArea):
+        if type(area) is QScrollArea:
+            area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        elif isinstance(area, QAbstractItemView):
+            area.setTabKeyNavigation(False)

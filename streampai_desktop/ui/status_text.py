@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from streampai_desktop.ui.viewmodels.streams import PlatformStatus
 
 NOT_CONNECTED = "Not connected"
+# A platform declared but not built yet: the same words on the Platforms page and the status bar.
+COMING_LATER = "Coming later"
 
 # ConnectorState → (badge text, badge style). The styles are in ui/style.py.
 STATE_BADGES: dict[ConnectorState, tuple[str, str]] = {

@@ -192,6 +192,10 @@ QCheckBox::indicator:focus, QRadioButton::indicator:focus {{
     height: 14px;
 }}
 QRadioButton::indicator:focus {{ border-radius: 9px; }}
+QCheckBox::indicator:checked:focus, QCheckBox::indicator:indeterminate:focus,
+QRadioButton::indicator:checked:focus {{
+    border-color: {c.text};  /* the focus color is next to the accent: it would not show */
+}}
 QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{
     background: {c.window};
     border-color: {c.border};
@@ -401,3 +405,26 @@ QFrame#deviceRow {
     border-radius: 6px;
 }
 """
+
+
+def window_sheet(c: ControlColors) -> str:
+    """The window's sheet with its focus rings, in the focus color of ``c``.
+
+    The window's own sheet outranks the application's (Qt prefers the nearer sheet whatever the
+    selectors), so where it gives a control its border (the sidebar, the lists) the focus ring
+    must be here too. Each list keeps a border of the ring's width, transparent or soft, so
+    taking the focus recolors it without moving the rows.
+    """
+    return (
+        STYLE_SHEET
+        + f"""
+QListWidget#sidebar, QListWidget#feed {{ border: 2px solid transparent; border-radius: 6px; }}
+QListWidget#sidebar:focus, QListWidget#feed:focus {{ border-color: {c.focus}; }}
+QTreeWidget#instanceList, QListWidget#typeList {{ padding: 1px; }}
+QTableView {{ border: 1px solid {c.border_soft}; padding: 1px; }}
+QTreeWidget#instanceList:focus, QListWidget#typeList:focus, QTableView:focus {{
+    border: 2px solid {c.focus};
+    padding: 0;
+}}
+"""
+    )

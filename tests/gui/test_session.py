@@ -59,7 +59,7 @@ def test_pages_are_built_when_first_looked_up_or_shown(gui: Gui) -> None:
     assert list(window.pages) == list(PAGE_KEYS)
 
 
-def test_closing_the_window_without_a_tray_quits_cleanly(
+def test_closing_the_window_without_a_tray_and_choosing_quit_quits_cleanly(
     qloop: qasync.QEventLoop, tmp_path: Path, free_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="streampai_desktop.ui")
@@ -72,7 +72,9 @@ def test_closing_the_window_without_a_tray_quits_cleanly(
         )
         assert any(r.getMessage() == "main window shown" for r in caplog.records)
         assert running_instance(tmp_path / "data") is not None
-        window.close()
+        window.close()  # asks first (tests/gui/test_close_window.py has the other answers)
+        box = await until(lambda: find_dialog("closeDialog"), what="the question")
+        button(box, "Quit").click()
         return await asyncio.wait_for(running, 10)
 
     assert qloop.run_until_complete(scenario()) == 0

@@ -24,11 +24,15 @@ from streampai_desktop.platforms.spec import PlatformSpec, SignInKind
 from streampai_desktop.store import Account
 from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.common import Card, Page, StatusLine, label
-from streampai_desktop.ui.status_text import NOT_CONNECTED, STATE_BADGES, describe_status
+from streampai_desktop.ui.status_text import (
+    COMING_LATER,
+    NOT_CONNECTED,
+    STATE_BADGES,
+    describe_status,
+)
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.ui.viewmodels.streams import PlatformStatus
 
-COMING_LATER = "Coming later"
 SIGN_IN_AGAIN_STATES = {ConnectorState.NEEDS_SIGN_IN, ConnectorState.ERROR}
 
 

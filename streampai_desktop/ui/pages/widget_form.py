@@ -438,6 +438,10 @@ def format_color(color: QColor, *, alpha: bool) -> str:
     return f"{hex6}{color.alpha():02x}" if alpha else hex6
 
 
+# The text color, not the accent: a swatch may be filled with any color, the accent's included.
+SWATCH_FOCUS = "QToolButton#swatch:focus { border: 2px solid palette(text); }"
+
+
 class ColorEditor(FieldEditor):
     """A swatch (opens the colour dialog) and the hex value, plus named choices (transparent)."""
 
@@ -509,7 +513,8 @@ class ColorEditor(FieldEditor):
                 f"background: rgba({color.red()}, {color.green()}, {color.blue()}, "
                 f"{color.alpha()}); }}"
             )
-        self.swatch.setStyleSheet(style)
+        # Its own sheet outranks the window's: the focus ring has to be in it too.
+        self.swatch.setStyleSheet(style + SWATCH_FOCUS)
 
     def pick(self) -> None:
         """Open the colour dialog (non-blocking: ``open()``, never a nested ``exec()``)."""

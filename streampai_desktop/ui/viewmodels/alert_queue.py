@@ -7,6 +7,7 @@ queue.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -39,6 +40,21 @@ class AlertQueueModel(BusListener):
     @property
     def paused(self) -> bool:
         return bool(self.state.get("paused"))
+
+    @property
+    def pending(self) -> int:
+        return int(self.state.get("pending", 0))
+
+    def waiting(self, limit: int) -> list[tuple[str, str]]:
+        """The next ``limit`` waiting alerts as (kind, who), next first.
+
+        Read from the queue itself (the published state only counts them); the queue runs on
+        this same event loop, so the read sees one consistent moment.
+        """
+        return [
+            (item.event.kind, item.event.actor_name)
+            for item in itertools.islice(self._queue.pending, limit)
+        ]
 
     def skip(self) -> None:
         self._queue.skip()
