@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGridLayout,
+    QKeySequenceEdit,
     QLayout,
     QScrollArea,
     QSplitter,
@@ -71,10 +72,10 @@ def _parts(widget: QWidget) -> list[QWidget]:
         return [current] if current is not None else []
     if isinstance(widget, QSplitter):
         return [w for i in range(widget.count()) if (w := widget.widget(i)) is not None]
-    if isinstance(widget, QAbstractSpinBox | QComboBox | QAbstractScrollArea):
-        # Controls whose children are their own parts (a spin box's line edit, a view's header
-        # and viewport). Not walking into them also keeps PySide from wrapping a table's header
-        # parts, wrappers whose collection later crashes shiboken.
+    if isinstance(widget, QAbstractSpinBox | QComboBox | QKeySequenceEdit | QAbstractScrollArea):
+        # Controls whose children are their own parts (a spin box's or a hotkey box's line
+        # edit, a view's header and viewport). Not walking into them also keeps PySide from
+        # wrapping a table's header parts, wrappers whose collection later crashes shiboken.
         return []
     children = [
         child

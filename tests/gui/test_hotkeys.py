@@ -110,6 +110,22 @@ def test_a_key_that_would_stop_typing_elsewhere_is_refused(gui: Gui) -> None:
     assert gui.vm.hotkeys.bindings()["skip"] == ""
 
 
+def test_tab_moves_on_from_a_hotkey_box_instead_of_being_recorded(gui: Gui) -> None:
+    card = hotkeys_card(gui)
+    edit = card.edits["skip"]
+    gui.window.activateWindow()
+    edit.setFocus()
+    assert edit.hasFocus()
+    QTest.keyClick(edit, Qt.Key.Key_Tab)
+    gui.run(gui.vm.tasks.wait_idle())
+    assert not edit.hasFocus(), "Tab leaves the box, as on every other control"
+    assert edit.text() == "" and gui.vm.hotkeys.bindings()["skip"] == ""
+    edit.setFocus()
+    QTest.keyClick(edit, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert not edit.hasFocus(), "Shift+Tab leaves it backwards"
+    assert gui.vm.hotkeys.bindings()["skip"] == ""
+
+
 # --- global, on a real X server ------------------------------------------------------------------
 
 # Another program with the keyboard focus, as OBS would have it mid-stream; it prints the id of

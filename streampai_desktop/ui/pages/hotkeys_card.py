@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFocusEvent, QKeySequence
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QGridLayout, QKeySequenceEdit, QLineEdit, QPushButton
 
 from streampai_desktop.core.hotkeys import ACTIONS, HOTKEY_ACTIONS
@@ -28,6 +28,19 @@ class HotkeyEdit(QKeySequenceEdit):
         field = self.findChild(QLineEdit)
         if field is not None:  # Qt's own "Press shortcut" reads as if one were set
             field.setPlaceholderText("None — click and press keys")
+
+    def event(self, event: QEvent) -> bool:
+        # Qt's recorder takes Tab as a key to record: keyboard users could never leave the box.
+        # A plain Tab / Shift+Tab moves on instead (nobody binds a global hotkey to them).
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+            and not event.modifiers()
+            & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        ):
+            return self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+        return super().event(event)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
