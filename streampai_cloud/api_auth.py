@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import uuid
@@ -9,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streampai_cloud.auth import Principal, require_auth
-from streampai_cloud.db import accounts, devices, donations, refresh_tokens
+from streampai_cloud.db import accounts, devices, refresh_tokens
 from streampai_cloud.errors import ApiError
 from streampai_cloud.keys import (
     ACCESS_TOKENS,
@@ -25,7 +26,7 @@ from streampai_cloud.keys import (
     REFRESH_TOKENS,
 )
 from streampai_cloud.live_notify import notify
-from streampai_cloud.ratelimit import client_ip
+from streampai_cloud.ratelimit import Hit, client_ip
 from streampai_cloud.validation import (
     EMAIL_RE,
     HANDLE_RE,
@@ -72,20 +73,61 @@ def _default_handle(email: str) -> str:
     )
 
 
-async def _rate_limit_signin(request: web.Request, email: str | None) -> None:
+def _client_ip(request: web.Request) -> str:
     cfg = request.app[CONFIG]
-    ip = client_ip(request.remote, request.headers.get("X-Forwarded-For"), cfg.trust_forwarded_for)
-    limiter = request.app[LIMITER]
-    await limiter.hit(
-        f"signin-ip:{ip}", cfg.signin_limit_per_ip, cfg.signin_window, "sign-in attempts"
+    return client_ip(
+        request.remote, request.headers.get("X-Forwarded-For"), cfg.trust_forwarded_for
     )
-    if email is not None:
-        await limiter.hit(
-            f"signin-email:{email}",
-            cfg.signin_limit_per_email,
-            cfg.signin_window,
-            "sign-in attempts",
+
+
+async def _limit_address(request: web.Request) -> None:
+    """Every sign-in and registration from one address, whatever the email."""
+    cfg = request.app[CONFIG]
+    await request.app[LIMITER].hit(
+        f"signin-ip:{_client_ip(request)}",
+        cfg.signin_limit_per_ip,
+        cfg.signin_window,
+        "sign-in attempts from your address",
+    )
+
+
+async def _limit_signin(request: web.Request, email: str) -> list[Hit]:
+    """The sign-in limits, built so that failing on purpose cannot lock a streamer out:
+
+    - per address (any email): `signin_limit_per_ip`;
+    - per email *and* address: `signin_limit_per_email_ip` — tight, but it only stops the
+      address that keeps failing;
+    - per email (all addresses): above `signin_limit_per_email` the account is slowed, not
+      locked: each address may try it once, then waits 1, 2, 4 ... seconds (capped at
+      `signin_slow_max_wait`) between attempts. The streamer's own first attempt always goes
+      through; a guesser with many addresses gets one guess per address per wait.
+
+    Returns the email's counted hits, given back when the attempt succeeds (so only failures
+    count; counting before the password check keeps parallel guesses from slipping through).
+    """
+    cfg = request.app[CONFIG]
+    limiter = request.app[LIMITER]
+    ip = _client_ip(request)
+    await _limit_address(request)
+    # Buckets name a hash, not the address itself: the table is no list of who signs in.
+    key = hashlib.sha256(email.encode()).hexdigest()[:32]
+    pair = await limiter.hit(
+        f"signin-pair:{key}:{ip}",
+        cfg.signin_limit_per_email_ip,
+        cfg.signin_window,
+        "failed sign-ins to this account from your address",
+    )
+    account = await limiter.count(f"signin-email:{key}", cfg.signin_window)
+    excess = account.hits - cfg.signin_limit_per_email
+    if excess > 0:
+        wait = min(cfg.signin_slow_max_wait, 2 ** min(excess - 1, 30))
+        await limiter.space(
+            f"signin-slow:{key}:{ip}",
+            wait,
+            "This account had many failed sign-ins, so each address must wait between "
+            "attempts; try again in {seconds} seconds.",
         )
+    return [pair, account]
 
 
 async def _new_session(
@@ -95,11 +137,7 @@ async def _new_session(
     device_id = uuid.uuid4()
     # A new device only gets donations from now on; history is not replayed on sign-in.
     latest = (
-        await conn.execute(
-            select(func.coalesce(func.max(donations.c.id), 0)).where(
-                donations.c.account_id == account_id
-            )
-        )
+        await conn.execute(select(accounts.c.donation_seq).where(accounts.c.id == account_id))
     ).scalar_one()
     await conn.execute(
         insert(devices).values(
@@ -146,7 +184,7 @@ async def register(request: web.Request) -> web.Response:
         raise invalid(
             "handle", "use 3-30 lower-case letters, digits or _, starting with a letter or digit"
         )
-    await _rate_limit_signin(request, None)
+    await _limit_address(request)
     password_hash = await request.app[PASSWORDS].hash(password)
     account_id = uuid.uuid4()
     try:
@@ -176,13 +214,14 @@ async def signin(request: web.Request) -> web.Response:
     body = await read_object(request)
     email = _email(body)
     password = required_string(body, "password", min_len=1, max_len=1024, controls_ok=True)
-    await _rate_limit_signin(request, email)
+    counted = await _limit_signin(request, email)
     engine = request.app[ENGINE]
     async with engine.connect() as conn:
         row = (await conn.execute(select(accounts).where(accounts.c.email == email))).first()
     if not await request.app[PASSWORDS].verify(row.password_hash if row else None, password):
         raise ApiError(401, "invalid_credentials", "The email or password is wrong.")
     assert row is not None
+    await request.app[LIMITER].refund(*counted)
     async with engine.begin() as conn:
         session = await _new_session(request, conn, row.id, _device_name(body))
     return web.json_response({"account": account_json(row), **session})

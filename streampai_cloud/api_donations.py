@@ -31,11 +31,28 @@ routes = web.RouteTableDef()
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "PLN", "SEK", "NOK", "DKK", "CHF", "BRL")
 MIN_AMOUNT = 100  # 1.00 in minor units: below that the payment fees eat the donation
 MAX_AMOUNT = 1_000_000
+MAX_CURSOR = 2**63 - 1  # an ack's up_to: devices.donation_cursor is a bigint
 
 
 def donation_json(row: Any) -> dict[str, Any]:
+    """A donation as the streamer's devices see it: `id` is the account's own number (1, 2, 3...,
+    what they acknowledge), `public_id` the random id the donor's receipt shows."""
     return {
-        "id": row.id,
+        "id": row.seq,
+        "public_id": str(row.public_id),
+        "name": row.donor_name,
+        "amount": row.amount,
+        "currency": row.currency,
+        "message": row.message,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def receipt_json(row: Any) -> dict[str, Any]:
+    """A donation as the donor sees it: a random id, so a receipt tells nothing about how many
+    donations the platform (or the streamer) gets."""
+    return {
+        "id": str(row.public_id),
         "name": row.donor_name,
         "amount": row.amount,
         "currency": row.currency,
@@ -51,7 +68,7 @@ async def donate(request: web.Request) -> web.Response:
     await request.app[LIMITER].hit(
         f"donate-ip:{ip}", cfg.donate_limit_per_ip, cfg.donate_window, "donations"
     )
-    handle = request.match_info["handle"].lower()
+    handle = request.match_info["handle"].lower()[:64]  # echoed in errors: keep it short
     body = await read_object(request)
     # Viewers may stay anonymous: a missing or blank name is shown as "Anonymous".
     name = (string(body, "name", max_len=50, required=False) or "").strip() or "Anonymous"
@@ -78,10 +95,21 @@ async def donate(request: web.Request) -> web.Response:
     if not payment.approved:
         raise ApiError(402, "payment_declined", payment.reason or "The payment was declined.")
     async with engine.begin() as conn:
+        # The account row lock orders an account's donations: seq follows commit order, so a
+        # device's cursor never skips one that commits late.
+        seq = (
+            await conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(donation_seq=accounts.c.donation_seq + 1)
+                .returning(accounts.c.donation_seq)
+            )
+        ).scalar_one()
         row = (
             await conn.execute(
                 insert(donations)
                 .values(
+                    seq=seq,
                     account_id=account_id,
                     donor_name=name,
                     amount=amount,
@@ -96,7 +124,7 @@ async def donate(request: web.Request) -> web.Response:
         await notify(
             conn, {"kind": "donation", "account_id": account_id, "donation": donation_json(row)}
         )
-    return web.json_response({"donation": donation_json(row)}, status=201)
+    return web.json_response({"donation": receipt_json(row)}, status=201)
 
 
 async def pending_donations(conn: Any, account_id: Any, device_id: Any, limit: int) -> list[Any]:
@@ -109,8 +137,8 @@ async def pending_donations(conn: Any, account_id: Any, device_id: Any, limit: i
     return list(
         await conn.execute(
             select(donations)
-            .where(donations.c.account_id == account_id, donations.c.id > cursor)
-            .order_by(donations.c.id)
+            .where(donations.c.account_id == account_id, donations.c.seq > cursor)
+            .order_by(donations.c.seq)
             .limit(limit)
         )
     )
@@ -127,7 +155,7 @@ async def list_pending(request: web.Request) -> web.Response:
 @routes.post("/v1/donations/ack")
 async def ack(request: web.Request) -> web.Response:
     me = await require_auth(request)
-    up_to = integer(await read_object(request), "up_to", minimum=0, maximum=2**63 - 1)
+    up_to = integer(await read_object(request), "up_to", minimum=0, maximum=MAX_CURSOR)
     async with request.app[ENGINE].begin() as conn:
         # Never move the cursor backwards (acks may arrive out of order after retries).
         await conn.execute(

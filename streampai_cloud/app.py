@@ -11,6 +11,7 @@ from streampai_cloud.client_version import client_version_middleware
 from streampai_cloud.config import CloudConfig
 from streampai_cloud.db import create_engine
 from streampai_cloud.errors import error_middleware
+from streampai_cloud.headers import secure_headers
 from streampai_cloud.keys import (
     ACCESS_TOKENS,
     CONFIG,
@@ -24,8 +25,7 @@ from streampai_cloud.live import LiveHub
 from streampai_cloud.openapi import build_openapi
 from streampai_cloud.ratelimit import RateLimiter
 from streampai_cloud.security import AccessTokens, Passwords, RefreshTokens
-
-MAX_BODY = 2 * 1024 * 1024  # a full push batch of 500 small patches fits comfortably
+from streampai_cloud.validation import MAX_BODY_BYTES
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -58,7 +58,7 @@ async def openapi(request: web.Request) -> web.Response:
 def create_app(config: CloudConfig) -> web.Application:
     """A service process. All state lives in PostgreSQL, so any number may run side by side."""
     app = web.Application(
-        middlewares=[error_middleware, client_version_middleware], client_max_size=MAX_BODY
+        middlewares=[error_middleware, client_version_middleware], client_max_size=MAX_BODY_BYTES
     )
     app[CONFIG] = config
     app[PASSWORDS] = Passwords(
@@ -68,6 +68,7 @@ def create_app(config: CloudConfig) -> web.Application:
     app[REFRESH_TOKENS] = RefreshTokens(config.secret)
     app.cleanup_ctx.append(_database)
     app.on_shutdown.append(_close_live_sockets)
+    app.on_response_prepare.append(secure_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
     for module in (api_auth, api_sync, api_donations, api_live):

@@ -15,6 +15,7 @@ from streampai_cloud.access_log import AccessLogger
 from streampai_cloud.app import create_app
 from streampai_cloud.config import CloudConfig, ConfigError
 from streampai_cloud.db import accounts, create_engine
+from streampai_cloud.headers import hide_server_version
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "set-plan":
             return asyncio.run(_set_plan(config, args.email, args.plan))
         else:
+            hide_server_version()
             web.run_app(
                 create_app(config), host=args.host, port=args.port, access_log_class=AccessLogger
             )

@@ -15,7 +15,8 @@ from streampai_cloud.errors import error_response
 from streampai_cloud.keys import CONFIG
 
 HEADER = "Streampai-Client-Version"
-_VERSION = re.compile(r"^(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?")
+# ASCII digits only (`\d` would also match other scripts' digits).
+_VERSION = re.compile(r"^(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?", re.ASCII)
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
@@ -38,8 +39,10 @@ async def client_version_middleware(request: web.Request, handler: Any) -> web.S
             return error_response(
                 426,
                 "client_too_old",
-                f"Streampai Desktop {sent} is too old for the account service; update to "
-                f"{minimum} or newer. Your unsynced changes are kept and sync after the update.",
+                # The parsed version, not the header: a client's text is not echoed back.
+                f"Streampai Desktop {'.'.join(map(str, version))} is too old for the account "
+                f"service; update to {minimum} or newer. Your unsynced changes are kept and "
+                "sync after the update.",
                 minimum_version=minimum,
             )
     return await handler(request)

@@ -25,7 +25,15 @@ class CloudConfig:
     # is a retry, not a theft, and it gets the same successor instead of a revoked device.
     refresh_reuse_grace: int = 30
     min_client_version: str = "0.1.0"
-    signin_limit_per_email: int = 10
+    # Sign-in limits (api_auth._limit_signin), per `signin_window` seconds. Failed attempts on
+    # one email from one address: beyond this, that address waits out the window.
+    signin_limit_per_email_ip: int = 5
+    # Failed attempts on one email from all addresses together: beyond this ceiling the account
+    # is not locked (an attacker could then lock its streamer out) but slowed: each address
+    # waits 1, 2, 4 ... up to `signin_slow_max_wait` seconds between its attempts on it.
+    signin_limit_per_email: int = 20
+    signin_slow_max_wait: int = 5 * 60
+    # All attempts (and registrations) from one address, whatever the email.
     signin_limit_per_ip: int = 50
     signin_window: int = 5 * 60
     donate_limit_per_ip: int = 20
@@ -82,6 +90,8 @@ _ENV_OVERRIDES: dict[str, str] = {
     "refresh_reuse_grace": "int",
     "min_client_version": "str",
     "signin_limit_per_email": "int",
+    "signin_limit_per_email_ip": "int",
+    "signin_slow_max_wait": "int",
     "signin_limit_per_ip": "int",
     "signin_window": "int",
     "donate_limit_per_ip": "int",

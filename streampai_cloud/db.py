@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -33,6 +34,8 @@ accounts = Table(
     Column("plan", Text, nullable=False, server_default="free"),
     # The account's sync version: bumped once per applied mutation, under the account row lock.
     Column("version", BigInteger, nullable=False, server_default="0"),
+    # The account's last donation number (donations.seq), bumped under the row lock.
+    Column("donation_seq", BigInteger, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("plan IN ('free', 'pro')", name="accounts_plan"),
 )
@@ -48,7 +51,7 @@ devices = Table(
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("revoked_at", DateTime(timezone=True)),
     Column("revoke_reason", Text),
-    # Highest donation id this device acknowledged; starts at the account's latest at sign-in.
+    # Highest donation seq this device acknowledged; starts at the account's latest at sign-in.
     Column("donation_cursor", BigInteger, nullable=False, server_default="0"),
     Index("devices_account", "account_id"),
 )
@@ -108,10 +111,15 @@ sync_results = Table(
     Column("result", JSONB, nullable=False),
 )
 
+# Donation ids never show the platform's volume: `id` is internal (a global counter), donors see
+# the random `public_id`, and the streamer's devices see `seq`, the account's own count.
 donations = Table(
     "donations",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
+    Column("public_id", Uuid, nullable=False, server_default=text("gen_random_uuid()")),
+    # Per account 1, 2, 3... in commit order: the devices' ack cursor (devices.donation_cursor).
+    Column("seq", BigInteger, nullable=False),
     Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("donor_name", Text, nullable=False),
     Column("amount", BigInteger, nullable=False),  # minor units
@@ -120,7 +128,8 @@ donations = Table(
     Column("provider", Text, nullable=False),
     Column("reference", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("donations_account_id", "account_id", "id"),
+    Index("donations_account_seq", "account_id", "seq", unique=True),
+    Index("donations_public_id", "public_id", unique=True),
 )
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from streampai_cloud.validation import MAX_VALUE_DEPTH, value_depth
+
 PLATFORMS = ("twitch", "youtube", "kick", "facebook")
 
 
@@ -90,4 +92,6 @@ def patch_problem(entity: str, patch: Any, patch_size: int) -> str | None:
         spec = known.get(name)
         if spec is not None and value is not None and not spec.check(value):
             return f"{entity}.{name} must be {spec.expects}"
+        if value_depth(value) > MAX_VALUE_DEPTH:
+            return f"{entity}.{name} is nested more than {MAX_VALUE_DEPTH} levels deep"
     return None

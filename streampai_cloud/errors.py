@@ -60,6 +60,26 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         code = _HTTP_CODES.get(exc.status, "http_error")
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
         return error_response(exc.status, code, exc.reason, headers)
+    except (UnicodeError, RecursionError) as exc:
+        # Input the validators should have refused reached code that cannot take it (text that
+        # is not valid Unicode, a structure too deep to walk). It is still the client's input:
+        # answer 400, and warn so that the missing check gets added.
+        log.warning(
+            "undecodable input reached %s %s: %s", request.method, request.path, type(exc).__name__
+        )
+        if _already_answering(request):
+            raise
+        return error_response(
+            400, "invalid_request", "The request holds text or structure the service cannot read."
+        )
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if _already_answering(request):
+            raise
         return error_response(500, "internal", "Something went wrong on our side; try again.")
+
+
+def _already_answering(request: web.Request) -> bool:
+    """True once a response has started (a WebSocket after its handshake): a second response
+    would be written into that stream, so the error must end the connection instead."""
+    return request.writer.output_size > 0

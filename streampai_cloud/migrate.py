@@ -33,6 +33,17 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await conn.run_sync(run)
 
 
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the database back to `revision` (rolling back a deploy; tests of the upgrade path)."""
+
+    def run(sync_conn: Connection) -> None:
+        sync_conn.exec_driver_sql("SELECT pg_advisory_xact_lock(72157)")
+        command.downgrade(_alembic_config(sync_conn), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at (None for an empty database)."""
     async with engine.connect() as conn:

@@ -8,8 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from streampai_cloud import __doc__ as SERVICE_DOC
-from streampai_cloud.api_donations import CURRENCIES, MAX_AMOUNT, MIN_AMOUNT
-from streampai_cloud.entities import ENTITIES
+from streampai_cloud.api_donations import CURRENCIES, MAX_AMOUNT, MAX_CURSOR, MIN_AMOUNT
+from streampai_cloud.api_live import MAX_MESSAGE_BYTES
+from streampai_cloud.config import CloudConfig
+from streampai_cloud.entities import ENTITIES, MAX_FIELDS, MAX_PATCH_BYTES
+from streampai_cloud.validation import (
+    LIMITS,
+    MAX_BODY_BYTES,
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_STRING_CHARS,
+    MAX_VALUE_DEPTH,
+)
 
 JSON = "application/json"
 
@@ -109,7 +119,10 @@ SCHEMAS: dict[str, Any] = {
             "row_id": {"description": "the row's UUID (chosen by the client)"},
             "op": {"description": "`upsert` (default) or `delete`"},
             "patch": {
-                "description": "upsert: object of field -> new value; delete: absent or null",
+                "description": "upsert: object of field -> new value; delete: absent or null. "
+                f"At most {MAX_FIELDS} fields and {MAX_PATCH_BYTES} bytes as JSON, each value "
+                f"nested at most {MAX_VALUE_DEPTH} levels; over that the mutation is "
+                "`rejected` (it still consumes its seq)",
             },
             "base_version": {
                 "description": "non-negative integer or null: the row version the edit was "
@@ -151,7 +164,27 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Donation": _obj(
         {
-            "id": _INT,
+            "id": {
+                **_INT,
+                "minimum": 1,
+                "description": "this account's own donation number (1, 2, 3... in the order "
+                "they were paid; not global): what `ack` takes as `up_to`",
+            },
+            "public_id": {**_UUID, "description": "the random id on the donor's receipt"},
+            "name": _STR,
+            "amount": {**_INT, "description": "minor units (cents)"},
+            "currency": _STR,
+            "message": _STR,
+            "created_at": _TS,
+        }
+    ),
+    "DonationReceipt": _obj(
+        {
+            "id": {
+                **_UUID,
+                "description": "random (UUIDv4): says nothing about how many donations anyone "
+                "gets; the streamer sees it as `public_id`",
+            },
             "name": _STR,
             "amount": {**_INT, "description": "minor units (cents)"},
             "currency": _STR,
@@ -182,7 +215,19 @@ def _op(
 ) -> dict[str, Any]:
     """One operation; every operation can also answer the generic errors listed here."""
     all_responses = dict(responses)
-    all_responses.setdefault("400", _error("Invalid request, JSON or client version header"))
+    all_responses.setdefault(
+        "400",
+        _error(
+            "Invalid request: `invalid_request` (a field, named in `field`), `invalid_json`, "
+            "`json_too_deep`, `invalid_number` or `string_too_long` (see the limits in the "
+            "description)"
+        ),
+    )
+    if body is not None:
+        all_responses["413"] = _error(
+            f"`payload_too_large`: the body is over {MAX_BODY_BYTES} bytes"
+        )
+        all_responses["415"] = _error("`unsupported_charset`: send the body as UTF-8")
     all_responses["426"] = _error("The app is too old; update it (its unsynced edits are kept)")
     if auth:
         all_responses["401"] = _error(
@@ -195,11 +240,39 @@ def _op(
         "security": _BEARER if auth else [],
     }
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
+        op["requestBody"] = {
+            "required": True,
+            "description": _BODY_LIMITS,
+            "content": {JSON: {"schema": body}},
+        }
     return op
 
 
+_BODY_LIMITS = (
+    f"JSON in UTF-8, at most {MAX_BODY_BYTES} bytes, nested at most {MAX_DEPTH} levels, no "
+    f"string or key longer than {MAX_STRING_CHARS} characters, numbers finite and integers "
+    f"of at most {MAX_INT_DIGITS} digits. The media type is not checked; a charset other than "
+    "UTF-8 is refused (415)."
+)
 _NO_CONTENT = {"description": "Done"}
+_NO_STORE = {
+    "Cache-Control": {
+        "description": "`no-store` (on every answer): tokens must not be kept by any cache",
+        "required": True,
+        "schema": {"type": "string", "const": "no-store"},
+    },
+    "Pragma": {
+        "description": "`no-cache`, for HTTP/1.0 caches",
+        "required": True,
+        "schema": {"type": "string", "const": "no-cache"},
+    },
+}
+
+
+def _tokens(schema: str, description: str) -> dict[str, Any]:
+    return {**_json(_ref(schema), description), "headers": _NO_STORE}
+
+
 _RATE_LIMITED = {
     "description": "Too many attempts; retry after the given seconds",
     "headers": {"Retry-After": {"schema": {"type": "string"}, "required": True}},
@@ -221,7 +294,7 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Create an account and sign this device in",
             {
-                "201": _json(_ref("Session"), "Registered and signed in"),
+                "201": _tokens("Session", "Registered and signed in"),
                 "409": _error("Email or handle already taken"),
                 "429": _RATE_LIMITED,
             },
@@ -243,9 +316,9 @@ PATHS: dict[str, Any] = {
     },
     "/v1/auth/signin": {
         "post": _op(
-            "Sign in with email and password (rate limited per email and per IP)",
+            "Sign in with email and password (rate limited; see the description)",
             {
-                "200": _json(_ref("Session"), "Signed in"),
+                "200": _tokens("Session", "Signed in"),
                 "401": _error("Wrong email or password"),
                 "429": _RATE_LIMITED,
             },
@@ -265,7 +338,7 @@ PATHS: dict[str, Any] = {
             "Trade a refresh token for a new pair (the old one is spent; reusing it signs the "
             "device out)",
             {
-                "200": _json(_ref("TokenPair"), "New tokens"),
+                "200": _tokens("TokenPair", "New tokens"),
                 "401": _error(
                     "invalid_refresh_token, refresh_token_expired, refresh_token_reused or "
                     "device_revoked: sign in again"
@@ -342,7 +415,18 @@ PATHS: dict[str, Any] = {
         "get": _op(
             "WebSocket: `hello` {version}, `changed` {version}, `donation` {donation}; the app "
             'may send `{"type": "ack", "up_to": id}` and `{"type": "ping"}`',
-            {"101": {"description": "Switching to WebSocket"}},
+            {
+                "101": {
+                    "description": "Switching to WebSocket. Frames the app sends are JSON text "
+                    f"of at most {MAX_MESSAGE_BYTES} bytes, within the body limits; unknown "
+                    "`type`s are ignored. A frame that is no valid message gets "
+                    '`{"type": "error", "error": {"code", "message"}}` and the socket is '
+                    "closed with 1007 (1003 for a binary frame, 1009 for one too large). "
+                    "The service closes with 4001 when the device was signed out, 4008 when "
+                    "the app reads too slowly, 1011/1012 on trouble or restarts: reconnect "
+                    "with backoff and pull."
+                }
+            },
             params=[{"name": "access_token", "in": "query", "schema": _STR}],
         )
     },
@@ -350,7 +434,7 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Donate to a streamer (public; rate limited per IP)",
             {
-                "201": _json(_obj({"donation": _ref("Donation")}), "Paid and relayed"),
+                "201": _json(_obj({"donation": _ref("DonationReceipt")}), "Paid and relayed"),
                 "402": _error("The payment was declined"),
                 "404": _error("No streamer with this handle"),
                 "429": _RATE_LIMITED,
@@ -388,10 +472,36 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Acknowledge donations up to an id (never moves backwards)",
             {"204": _NO_CONTENT},
-            body=_obj({"up_to": {"type": "integer", "minimum": 0, "maximum": _MAX_BIGINT}}),
+            body=_obj({"up_to": {"type": "integer", "minimum": 0, "maximum": MAX_CURSOR}}),
         )
     },
 }
+
+
+_DEFAULTS = CloudConfig(database_url="postgresql+asyncpg://", secret="-" * 32)
+
+_DESCRIPTION = f"""{(SERVICE_DOC or "").strip()}
+
+Errors are always `{{"error": {{"code", "message", ...}}}}` with a 4xx for anything wrong with the
+request (a 5xx only for trouble on the service's side).
+
+**Limits on every request body** (also under `x-limits`): JSON in UTF-8 (another `charset` is
+415 `unsupported_charset`); at most {MAX_BODY_BYTES} bytes (413 `payload_too_large`); arrays
+and objects nested at most {MAX_DEPTH} levels (400 `json_too_deep`); no string or object key
+longer than {MAX_STRING_CHARS} characters (400 `string_too_long`); numbers finite — no `NaN`,
+`Infinity` or literals that overflow to infinity such as `1e400` — and integers at most
+{MAX_INT_DIGITS} digits long (400 `invalid_number`). Fields have tighter limits in their
+schemas (ids, versions, seqs and `up_to` are 64-bit: at most {_MAX_BIGINT}).
+
+**Sign-in limits** (per {_DEFAULTS.signin_window} s, configurable; only failed sign-ins count
+toward the per-email ones): {_DEFAULTS.signin_limit_per_ip} attempts per address;
+{_DEFAULTS.signin_limit_per_email_ip} failures per email from one address, after which that
+address waits out the window; past {_DEFAULTS.signin_limit_per_email} failures per email from
+all addresses the account is slowed, never locked: each address waits 1, 2, 4 ... up to
+{_DEFAULTS.signin_slow_max_wait} s between its attempts, so its owner's first attempt from their
+own address always goes through. Every 429 says how long in `Retry-After`.
+
+Every answer carries `Cache-Control: no-store`."""
 
 
 def build_openapi() -> dict[str, Any]:
@@ -401,7 +511,8 @@ def build_openapi() -> dict[str, Any]:
         "info": {
             "title": "Streampai account service",
             "version": "1",
-            "description": (SERVICE_DOC or "").strip(),
+            "description": _DESCRIPTION,
+            "x-limits": LIMITS,
         },
         "paths": PATHS,
         "components": {

@@ -63,6 +63,7 @@ class AccessTokens:
     each request so that revoking a device takes effect at once."""
 
     PREFIX = "sp1"
+    MAX_LENGTH = 1024
 
     def __init__(self, secret: str, ttl: int) -> None:
         self._key = hashlib.sha256(b"streampai-access\0" + secret.encode()).digest()
@@ -79,6 +80,10 @@ class AccessTokens:
     def verify(self, token: str) -> AccessClaims | None:
         """The claims of a genuine token (expired or not: the caller tells those apart, because an
         expired token means "refresh" and a forged one means "sign in again"); None otherwise."""
+        # Header bytes outside ASCII arrive as lone surrogates, which cannot be encoded for the
+        # HMAC; no token of ours contains them (nor is longer than a few hundred characters).
+        if not token.isascii() or len(token) > self.MAX_LENGTH:
+            return None
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != self.PREFIX:
             return None

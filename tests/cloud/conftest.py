@@ -79,6 +79,7 @@ def test_config(database_url: str, **overrides: Any) -> CloudConfig:
         "argon2_memory_kib": 1024,
         "signin_limit_per_ip": 100_000,
         "signin_limit_per_email": 100_000,
+        "signin_limit_per_email_ip": 100_000,
         "donate_limit_per_ip": 100_000,
         "pool_size": 4,
     }

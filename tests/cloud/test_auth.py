@@ -114,23 +114,77 @@ async def test_expired_access_and_refresh_tokens(make_api: MakeApi) -> None:
     assert status == 401 and body["error"]["code"] == "refresh_token_expired"
 
 
-async def test_signin_is_rate_limited_per_email(make_api: MakeApi) -> None:
-    api = await make_api(signin_limit_per_email=3)
-    session = await api.register()
-    email = session.account["email"]
-    for i in range(3):
-        # Different addresses: only the per-email counter can stop this.
-        headers = {"X-Forwarded-For": f"10.1.{i}.{secrets.randbelow(250)}"}
-        status, _ = await api.call(
-            "POST", "/v1/auth/signin", json={"email": email, "password": "nope"}, headers=headers
-        )
-        assert status == 401
+def address(prefix: int) -> dict[str, str]:
+    """A fresh client address (the test service trusts X-Forwarded-For)."""
+    return {"X-Forwarded-For": f"10.{prefix}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"}
+
+
+async def signin_status(
+    api: Api, email: str, password: str, headers: dict[str, str] | None = None
+) -> tuple[int, int | None]:
+    """The answer's status and its Retry-After (None when absent)."""
     async with api.client.post(
-        "/v1/auth/signin", json={"email": email, "password": PASSWORD}
+        "/v1/auth/signin", json={"email": email, "password": password}, headers=headers or {}
     ) as resp:
-        assert resp.status == 429
-        assert int(resp.headers["Retry-After"]) >= 1
-        assert (await resp.json())["error"]["code"] == "rate_limited"
+        body = await resp.json()
+        if resp.status == 429:
+            assert body["error"]["code"] == "rate_limited"
+            assert body["error"]["retry_after"] == int(resp.headers["Retry-After"])
+        retry = resp.headers.get("Retry-After")
+        return resp.status, int(retry) if retry is not None else None
+
+
+async def test_failing_from_one_address_stops_only_that_address(make_api: MakeApi) -> None:
+    api = await make_api(signin_limit_per_email_ip=3)
+    email = (await api.register()).account["email"]
+    attacker = address(1)
+    for _ in range(3):
+        assert (await signin_status(api, email, "nope", attacker))[0] == 401
+    status, retry = await signin_status(api, email, "nope", attacker)
+    assert status == 429 and retry is not None and retry >= 1
+    # That address is stopped even with the right password (it cannot tell guesses apart)...
+    assert (await signin_status(api, email, PASSWORD, attacker))[0] == 429
+    # ...but the streamer, on their own address, signs in.
+    assert (await signin_status(api, email, PASSWORD, address(2)))[0] == 200
+
+
+async def test_failing_on_purpose_from_many_addresses_cannot_lock_a_streamer_out(
+    make_api: MakeApi,
+) -> None:
+    api = await make_api(
+        signin_limit_per_email_ip=2, signin_limit_per_email=3, signin_slow_max_wait=60
+    )
+    email = (await api.register()).account["email"]
+    # An attacker fails on purpose from ever new addresses, far past the per-email ceiling.
+    waits: list[int] = []
+    for _ in range(8):
+        attacker = address(3)
+        assert (await signin_status(api, email, "nope", attacker))[0] == 401
+        status, retry = await signin_status(api, email, "nope", attacker)
+        if status == 429:
+            assert retry is not None
+            waits.append(retry)
+    # Past the ceiling each address is slowed, with a wait that grows up to the cap.
+    assert len(waits) >= 5, waits
+    assert waits == sorted(waits) and waits[0] <= 4 and 59 <= waits[-1] <= 60, waits
+
+    # The streamer, from their own address, signs in with the right password at once.
+    assert (await signin_status(api, email, PASSWORD))[0] == 200
+    # On another address, after a typo, they are slowed (told how long), not locked out.
+    elsewhere = address(4)
+    assert (await signin_status(api, email, "typo", elsewhere))[0] == 401
+    status, retry = await signin_status(api, email, PASSWORD, elsewhere)
+    assert status == 429 and retry is not None and 1 <= retry <= 60
+
+
+async def test_only_failed_sign_ins_count_toward_the_limits(make_api: MakeApi) -> None:
+    api = await make_api(signin_limit_per_email_ip=2, signin_limit_per_email=2)
+    email = (await api.register()).account["email"]
+    home = address(5)
+    # Every device of a household signs in from one address; none of that is a failure.
+    for _ in range(5):
+        assert (await signin_status(api, email, PASSWORD, home))[0] == 200
+    assert (await signin_status(api, email, "nope", home))[0] == 401
 
 
 async def test_signin_is_rate_limited_per_ip(make_api: MakeApi) -> None:

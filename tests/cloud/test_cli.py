@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,45 @@ def test_the_suite_explains_a_missing_postgresql() -> None:
     )
     assert result.returncode != 0
     assert "The cloud tests need PostgreSQL at" in result.stdout
+
+
+def _raw_request(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_serve_names_neither_python_nor_aiohttp_even_before_routing(database_url: str) -> None:
+    port = find_free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "STREAMPAI_CLOUD_SECRET": SECRET}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streampai_cloud.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = _raw_request(
+                    port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                )
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        # A routed answer, and one aiohttp writes itself (a header line it cannot parse).
+        bad = _raw_request(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
+        assert bad.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request")
+        for raw in (answer, bad):
+            head = raw.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+            assert "\r\nserver: streampai-cloud\r\n" in head + "\r\n", head
+            assert "python" not in head and "aiohttp" not in head, head
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

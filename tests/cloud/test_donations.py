@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any
 
 from tests.cloud.conftest import Api, MakeApi
@@ -33,8 +34,10 @@ async def test_a_donation_reaches_every_signed_in_device_live(make_api: MakeApi)
 
     status, body = await one.call("POST", f"/v1/donate/{name.upper()}", json=donation())
     assert status == 201
-    sent = body["donation"]
-    assert sent["amount"] == 500 and sent["currency"] == "EUR" and sent["name"] == "Viewer"
+    receipt = body["donation"]
+    assert receipt["amount"] == 500 and receipt["currency"] == "EUR" and receipt["name"] == "Viewer"
+    # The devices get the donor's receipt, its id as `public_id`, and the account's own number.
+    sent = {**receipt, "id": 1, "public_id": receipt["id"]}
     for ws in sockets:
         assert await receive(ws) == {"type": "donation", "donation": sent}
         await ws.close()
@@ -43,13 +46,16 @@ async def test_a_donation_reaches_every_signed_in_device_live(make_api: MakeApi)
 async def test_offline_devices_get_each_donation_once_after_reconnecting(api: Api) -> None:
     name = handle()
     s = await api.register(handle=name)
-    ids = []
+    receipts = []
     for amount in (100, 200):
         _, body = await api.call("POST", f"/v1/donate/{name}", json=donation(amount=amount))
-        ids.append(body["donation"]["id"])
+        receipts.append(body["donation"]["id"])
 
     ws = await open_live(api, s)
-    assert [(await receive(ws))["donation"]["id"] for _ in ids] == ids
+    got = [(await receive(ws))["donation"] for _ in receipts]
+    assert [d["public_id"] for d in got] == receipts
+    ids = [d["id"] for d in got]
+    assert ids == [1, 2]
     # The app turned them into events and acks; a reconnect must not repeat them.
     await ws.send_json({"type": "ack", "up_to": ids[-1]})
     await ws.send_json({"type": "ping"})
@@ -111,3 +117,27 @@ async def test_donations_are_rate_limited_per_ip(make_api: MakeApi) -> None:
         for _ in range(3)
     ]
     assert statuses == [201, 201, 429]
+
+
+async def test_donation_ids_do_not_show_how_many_donations_anyone_gets(api: Api) -> None:
+    first, second = handle(), handle()
+    one, two = await api.register(handle=first), await api.register(handle=second)
+    receipts = []
+    for name in (first, second, first, second, first):
+        status, body = await api.call("POST", f"/v1/donate/{name}", json=donation())
+        assert status == 201
+        receipts.append(body["donation"]["id"])
+    # A donor's receipt carries a random id: nothing to count, nothing to compare.
+    for receipt in receipts:
+        assert uuid.UUID(receipt).version == 4
+    assert len(set(receipts)) == len(receipts)
+    # Each streamer's devices number only that streamer's donations, whatever others get.
+    fresh_one = await api.signin(one.account["email"])
+    await api.call("POST", f"/v1/donate/{first}", json=donation())
+    _, body = await api.call("GET", "/v1/donations", session=fresh_one)
+    assert [d["id"] for d in body["donations"]] == [4]
+    _, body = await api.call("GET", "/v1/donations", session=one)
+    assert [d["id"] for d in body["donations"]] == [1, 2, 3, 4]
+    assert [d["public_id"] for d in body["donations"]][:3] == receipts[0::2]
+    _, body = await api.call("GET", "/v1/donations", session=two)
+    assert [d["id"] for d in body["donations"]] == [1, 2]

@@ -6,6 +6,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from streampai_cloud import validation
 from streampai_cloud.openapi import build_openapi
 from tests.cloud.conftest import LiveService
 
@@ -14,6 +15,24 @@ def test_the_served_document_is_the_built_one(live_service: LiveService) -> None
     served = requests.get(f"{live_service.base_url}/v1/openapi.json", timeout=10).json()
     assert served == build_openapi()
     assert served["openapi"].startswith("3.")
+
+
+def test_the_document_states_the_input_limits() -> None:
+    doc = build_openapi()
+    limits = doc["info"]["x-limits"]
+    assert limits["max_body_bytes"] == validation.MAX_BODY_BYTES
+    assert limits["max_depth"] == validation.MAX_DEPTH
+    assert limits["max_string_chars"] == validation.MAX_STRING_CHARS
+    assert limits["max_integer_digits"] == validation.MAX_INT_DIGITS
+    text = doc["info"]["description"]
+    for code in ("json_too_deep", "invalid_number", "string_too_long", "unsupported_charset"):
+        assert code in text
+    push = doc["paths"]["/v1/sync/push"]["post"]
+    assert str(validation.MAX_DEPTH) in push["requestBody"]["description"]
+    assert {"400", "413", "415"} <= set(push["responses"])
+    for path in ("/v1/auth/register", "/v1/auth/signin", "/v1/auth/refresh"):
+        ok = next(r for code, r in doc["paths"][path]["post"]["responses"].items() if code < "300")
+        assert ok["headers"]["Cache-Control"]["schema"]["const"] == "no-store"
 
 
 # Built from the document in-process (the test below checks it equals the served one);
