@@ -34,7 +34,11 @@ def donation_event(donation: dict[str, Any]) -> Donation:
         at = datetime.fromisoformat(str(donation["created_at"]).replace("Z", "+00:00"))
         return Donation(
             platform=Platform.STREAMPAI,
-            id=f"donation-{int(donation['id'])}",
+            # The service-wide id (the donor's receipt), not the per-account number: the number
+            # repeats across accounts, and one app may be signed in to two in one session.
+            id=f"donation-{donation['public_id']}"
+            if donation.get("public_id")
+            else f"donation-{int(donation['id'])}",
             at=at if at.tzinfo else at.replace(tzinfo=UTC),
             user=User(id=f"donor:{name.lower()}", login=name.lower(), display_name=name),
             amount=Money(int(donation["amount"]), str(donation["currency"])),
