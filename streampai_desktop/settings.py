@@ -9,6 +9,7 @@ external base URL is a setting here (DESIGN.md §4), so the app can be pointed a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,17 @@ def _bool(value: Any) -> bool:
     raise SettingsError(f"expected yes or no, got {value!r}")
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    """A set of short ids (``["copy_url", "add_to_obs"]``), sorted; the store keeps a list."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise SettingsError(f"expected a list of names, got {value!r}")
+    names = {str(item).strip() for item in items}
+    if any(not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name) for name in names - {""}):
+        raise SettingsError(f"expected short lowercase names, got {value!r}")
+    return tuple(sorted(names - {""}))
+
+
 def _hotkey(value: Any) -> str:
     try:
         return normalize_hotkey(str(value or ""))
@@ -93,6 +105,10 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "demo_when_offline", _bool, True, None, "Demo events when no account is connected"
         ),
+        # The Dashboard's "Get on stream" checklist on this computer (not synced: OBS and its
+        # sources are per computer): the steps done so far, and whether the streamer closed it.
+        SettingSpec("get_on_stream_done", _names, (), None, "Get on stream: steps done"),
+        SettingSpec("get_on_stream_closed", _bool, False, None, "Get on stream: closed"),
         SettingSpec(
             "cloudflare_api_url",
             _url,

@@ -122,4 +122,5 @@ SPEC = WidgetSpec(
     ),
     test_sent="Sent a test chat message.",
     preview_interval=1.5,
+    obs_size=(400, 600),  # a column beside the game, newest message at the bottom
 )

@@ -48,6 +48,8 @@ class WidgetSpec:
     test_note: str = ""
     test_sent: str = "Sent a test {title}."
     preview_interval: float = 3.0
+    # The browser source's width and height to set in OBS (what the page's layout is made for).
+    obs_size: tuple[int, int] = (800, 600)
 
     def validate(self, config: Any) -> dict[str, Any]:
         """The cleaned config, or ConfigError naming every bad value (for the settings form)."""

@@ -1,14 +1,31 @@
-"""The dashboard: demo toggle, counters, warnings, the alert queue."""
+"""The dashboard: demo toggle, counters, warnings, the alert queue; cards that only show when
+they have something to say, and no command-line words or file paths (issue #11, point 2)."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import aiohttp
 import pytest
+import qasync
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QTextEdit,
+    QWidget,
+)
 
 from streampai_desktop.core.events import Cheer, Follow, Platform, User
-from tests.gui.conftest import Gui, button, find_dialog, until
+from streampai_desktop.stream.demo_control import FORCED_REASON
+from streampai_desktop.ui.pages.dashboard import DashboardPage
+from streampai_desktop.ui.session import GuiSession
+from tests.fakes.dummy_platform import DummyWorld
+from tests.gui.conftest import Gui, button, find_dialog, gui_options, until
+from tests.gui.dummy_channel import go_live, world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.gui
 
@@ -85,3 +102,80 @@ def test_the_alert_queue_panel_follows_the_queue_and_its_buttons_call_through(gu
             await until(lambda: card.pause_button.text() == "Pause", what="resumed")
 
     gui.run(with_an_alert_box_open())
+
+
+# --- issue #11, point 2: nothing empty, no command-line words ----------------------------------
+
+
+def test_empty_cards_hide_while_offline_and_show_when_live(
+    gui: Gui,
+    world: DummyWorld,  # noqa: F811 (the fixture)
+) -> None:
+    dashboard = gui.window.dashboard
+    gui.window.resize(1024, 640)
+    gui.window.show()
+    assert dashboard.stream_card.isHidden(), "no 'Offline' card with nothing in it"
+    assert dashboard.chart_card.isHidden(), "no empty viewer chart"
+    assert dashboard.stats_row.isHidden(), "no row of zeros"
+    body = dashboard.body
+    assert body.indexOf(dashboard.cards_row) < body.indexOf(dashboard.feeds), "queue and URLs first"
+
+    go_live(gui)  # the dummy channel connects and goes live with 7 viewers
+    gui.run(until(lambda: dashboard.chart.points, what="a point on the viewer chart"))
+    assert dashboard.stream_card.isVisible() and dashboard.chart_card.isVisible()
+    assert dashboard.stream_card.badge.text() == "LIVE"
+    assert dashboard.stream_card.viewers.text() == "7"
+    assert dashboard.stream_card.title.text() == "Dummy stream"
+    assert dashboard.stats_row.isVisible()
+    assert body.indexOf(dashboard.feeds) < body.indexOf(dashboard.cards_row), "chat first, live"
+
+
+def visible_words(page: QWidget) -> str:
+    """Every word the page shows: labels, buttons, field hints, lists and the chat."""
+    words = [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page)]
+    words += [w.text() for w in page.findChildren(QAbstractButton) if w.isVisibleTo(page)]
+    words += [w.placeholderText() for w in page.findChildren(QLineEdit) if w.isVisibleTo(page)]
+    for view in page.findChildren(QTextEdit):
+        words += [view.toPlainText(), view.placeholderText()]
+    for feed in page.findChildren(QListWidget):
+        words += [feed.item(row).text() for row in range(feed.count())]
+    return "\n".join(words)
+
+
+FLAG = re.compile(r"(?<![\w-])--?[a-z][\w-]*")  # --demo, -v
+PATH = re.compile(r"(?:^|[\s(“\"'])(?:~?/|[A-Za-z]:\\)[^\s]")  # /home/…, ~/…, C:\…
+
+
+def test_the_dashboard_speaks_in_words_not_flags_or_paths(
+    qloop: qasync.QEventLoop, tmp_path: Path, free_port: int
+) -> None:
+    """Demo mode forced at start-up (``--demo``), a database kept aside and secrets in a file
+    (each with a path in the app's own sentence): the Dashboard says what happened, in words."""
+    data = tmp_path / "data"
+    session = GuiSession(gui_options(data, free_port, demo=True), use_tray=False)
+    assert qloop.run_until_complete(session.start()) is None
+    gui = Gui(session, qloop)
+    try:
+        assert gui.app.demo.reason == FORCED_REASON and "--demo" in FORCED_REASON
+        gui.app.state.notices.append(
+            "The database was updated for this version of Streampai Desktop. A copy from "
+            f"before the update is at {data / 'backups' / 'streampai-20260101-120000.db'}."
+        )
+        gui.app.state.secrets_warning = gui.app.secrets.warning or (
+            f"Secrets stored unencrypted in {data / 'secrets.json'} (no system keyring is "
+            "available)."
+        )
+        page = DashboardPage(gui.vm)  # built now, with those notices
+        page.resize(1024, 640)
+        page.show()
+        gui.run(gui.vm.tasks.wait_idle())
+        words = visible_words(page) + "\n" + visible_words(gui.window.dashboard)
+        assert not FLAG.findall(words), FLAG.findall(words)
+        assert not PATH.findall(words), PATH.findall(words)
+        assert str(data) not in words and str(tmp_path) not in words
+        assert "“streampai-20260101-120000.db” in the data folder" in words, "what, not where"
+        assert "Demo chat and alerts (marked as tests) are being sent to your overlays" in words
+        page.close()
+        page.deleteLater()
+    finally:
+        qloop.run_until_complete(session.stop())

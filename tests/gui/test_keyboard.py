@@ -71,19 +71,24 @@ def test_tab_reads_the_dashboard_top_to_bottom_and_ends_on_the_queue_pill(gui: G
     window, dashboard = gui.window, gui.window.dashboard
     _show(window)
     stops = tab_round(window)
-    # The Dashboard shows its chat and events above its counters and the alert queue (it builds
-    # them in another order): Tab follows what the streamer sees.
+    # On a first run the Dashboard reads: the "Get on stream" checklist, the demo banner, the
+    # alert queue and the overlay URLs (what the streamer needs first), then events and chat;
+    # Tab follows what the streamer sees, not the order the page builds them in.
+    checklist = dashboard.checklist
     assert stops == [
         window.sidebar,
+        checklist.close_button,
+        checklist.copy_button,
+        checklist.test_button,
+        checklist.connect_button,
         dashboard.demo_banner.button,
-        dashboard.stream_card.connect_button,
-        dashboard.activity,
-        dashboard.chat,
         dashboard.queue_card.pause_button,  # Skip and Clear are disabled: nothing to skip
         *[w for w in stops if w.parentWidget() is dashboard.server_card],
+        dashboard.activity,
+        dashboard.chat,
         window.status.queue,
     ]
-    assert len(stops) == 8
+    assert len(stops) == 13
     # Shift+Tab walks the same stops backwards.
     back = tab_round(window, Qt.Key.Key_Backtab)
     assert back == [window.sidebar, *reversed(stops[1:])]

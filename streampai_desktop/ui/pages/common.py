@@ -23,6 +23,15 @@ def label(text: str = "", object_name: str = "", *, wrap: bool = False) -> QLabe
     return widget
 
 
+def restyle(widget: QWidget, object_name: str) -> None:
+    """Give ``widget`` another object name and re-polish it, so the sheet's rule for that name
+    applies now (Qt only matches object names when it polishes a widget)."""
+    if widget.objectName() != object_name:
+        widget.setObjectName(object_name)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+
 class Page(QWidget):
     """A page: title and subtitle on top, then :attr:`body` (a scrolling column)."""
 

@@ -1,30 +1,32 @@
-"""Dashboard: what is going on right now — the stream (live, uptime, viewers and their chart),
-demo state, warnings, counters, the latest events and the chat with a send box."""
+"""Dashboard: what is going on right now.
+
+On a first run the "Get on stream" checklist leads to OBS; the alert queue and the overlays'
+URLs come next, above the fold. The stream card and the viewer chart show only when they have
+something to say (live, or a connected channel); while live, the chat and the latest events move
+up under them. Words only: no command-line flags or file paths.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from pathlib import Path, PurePath
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QGridLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QWidget
 
 from streampai_desktop.core.events import ChatMessage, Event, ViewerCount
-from streampai_desktop.platforms.base import ChatNotSent, StreamInfo
-from streampai_desktop.platforms.registry import platform_label
+from streampai_desktop.platforms.base import StreamInfo
 from streampai_desktop.ui.dialogs import confirm
-from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, StatusLine, label
+from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, label, restyle
+from streampai_desktop.ui.pages.dashboard_chat import ChatCard
 from streampai_desktop.ui.pages.feed_list import FeedList
+from streampai_desktop.ui.pages.first_run import GetOnStreamCard
+from streampai_desktop.ui.pages.overlays_card import OverlaysCard
+from streampai_desktop.ui.pages.stream_card import StreamCard
 from streampai_desktop.ui.pages.viewer_chart import ViewerChart
-from streampai_desktop.ui.status_text import STATE_BADGES
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 from streampai_desktop.widgets.alert_box import KIND_TITLES
 
@@ -32,108 +34,28 @@ DEMO_OFF_TEXT = (
     "Demo events are off. Turn them on to rehearse your scene: demo chat and alerts are sent to "
     "your overlays and marked as tests."
 )
-DEMO_ON_TEXT = "Demo chat and alerts (marked as tests) are being sent to your overlays."
+DEMO_ON_TEXT = (
+    "Demo chat and alerts (marked as tests) are being sent to your overlays, so you can set up "
+    "your scene before your channel is connected."
+)
 REHEARSE_TEXT = (
     "Rehearsing: demo chat and alerts (marked as tests) are sent to your overlays alongside your "
     "channel's own events."
 )
 
 
-def format_uptime(uptime: timedelta | None) -> str:
-    if uptime is None:
-        return ""
-    seconds = int(uptime.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}"
+def in_words(text: str, data_dir: Path) -> str:
+    """``text`` with every path inside the data folder told by its file name alone.
 
+    Start-up notices ("a copy was kept at /home/…/backups/…db") are written for the log; the
+    streamer needs to know a copy was kept, and Settings opens the data folder.
+    """
 
-def _count(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
+    def name(match: re.Match[str]) -> str:
+        rest = (match.group(1) or "").strip("/\\")
+        return f"“{PurePath(rest).name}” in the data folder" if rest else "the data folder"
 
-
-class StreamCard(Card):
-    """Live or offline, uptime, title and category, viewers and followers."""
-
-    def __init__(self, vm: AppViewModel) -> None:
-        super().__init__()
-        self.vm = vm
-        top = QHBoxLayout()
-        self.badge = label("OFFLINE", "badgeOffline")
-        top.addWidget(self.badge)
-        self.uptime = label("", "uptime")
-        self.uptime.setToolTip("Time since the stream started")
-        top.addWidget(self.uptime)
-        self.started = label("", "muted")
-        top.addWidget(self.started)
-        top.addStretch(1)
-        self.channels = label("", "muted")
-        top.addWidget(self.channels)
-        self.layout_.addLayout(top)
-        self.title = label("", "streamTitle", wrap=True)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.layout_.addWidget(self.title)
-        self.category = label("", "muted", wrap=True)
-        self.layout_.addWidget(self.category)
-        self.figures = QWidget()
-        figures = QHBoxLayout(self.figures)
-        figures.setContentsMargins(0, 0, 0, 0)
-        figures.setSpacing(24)
-        self.viewers = label("—", "statValue")
-        self.followers = label("—", "statValue")
-        for value, caption in ((self.viewers, "Viewers"), (self.followers, "Followers")):
-            column = QVBoxLayout()
-            column.setSpacing(0)
-            column.addWidget(value)
-            column.addWidget(label(caption, "statLabel"))
-            figures.addLayout(column)
-        figures.addStretch(1)
-        self.layout_.addWidget(self.figures)
-        self.hint = label(
-            "Connect your channel on the Platforms page to see your stream here.",
-            "muted",
-            wrap=True,
-        )
-        self.connect_button = QPushButton("Connect a channel")
-        hint_row = QHBoxLayout()
-        hint_row.addWidget(self.connect_button)
-        hint_row.addStretch(1)
-        self.layout_.addWidget(self.hint)
-        self.layout_.addLayout(hint_row)
-        self.layout_.addStretch(1)
-
-    def show_stream(self, stream: StreamInfo) -> None:
-        live = stream.live
-        self.badge.setText("LIVE" if live else "OFFLINE")
-        name = "badgeOnAir" if live else "badgeOffline"
-        if self.badge.objectName() != name:
-            self.badge.setObjectName(name)
-            self.badge.style().unpolish(self.badge)
-            self.badge.style().polish(self.badge)
-        self.tick(stream)
-        has_accounts = bool(self.vm.streams.accounts)
-        self.title.setText(stream.title or ("" if has_accounts else "No channel connected"))
-        self.category.setText(stream.category)
-        self.category.setVisible(bool(stream.category))
-        self.viewers.setText(_count(stream.viewers) if live else "—")
-        self.followers.setText(_count(stream.followers))
-        self.figures.setVisible(has_accounts)
-        self.hint.setVisible(not has_accounts)
-        self.connect_button.setVisible(not has_accounts)
-        parts = []
-        for status in self.vm.streams.statuses.values():
-            if any(a.id == status.account_id for a in self.vm.streams.accounts):
-                state = STATE_BADGES.get(status.state, (status.state.value, ""))[0]
-                parts.append(f"{platform_label(status.platform)} · {status.login} · {state}")
-        self.channels.setText("   ".join(parts))
-
-    def tick(self, stream: StreamInfo) -> None:
-        self.uptime.setText(format_uptime(stream.uptime()))
-        shown = stream.live and stream.started_at is not None
-        self.uptime.setVisible(shown)
-        self.started.setVisible(shown)
-        if shown and stream.started_at is not None:
-            self.started.setText(f"since {stream.started_at.astimezone().strftime('%H:%M')}")
+    return re.sub(re.escape(str(data_dir)) + r"([/\\][^\s;,)]*[^\s;,).])?", name, text)
 
 
 def describe_queue(state: Mapping[str, Any]) -> tuple[str, str]:
@@ -218,13 +140,20 @@ class AlertQueueCard(Card):
         self.hint.setVisible(bool(self.hint.text()))
 
 
-def _is_chat(event: Event) -> bool:
-    return isinstance(event, ChatMessage)
-
-
 def _is_activity(event: Event) -> bool:
     # Viewer counts tick every few seconds and would push real activity off the list.
     return not isinstance(event, ChatMessage | ViewerCount)
+
+
+def _row(*widgets: QWidget, stretches: Sequence[int] = ()) -> QWidget:
+    """Widgets side by side in a holder the page can show, hide and move as one."""
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(12)
+    for index, widget in enumerate(widgets):
+        row.addWidget(widget, stretches[index] if index < len(stretches) else 1)
+    return holder
 
 
 class DashboardPage(Page):
@@ -235,109 +164,108 @@ class DashboardPage(Page):
     def __init__(self, vm: AppViewModel) -> None:
         super().__init__("Dashboard", "What is happening on your stream right now.")
         self.vm = vm
-        state = vm.app.state
+        app = vm.app
 
+        self.checklist = GetOnStreamCard(vm)
+        self.checklist.connect_requested.connect(lambda: self.navigate.emit("platforms"))
+        self.body.addWidget(self.checklist)
         self.demo_banner = Banner("demo", action="Stop demo events")
         assert self.demo_banner.button is not None
         self.demo_banner.button.clicked.connect(self._toggle_demo)
         self.body.addWidget(self.demo_banner)
-        self._demo_reason = vm.app.demo.reason
-        if state.secrets_warning:
-            self.body.addWidget(Banner("warning", state.secrets_warning))
-        for notice in state.notices:
-            self.body.addWidget(Banner("info", notice))
-        for problem in vm.app.settings.problems:
-            self.body.addWidget(Banner("warning", f"A setting was ignored: {problem}"))
+        warnings = [app.state.secrets_warning or ""]
+        warnings += [f"A setting was ignored: {problem}" for problem in app.settings.problems]
+        for text in app.state.notices:
+            self.body.addWidget(Banner("info", in_words(text, app.data_dir)))
+        for text in filter(None, warnings):
+            self.body.addWidget(Banner("warning", in_words(text, app.data_dir)))
 
+        # The stream and its viewers: only once there is something to show.
         self.stream_card = StreamCard(vm)
-        self.stream_card.connect_button.clicked.connect(lambda: self.navigate.emit("platforms"))
-        chart_card = Card("Viewers this stream")
+        self.chart_card = Card("Viewers this stream")
         self.chart = ViewerChart()
-        chart_card.layout_.addWidget(self.chart, 1)
-        stream_row = QHBoxLayout()
-        stream_row.setSpacing(12)
-        stream_row.addWidget(self.stream_card, 2)
-        stream_row.addWidget(chart_card, 3)
-        self.body.addLayout(stream_row)
-        feeds_at = self.body.count()  # what matters while live comes first: chat and events
+        self.chart_card.layout_.addWidget(self.chart, 1)
+        self.stream_row = _row(self.stream_card, self.chart_card, stretches=(2, 3))
+        self.body.addWidget(self.stream_row)
         self._chart_live = False
         self._chart_stream: datetime | None = None  # the start of the stream the chart shows
 
-        stats = QHBoxLayout()
-        stats.setSpacing(12)
+        # Before the first stream these lead to OBS; the streamer sees them without scrolling.
+        self.queue_card = AlertQueueCard(vm)
+        self.server_card = OverlaysCard(vm)
+        self.server_card.to_widgets.connect(lambda: self.navigate.emit("widgets"))
+        self.cards_row = _row(self.queue_card, self.server_card)
+        self.body.addWidget(self.cards_row)
+
+        activity_card = Card("Latest events")
+        self.activity = FeedList(placeholder="Follows, subs, cheers and other events show up here.")
+        self.activity.setMinimumHeight(230)
+        activity_card.layout_.addWidget(self.activity)
+        self.chat_card = ChatCard(vm)
+        self.chat = self.chat_card.view
+        self.chat_input = self.chat_card.input
+        self.send_button = self.chat_card.send_button
+        self.chat_status = self.chat_card.status
+        self.feeds = QWidget()
+        feeds = QGridLayout(self.feeds)
+        feeds.setContentsMargins(0, 0, 0, 0)
+        feeds.setSpacing(12)
+        feeds.addWidget(activity_card, 0, 0)
+        feeds.addWidget(self.chat_card, 0, 1)
+        self.body.addWidget(self.feeds, 1)
+
         self.events_stat = Stat("Events this session")
         self.chat_stat = Stat("Chat messages")
         self.alerts_stat = Stat("Alerts")
         self.overlays_stat = Stat("Overlays connected")
-        for stat in (self.events_stat, self.chat_stat, self.alerts_stat, self.overlays_stat):
-            stats.addWidget(stat)
-        self.body.addLayout(stats)
-
-        self.queue_card = AlertQueueCard(vm)
-
-        self.server_card = Card("Overlays in OBS")
-        self.server_text = label(wrap=True)
-        self.server_card.layout_.addWidget(self.server_text)
-        to_widgets = QPushButton("Get the overlay URLs")
-        to_widgets.clicked.connect(lambda: self.navigate.emit("widgets"))
-        row = QHBoxLayout()
-        row.addWidget(to_widgets)
-        row.addStretch(1)
-        self.server_card.layout_.addLayout(row)
-        cards = QHBoxLayout()
-        cards.setSpacing(12)
-        cards.addWidget(self.queue_card, 1)
-        cards.addWidget(self.server_card, 1)
-        self.body.addLayout(cards)
-
-        feeds = QGridLayout()
-        feeds.setSpacing(12)
-        activity_card = Card("Latest events")
-        self.activity = FeedList(placeholder="Follows, subs, cheers and other events show up here.")
-        activity_card.layout_.addWidget(self.activity)
-        chat_card = Card("Chat")
-        self.chat = FeedList(placeholder="Chat from every platform shows up here.")
-        chat_card.layout_.addWidget(self.chat)
-        send_row = QHBoxLayout()
-        self.chat_input = QLineEdit()
-        self.chat_input.setObjectName("chatInput")
-        self.chat_input.setAccessibleName("Chat message")
-        # The connected platforms' own limit (from their specs), set again as they change.
-        self.chat_input.setMaxLength(vm.streams.chat_limit())
-        self.chat_input.returnPressed.connect(self.send_chat)
-        self.send_button = QPushButton("Send")
-        self.send_button.clicked.connect(self.send_chat)
-        send_row.addWidget(self.chat_input, 1)
-        send_row.addWidget(self.send_button)
-        chat_card.layout_.addLayout(send_row)
-        self.chat_status = StatusLine()
-        chat_card.layout_.addWidget(self.chat_status)
-        self._sending = False
-        feeds.addWidget(activity_card, 0, 0)
-        feeds.addWidget(chat_card, 0, 1)
-        self.activity.setMinimumHeight(230)
-        self.chat.setMinimumHeight(230)
-        self.body.insertLayout(feeds_at, feeds, 1)
+        self.stats_row = _row(
+            self.events_stat, self.chat_stat, self.alerts_stat, self.overlays_stat
+        )
+        self.body.addWidget(self.stats_row)
 
         vm.feed.events_arrived.connect(self._on_events)
         vm.feed.history_loaded.connect(self._on_history)
         vm.feed.counters_changed.connect(self._update_counters)
-        vm.presence.changed.connect(lambda _counts: self._update_server())
-        vm.server_changed.connect(self._update_server)
+        vm.presence.changed.connect(lambda _counts: self._update_counters())
         vm.demo_changed.connect(self._update_demo)
         vm.streams.stream_changed.connect(self._on_stream)
         vm.streams.states_changed.connect(self._on_states)
         vm.streams.accounts_changed.connect(self._on_states)
-        self._update_counters()
-        self._update_server()
         self._update_demo(vm.demo_on)
+        self._update_counters()
         self._on_states()
-        self._on_stream(vm.streams.stream)
         # Uptime ticks every second; the chart's "now" edge moves along with it.
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
+
+    # --- what shows where -------------------------------------------------------------------------
+
+    def _place(self, widget: QWidget, index: int) -> None:
+        """Move ``widget`` to ``index`` in the page (-1: the end)."""
+        last = self.body.count() - 1
+        if self.body.indexOf(widget) != (last if index < 0 else index):
+            self.body.removeWidget(widget)
+            self.body.insertWidget(index, widget, 1 if widget is self.feeds else 0)
+
+    def _arrange(self) -> None:
+        """Hide what has nothing to say; while live, the chat and events come right under the
+        stream (what matters then) and the checklist goes to the end; else the checklist, the
+        queue and the overlays come first (what gets a first stream going)."""
+        stream = self.vm.streams.stream
+        has_accounts = bool(self.vm.streams.accounts)
+        show_card = StreamCard.has_data(stream, has_accounts)
+        show_chart = stream.live or bool(self.chart.points)
+        self.stream_card.setVisible(show_card)
+        self.chart_card.setVisible(show_chart)
+        self.stream_row.setVisible(show_card or show_chart)
+        feed = self.vm.feed
+        counted = feed.session_events or self.vm.presence.total
+        self.stats_row.setVisible(stream.live or bool(counted))
+        self._place(self.checklist, -1 if stream.live else 0)
+        first = self.feeds if stream.live else self.cards_row
+        self._place(first, self.body.indexOf(self.stream_row) + 1)
 
     # --- stream -----------------------------------------------------------------------------------
 
@@ -361,104 +289,55 @@ class DashboardPage(Page):
             self.chart.end()
         if stream.live and stream.viewers is not None:
             self.chart.add_point(datetime.now(UTC), stream.viewers)
+        self._arrange()
 
     async def _load_viewers(self, since: datetime) -> None:
         points = await self.vm.streams.viewer_history(since)
         if self._chart_live and self._chart_stream == since:
             self.chart.add_history(points)
+            self._arrange()
 
     def _on_states(self) -> None:
-        can_chat = self.vm.streams.can_chat
-        self.chat_input.setMaxLength(self.vm.streams.chat_limit())
-        self.chat_input.setEnabled(can_chat and not self._sending)
-        self.send_button.setEnabled(can_chat and not self._sending)
-        self.chat_input.setPlaceholderText(
-            "Send a message to your chat…"
-            if can_chat
-            else "Connect a channel on the Platforms page to chat from here"
-            if not self.vm.streams.accounts
-            else "Your channel is not connected right now"
-        )
-        self.stream_card.show_stream(self.vm.streams.stream)
+        self._on_stream(self.vm.streams.stream)
         if self.vm.demo_on:
             self._update_demo(True)
 
-    # --- chat -------------------------------------------------------------------------------------
-
-    def send_chat(self) -> None:
-        text = self.chat_input.text().strip()
-        if not text or self._sending:
-            return
-        self.vm.spawn(self._send(text), "send chat")
-
-    async def _send(self, text: str) -> None:
-        self._sending = True
-        self.send_button.setEnabled(False)
-        self.chat_status.busy("Sending…")
-        try:
-            await self.vm.streams.send_chat(text)
-        except ChatNotSent as exc:
-            self.chat_status.error(str(exc))
-        else:
-            self.chat_status.clear()
-            if self.chat_input.text().strip() == text:
-                self.chat_input.clear()
-        finally:
-            self._sending = False
-            self._on_states()
+    # --- demo -------------------------------------------------------------------------------------
 
     def _toggle_demo(self) -> None:
         button = self.demo_banner.button
         assert button is not None
         button.setEnabled(False)  # until the demo source has actually started or stopped
-        self._demo_reason = ""  # the start-up reason no longer applies once the streamer chose
         self.vm.spawn(self.vm.set_demo(not self.vm.demo_on), "toggle demo")
 
     def _update_demo(self, on: bool) -> None:
         button = self.demo_banner.button
         assert button is not None
         button.setEnabled(True)
+        # What the demo does, in words; not why it started (a start-up option's name).
         if on:
-            self.demo_banner.setObjectName("banner_demo")
-            reason = self._demo_reason
-            if self.vm.streams.accounts:
-                reason = REHEARSE_TEXT
-            elif "overlays" not in reason:  # e.g. "Demo mode is on (--demo)." says why, not what
-                reason = f"{reason} {DEMO_ON_TEXT}".strip()
-            self.demo_banner.set_text(reason)
+            restyle(self.demo_banner, "banner_demo")  # the object name picks the tint
+            self.demo_banner.set_text(REHEARSE_TEXT if self.vm.streams.accounts else DEMO_ON_TEXT)
             button.setText("Stop demo events")
         else:
-            self.demo_banner.setObjectName("banner_info")
+            restyle(self.demo_banner, "banner_info")
             self.demo_banner.set_text(DEMO_OFF_TEXT)
             button.setText("Start demo events")
-        # The object name picks the banner's tint; re-polish so the new one applies.
-        self.demo_banner.style().unpolish(self.demo_banner)
-        self.demo_banner.style().polish(self.demo_banner)
+
+    # --- counters and feeds -----------------------------------------------------------------------
 
     def _update_counters(self) -> None:
         feed = self.vm.feed
         self.events_stat.set_value(feed.session_events)
         self.chat_stat.set_value(feed.session_chat)
         self.alerts_stat.set_value(feed.session_alerts)
-
-    def _update_server(self) -> None:
-        total = self.vm.presence.total
-        self.overlays_stat.set_value(total)
-        if not self.vm.server_running:
-            self.server_text.setText(
-                "The overlay server is stopped, so OBS cannot load the overlays."
-            )
-            return
-        pages = "No overlay page is" if total == 0 else f"{total} overlay page(s)"
-        self.server_text.setText(
-            f"The overlay server runs at http://127.0.0.1:{self.vm.port}. {pages} connected "
-            "right now. Add each widget's URL to OBS as a Browser Source."
-        )
+        self.overlays_stat.set_value(self.vm.presence.total)
+        self._arrange()
 
     def _on_events(self, events: Sequence[Event]) -> None:
         self.activity.add_live([e for e in events if _is_activity(e)])
-        self.chat.add_live([e for e in events if _is_chat(e)])
+        self.chat.add_live(events)
 
     def _on_history(self, events: Sequence[Event]) -> None:
         self.activity.add_history([e for e in events if _is_activity(e)])
-        self.chat.add_history([e for e in events if _is_chat(e)])
+        self.chat.add_history(events)
