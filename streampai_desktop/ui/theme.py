@@ -11,6 +11,7 @@ window and the cards it sits on — in our palettes and in a system one alike.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from PySide6.QtCore import Qt
@@ -150,16 +151,27 @@ def _tone(background: QColor) -> Tone:
 
 
 def control_colors(palette: QPalette) -> ControlColors:
-    """The controls' colors for ``palette``: boundaries ≥ 3:1 against the window and the cards."""
+    """The controls' colors for ``palette``: boundaries ≥ 3:1 against the window and the cards.
+
+    Widgets ask on every palette change (dozens of times while the window is built); the answer
+    depends only on a few of the palette's colors, so it is worked out once per set of them.
+    """
     role = QPalette.ColorRole
-    window, base, text = (
-        palette.color(role.Window),
-        palette.color(role.Base),
-        palette.color(role.Text),
+    roles = (
+        role.Window, role.Base, role.Text, role.Button, role.Highlight, role.AlternateBase,
+        role.HighlightedText,
+    )  # fmt: skip
+    disabled_text = palette.color(QPalette.ColorGroup.Disabled, role.Text)
+    return _control_colors((*(palette.color(r).rgba() for r in roles), disabled_text.rgba()))
+
+
+@functools.lru_cache(maxsize=8)
+def _control_colors(key: tuple[int, ...]) -> ControlColors:
+    window, base, text, button, highlight, alternate, highlighted_text, disabled_text = (
+        QColor.fromRgba(value) for value in key
     )
-    button, highlight = palette.color(role.Button), palette.color(role.Highlight)
     # Controls sit on the window, on cards (base) and on alternating rows.
-    surfaces = [window, base, palette.color(role.AlternateBase)]
+    surfaces = [window, base, alternate]
     border = _reach(_mix(window, base, 0.5), text, surfaces, BOUNDARY_CONTRAST)
     accent = _reach(highlight, text, surfaces, 3.0)
     on_accent_tone = _tone(accent)
@@ -173,9 +185,9 @@ def control_colors(palette: QPalette) -> ControlColors:
         border=border.name(),
         border_strong=_reach(border, text, surfaces, 4.5).name(),
         border_soft=_mix(window, text, 0.2).name(),
-        disabled_text=palette.color(QPalette.ColorGroup.Disabled, role.Text).name(),
+        disabled_text=disabled_text.name(),
         highlight=highlight.name(),
-        highlighted_text=palette.color(role.HighlightedText).name(),
+        highlighted_text=highlighted_text.name(),
         accent=accent.name(),
         accent_hover=_mix(accent, text, 0.12).name(),
         accent_soft=_mix(button, accent, 0.3).name(),
