@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from streampai_desktop import __version__
 from streampai_desktop.app_options import AppOptions, AppState
+from streampai_desktop.archive.service import ArchiveService
 from streampai_desktop.core.alerts import AlertQueue
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event
@@ -36,6 +37,7 @@ from streampai_desktop.server.pages import OVERLAY_DIST
 from streampai_desktop.settings import Settings
 from streampai_desktop.store import open_database
 from streampai_desktop.store import operations as ops
+from streampai_desktop.store.restore import apply_pending_restore
 from streampai_desktop.stream.connections import PlatformService
 from streampai_desktop.stream.demo_control import DemoControl
 from streampai_desktop.stream.event_log import recent_events, write_events
@@ -87,6 +89,7 @@ class App:
             self._init_alert_queue,
             self._init_platforms,
             self._init_account,
+            self._init_archive,
             self._init_server,
             self._init_demo,
         )
@@ -117,6 +120,10 @@ class App:
         self.on_shutdown("instance lock", self.instance_lock.release)
 
     async def _init_store(self) -> None:
+        # A restore the window scheduled: done here, before anything opens the database.
+        restored = await self.run_db(apply_pending_restore, self.data_dir)
+        if restored:
+            self.state.notices.append(restored)
         opened = await self.run_db(open_database, self.data_dir)
         self.db = opened.db
         self.state.notices.extend(opened.notices)
@@ -176,6 +183,7 @@ class App:
             alerts=self.alerts,
             platforms=self.platforms,
             account=self.account,
+            archive=self.archive,
             status=self.status,
             raise_window=lambda: self.raise_window(),
             server_id=self.server_id,
@@ -226,6 +234,18 @@ class App:
         self.widgets.on_local_edit = self.account.local_edit
         self.preferences.on_local_edit = self.account.local_edit
         await self.account.start()
+
+    async def _init_archive(self) -> None:
+        self.archive = ArchiveService(
+            self.data_dir,
+            self.db,
+            self.run_db,
+            self.bus,
+            reloads=[self.widgets.reload, self.preferences.reload_synced],
+            on_local_edit=self.account.local_edit,
+        )
+        self.archive.daily.start()  # its first backup comes after start-up, never on its path
+        self.on_shutdown("daily backups", self.archive.daily.stop)
 
     async def _init_demo(self) -> None:
         self.demo = DemoControl(self.bus, self.ingest.submit)

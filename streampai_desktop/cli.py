@@ -196,13 +196,13 @@ async def run_headless(options: object) -> int:
 
 def _print_banner(app: object) -> None:
     from streampai_desktop.app import App
-    from streampai_desktop.widgets import WIDGETS
 
     assert isinstance(app, App)
     lines = [f"{APP_NAME} is running headless (no window). Press Ctrl+C to stop.", ""]
     lines += ["Paste these URLs into OBS browser sources:"]
-    for widget, url in app.overlay_urls().items():
-        lines.append(f"  {WIDGETS[widget].title:<10} {url}")
+    # Keyed by instance id: a second chat box is "chat_box-2f9c1a", so show each one's name.
+    for widget_id, url in app.overlay_urls().items():
+        lines.append(f"  {app.widgets[widget_id].name:<10} {url}")
     if app.demo.reason:
         lines += ["", app.demo.reason]
     if app.state.secrets_warning:

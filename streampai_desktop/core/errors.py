@@ -34,7 +34,8 @@ class UserMessage:
 # subcommands add: 6 a sign-in was refused (wrong password, access denied, revoked), 7 a service
 # could not be reached, 8 a sign-in code or browser sign-in expired, 9 already connected, 10 not
 # connected (nothing to disconnect or to send chat from), 11 the account already has settings
-# (choose with --keep), 130 cancelled (Ctrl+C).
+# (choose with --keep), 12 the app must be quit first (restoring a backup), 13 not a usable backup
+# or export file (damaged, foreign, unsafe or from a newer version), 130 cancelled (Ctrl+C).
 EXIT_UNEXPECTED = 1
 EXIT_USAGE = 2
 EXIT_PORT_IN_USE = 3
@@ -46,6 +47,8 @@ EXIT_SIGN_IN_EXPIRED = 8
 EXIT_ALREADY_CONNECTED = 9
 EXIT_NOT_CONNECTED = 10
 EXIT_CHOICE_REQUIRED = 11
+EXIT_APP_RUNNING = 12
+EXIT_BAD_FILE = 13
 EXIT_CANCELLED = 130
 
 _OS_ERRORS = {

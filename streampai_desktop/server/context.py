@@ -14,6 +14,7 @@ from streampai_desktop.server.emotes import EmoteCache
 from streampai_desktop.server.preview import PreviewSessions
 
 if TYPE_CHECKING:
+    from streampai_desktop.archive.service import ArchiveService
     from streampai_desktop.cloud.service import AccountService
     from streampai_desktop.core.alerts import AlertQueue
     from streampai_desktop.stream.connections import PlatformService
@@ -50,6 +51,8 @@ class ServerContext:
     # platform, chat and account routes; None in tests that serve overlays only).
     platforms: PlatformService | None = None
     account: AccountService | None = None
+    # Backups, export and import (the local API's /export and /import).
+    archive: ArchiveService | None = None
     # Read-only facts for GET /api/v1/status (the app's own summary).
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     # Brings the main window to the front (a second launch asks for it); False when headless.

@@ -20,7 +20,7 @@ KEEP_BACKUPS = 5
 # SQLite keeps uncommitted and not-yet-checkpointed pages in these files next to the database.
 SIDECAR_SUFFIXES = ("-wal", "-shm")
 
-_BACKUP_NAME = re.compile(r"^streampai-(?P<rev>.+)-(?P<ts>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?\.db$")
+PRE_MIGRATION_NAME = re.compile(r"^streampai-(?P<rev>.+)-(?P<ts>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?\.db$")
 
 
 def utc_timestamp(now: datetime | None = None) -> str:
@@ -28,7 +28,7 @@ def utc_timestamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _free_name(directory: Path, stem: str, suffix: str = "") -> Path:
+def free_name(directory: Path, stem: str, suffix: str = "") -> Path:
     """``directory/stem+suffix``, or ``stem-2+suffix``, ... if that (or its WAL files) exists.
 
     Renaming onto an existing path would replace it on POSIX, losing an earlier copy.
@@ -52,7 +52,7 @@ def backup_database(db_path: Path, revision: str | None, now: datetime | None = 
     """
     directory = db_path.parent / BACKUP_DIRNAME
     directory.mkdir(parents=True, exist_ok=True)
-    target = _free_name(directory, f"streampai-{revision or 'none'}-{utc_timestamp(now)}", ".db")
+    target = free_name(directory, f"streampai-{revision or 'none'}-{utc_timestamp(now)}", ".db")
     try:
         with (
             closing(sqlite3.connect(db_path.as_uri() + "?mode=ro", uri=True)) as source,
@@ -77,7 +77,7 @@ def prune_backups(directory: Path, keep: int = KEEP_BACKUPS) -> list[Path]:
     """
     ours: list[tuple[str, int, Path]] = []
     for path in directory.iterdir():
-        match = _BACKUP_NAME.match(path.name)
+        match = PRE_MIGRATION_NAME.match(path.name)
         if match and path.is_file():
             ours.append((match["ts"], int(match["n"] or 1), path))
     ours.sort(reverse=True)
@@ -96,7 +96,7 @@ def move_aside(db_path: Path, reason: str, now: datetime | None = None) -> Path:
     The WAL files keep matching names (``X-wal`` next to ``X``) so SQLite still finds them if
     someone opens the moved file to recover data.
     """
-    target = _free_name(db_path.parent, f"{db_path.name}.{reason}-{utc_timestamp(now)}")
+    target = free_name(db_path.parent, f"{db_path.name}.{reason}-{utc_timestamp(now)}")
     # Sidecars first: SQLite would replay a leftover WAL into the fresh database created under
     # the old name, so the main file must never move while its WAL stays behind.
     for suffix in SIDECAR_SUFFIXES:

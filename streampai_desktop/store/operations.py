@@ -8,7 +8,7 @@ knows records, not the app's objects: widget specs and event classes live above 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +118,37 @@ def delete_widget(db: Database, widget_id: str) -> None:
     with db.session() as session:
         WidgetConfigRepo(session).delete(widget_id)
         OutboxRepo(session).record(WIDGET_ENTITY, widget_id, None)
+
+
+def add_imported(
+    db: Database,
+    widgets: Sequence[tuple[str, str, str, dict[str, Any]]],
+    preferences: Mapping[str, Any],
+    new_id: Callable[[str], str],
+) -> list[str]:
+    """Add ``(id, type, name, config)`` widgets and save ``preferences`` from an import, in one
+    transaction (all or nothing), each queued for sync like an edit made here.
+
+    A widget whose id is taken here gets ``new_id(type)`` instead: an import only adds, it
+    never overwrites. Returns the ids used, in order.
+    """
+    from streampai_desktop.store.repositories import OutboxRepo, PreferencesRepo, WidgetConfigRepo
+
+    with db.session() as session:
+        repo, outbox = WidgetConfigRepo(session), OutboxRepo(session)
+        used = []
+        for widget_id, widget_type, name, config in widgets:
+            while repo.get(widget_id) is not None:
+                widget_id = new_id(widget_type)
+            repo.create(widget_type, name, config, id=widget_id)
+            patch = {"widget_type": widget_type, "name": name, "config": config}
+            outbox.record(WIDGET_ENTITY, widget_id, patch)
+            used.append(widget_id)
+        for key, value in preferences.items():
+            PreferencesRepo(session).set(key, value)
+            if key in SYNCED_PREFERENCES:
+                outbox.record(PREFERENCE_ENTITY, key, {"value": value})
+        return used
 
 
 def load_accounts(db: Database) -> list[Account]:

@@ -21,7 +21,17 @@ from streampai_desktop.core.errors import (
 )
 from streampai_desktop.terminal.output import Out
 
-COMMANDS = ("platforms", "connect", "disconnect", "account", "status", "chat")
+COMMANDS = (
+    "platforms",
+    "connect",
+    "disconnect",
+    "account",
+    "status",
+    "chat",
+    "backup",
+    "export",
+    "import",
+)
 
 
 def run_command(args: argparse.Namespace, data_dir: Path) -> int:
@@ -65,8 +75,12 @@ def _log_warnings_once() -> None:
 
 
 def _command(args: argparse.Namespace, data_dir: Path, out: Out) -> Coroutine[Any, Any, int]:
-    from streampai_desktop.terminal import account, platforms
+    from streampai_desktop.terminal import account, backups, platforms, transfer
 
+    if args.command == "backup":
+        return backups.dispatch(args, data_dir, out)
+    if args.command in ("export", "import"):
+        return transfer.dispatch(args, data_dir, out)
     if args.command == "platforms":
         return platforms.platforms_command(data_dir, out)
     if args.command == "connect":
@@ -166,3 +180,7 @@ def add_subcommands(sub: Any, common: argparse.ArgumentParser) -> None:
     signin.add_argument("--handle", help="with --register: the public handle (tip page)")
     account_sub.add_parser("signout", parents=[shared], help="stop syncing this computer")
     account_sub.add_parser("status", parents=[shared], help="signed in as, sync state, computers")
+    from streampai_desktop.terminal import backups, transfer
+
+    backups.add_parsers(sub, shared)
+    transfer.add_parsers(sub, shared)

@@ -47,11 +47,17 @@ def load_widgets(db: Database) -> list[WidgetInstance]:
     return instances
 
 
+def new_widget_id(widget_type: str) -> str:
+    """A fresh id for another instance of ``widget_type`` (``chat_box-2f9c1a``): the first
+    instance's id is the type itself, so its URL never changes."""
+    return f"{widget_type}-{uuid.uuid4().hex[:6]}"
+
+
 def create_widget(db: Database, widget_type: str, name: str) -> WidgetInstance:
     """A new instance of ``widget_type`` with default settings and its own URL."""
     spec = WIDGETS[widget_type]
     name = clean_name(name) or spec.title
-    widget_id = f"{widget_type}-{uuid.uuid4().hex[:6]}"
+    widget_id = new_widget_id(widget_type)
     ops.create_widget(db, widget_type, widget_id, name, spec.defaults)
     return WidgetInstance(widget_id, widget_type, name, spec.defaults)
 

@@ -63,7 +63,7 @@ def import_media(data_dir: Path, source: Path, kinds: tuple[str, ...]) -> str:
                 digest.update(chunk)
     except FileNotFoundError:
         raise MediaError(f"{source} does not exist (any more).") from None
-    if not _looks_like(ext, head):
+    if not looks_like(ext, head):
         raise MediaError(f"{source.name} is not really a .{ext} file.")
     target_dir = media_dir(data_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -80,7 +80,8 @@ def import_media(data_dir: Path, source: Path, kinds: tuple[str, ...]) -> str:
     return f"user/{target.name}"
 
 
-def _looks_like(ext: str, head: bytes) -> bool:
+def looks_like(ext: str, head: bytes) -> bool:
+    """Whether a file's first 16 bytes fit its extension (one of :data:`FORMATS`)."""
     if ext == "mp4":
         return head[4:8] == b"ftyp"
     return any(head.startswith(magic) for magic in FORMATS[ext][2])

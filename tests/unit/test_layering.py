@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     {"store", "logging_setup", "secrets", "instance"},
     {"platforms"},
     {"settings", "widgets"},
-    {"stream", "cloud", "preferences"},
+    {"stream", "cloud", "preferences", "archive"},
     {"server"},
     {"app_options", "app", "diagnostics", "urls_command", "autostart", "terminal"},
     {"ui"},

@@ -1,5 +1,5 @@
-"""Settings: start-up, hotkeys, overlay port, tokens, theme, demo, and where the app keeps its
-files and secrets.
+"""Settings: start-up, hotkeys, overlay port, tokens, theme, demo, where the app keeps its files
+and secrets, and backups, export and import.
 
 Every card fits the narrowest window (860 px wide, 582 px for the page): texts wrap, values that
 can be long (paths, URLs) wrap or scroll inside their own field, so the page never scrolls
@@ -32,6 +32,7 @@ from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.server import PortInUseError
 from streampai_desktop.settings import APP_ENDPOINTS, THEMES, SettingsError, setting_specs
 from streampai_desktop.ui.dialogs import confirm
+from streampai_desktop.ui.pages.backups_card import BackupsCard
 from streampai_desktop.ui.pages.common import Banner, Card, Page, StatusLine, label
 from streampai_desktop.ui.pages.hotkeys_card import HotkeysCard
 from streampai_desktop.ui.theme import THEME_LABELS
@@ -88,6 +89,8 @@ class SettingsPage(Page):
         self._build_tokens()
         self._build_appearance(app.settings.theme, app.settings.demo_when_offline)
         self._build_storage()
+        self.backups_card = BackupsCard(vm)
+        self.body.addWidget(self.backups_card)
         self._build_endpoints()
         self.body.addStretch(1)
         vm.server_changed.connect(lambda: self.port_spin.setValue(vm.port))
