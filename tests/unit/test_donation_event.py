@@ -1,4 +1,4 @@
-"""A donation relayed by the account service becomes one alert, once, whichever account it is for."""
+"""A donation relayed by the account service becomes one alert, once, whatever the account."""
 
 from __future__ import annotations
 
