@@ -5,9 +5,9 @@ the page on screen, then the status bar's alert-queue pill. Ctrl+1…7 open the 
 sidebar's tooltips say which). Closing the window keeps the overlays on air: it hides to the tray,
 or where there is no tray it asks (:mod:`streampai_desktop.ui.close_dialog`).
 
-Only the dashboard (shown first) and the events page (its table collects every event from the
-start) are built with the window; every other page, and its module, the first time it is shown
-or looked up in :attr:`MainWindow.pages`, so the window shows sooner.
+Only the dashboard (shown first) is built with the window; every other page, and its module,
+the first time it is shown or looked up in :attr:`MainWindow.pages`, so the window shows
+sooner (the events page's table model lives in the view-model and collects from the start).
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
 from streampai_desktop.ui.close_dialog import CloseChoice, ask_before_closing
 from streampai_desktop.ui.focus_order import next_stop, reading_order
 from streampai_desktop.ui.pages.dashboard import DashboardPage
-from streampai_desktop.ui.pages.events import EventsPage
 from streampai_desktop.ui.status_bar import AppStatusBar
 from streampai_desktop.ui.style import window_sheet
 from streampai_desktop.ui.theme import apply_theme, control_colors
@@ -121,9 +120,7 @@ class MainWindow(QMainWindow):
         self.dashboard.navigate.connect(self.show_page)
         self._icon = icon
         self.about: AboutDialog | None = None
-        self.pages = Pages(
-            self._build_page, {"dashboard": self.dashboard, "events": EventsPage(vm)}
-        )
+        self.pages = Pages(self._build_page, {"dashboard": self.dashboard})
         self.stack = QStackedWidget()
         self._stand_ins: dict[str, QWidget] = {}
         self.sidebar = QListWidget()
@@ -182,6 +179,10 @@ class MainWindow(QMainWindow):
         vm.theme_changed.connect(self.apply_theme)
 
     def _new_page(self, key: str) -> QWidget:
+        if key == "events":
+            from streampai_desktop.ui.pages.events import EventsPage
+
+            return EventsPage(self.vm)
         if key == "widgets":
             from streampai_desktop.ui.pages.widgets import WidgetsPage
 

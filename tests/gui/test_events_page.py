@@ -118,6 +118,19 @@ def test_injected_events_show_up_and_filters_hide_them(gui: Gui) -> None:
     assert len(shown(gui)) == 3
 
 
+def test_events_that_came_before_the_page_was_first_opened_are_listed(gui: Gui) -> None:
+    assert gui.window.pages.built("events") is None, "the page is built when first shown"
+
+    async def before_opening() -> None:
+        await gui.app.ingest.submit(Cheer(platform=Platform.TWITCH, user=VIEWER, bits=300))
+        await until(lambda: gui.vm.event_table.rowCount() == 1, what="the cheer collected")
+
+    gui.run(before_opening())
+    events_page(gui)
+    gui.window.show_page("events")
+    assert len(shown(gui)) == 1 and "300" in " ".join(shown(gui)[0])
+
+
 def test_events_from_earlier_runs_are_listed_on_open(
     qloop: qasync.QEventLoop, tmp_path: Path, free_port: int
 ) -> None:

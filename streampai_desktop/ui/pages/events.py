@@ -46,7 +46,6 @@ from streampai_desktop.ui.viewmodels.event_table import (
     DEFAULT_KINDS,
     MAX_ROWS,
     EventFilterProxy,
-    EventTableModel,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -225,7 +224,7 @@ class EventsPage(Page):
             scroll=False,
         )
         self.vm = vm
-        self.model = EventTableModel(parent=self)
+        self.model = vm.event_table  # collecting since the app started
         self.proxy = EventFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
@@ -310,11 +309,6 @@ class EventsPage(Page):
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
             signal.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
-        vm.feed.events_arrived.connect(self.model.add_live)
-        vm.feed.history_loaded.connect(self.model.add_history)
-        vm.alert_outcomes.outcome.connect(self.model.set_outcome)
-        if vm.feed.history:  # loaded before this page was built
-            self.model.add_history(vm.feed.history)
         self._update_count()
         self._update_replay()
 

@@ -24,7 +24,7 @@ from streampai_desktop.ui.tasks import TaskSet
 from streampai_desktop.ui.viewmodels.account import AccountModel
 from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
 from streampai_desktop.ui.viewmodels.event_feed import EventFeed
-from streampai_desktop.ui.viewmodels.event_table import AlertOutcomeFeed
+from streampai_desktop.ui.viewmodels.event_table import AlertOutcomeFeed, EventTableModel
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
 from streampai_desktop.ui.viewmodels.streams import StreamsModel
 from streampai_desktop.ui.viewmodels.test_events import TestEvents
@@ -61,6 +61,11 @@ class AppViewModel(QObject):
         self.queue = AlertQueueModel(app.bus, app.alerts, self)
         self.hotkeys = Hotkeys(app.preferences, app.alerts, self)
         self.alert_outcomes = AlertOutcomeFeed(app.bus, self)
+        # The Events page's rows, collected from the start; the page is built when first shown.
+        self.event_table = EventTableModel(parent=self)
+        self.feed.events_arrived.connect(self.event_table.add_live)
+        self.feed.history_loaded.connect(self.event_table.add_history)
+        self.alert_outcomes.outcome.connect(self.event_table.set_outcome)
         self.widget_changes = WidgetChanges(app.bus, self)
         self.test_events = TestEvents(app.overlays)
         self.streams = StreamsModel(app.platforms, self)
