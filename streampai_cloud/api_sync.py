@@ -32,5 +32,7 @@ async def pull(request: web.Request) -> web.Response:
             me = await require_auth(request, conn)
             since = query_int(request, "since", 0, 0, sync.MAX_SEQ)
             limit = query_int(request, "limit", min(500, cfg.pull_max_limit), 1, cfg.pull_max_limit)
-            body = await sync.pull(conn, me.account_id, since, limit)
+            # Apps from before per-setting sync do not ask for it: they get whole configs.
+            per_setting = request.query.get("per_setting", "") in ("1", "true")
+            body = await sync.pull(conn, me.account_id, since, limit, per_setting)
     return web.json_response(body)

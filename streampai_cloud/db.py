@@ -87,6 +87,8 @@ sync_rows = Table(
     # queries inside these columns, so jsonb's indexing would buy nothing.
     Column("fields", JSON, nullable=False),
     Column("field_versions", JSON, nullable=False),  # field name -> account version that set it
+    # field name -> the stamp (hybrid logical clock, see sync.py) of the edit that set it.
+    Column("field_stamps", JSON, nullable=False, server_default=text("'{}'::json")),
     Column("version", BigInteger, nullable=False),  # version of the row's latest change
     Column("deleted", Boolean, nullable=False, server_default="false"),
     Index("sync_rows_account_version", "account_id", "version"),

@@ -1,5 +1,11 @@
 """What can be synced: a table of entities and their known fields, each with a value check.
 
+A widget's config syncs per setting: each leaf of the config object is its own field, named by
+its key path (``config.font_size``, ``config.types.follow.duration_ms``), with its own version
+and stamp, so edits to different settings never overwrite each other. A list is one leaf (a
+list merged by index would surprise: ``muted_users`` syncs as a whole). An old client's whole
+``config`` object is split into such fields on arrival (:func:`expand_patch`).
+
 Known fields are validated (a wrong type is a permanently invalid mutation). Fields this server
 does not know are kept and returned as they came, so a newer app's fields survive an older
 service; only their names and sizes are checked. Secrets never sync: the app sends an allow-list
@@ -68,8 +74,13 @@ ENTITIES: dict[str, dict[str, Field]] = {
 }
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# A setting inside an object field: `config.types.follow.duration_ms` (at most 16 levels).
+FIELD_PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[A-Za-z0-9_-]{1,64}){1,16}$")
+MAX_PATH_LENGTH = 300
+# Fields whose object value syncs per key path (see the module docstring).
+PATH_FIELDS = {"widget_config": ("config",)}
 SECRET_NAME = re.compile(r"(token|secret|password|passwd|stream_key|api_key|private_key)")
-MAX_FIELDS = 100
+MAX_FIELDS = 500  # a new alert box is about 200 settings
 MAX_PATCH_BYTES = 64 * 1024
 
 
@@ -85,7 +96,15 @@ def patch_problem(entity: str, patch: Any, patch_size: int) -> str | None:
     if patch_size > MAX_PATCH_BYTES:
         return f"patch is larger than {MAX_PATCH_BYTES} bytes"
     for name, value in patch.items():
-        if not FIELD_NAME.fullmatch(name):
+        if "." in name:
+            if name.partition(".")[0] not in PATH_FIELDS.get(entity, ()):
+                return f"field {name[:64]!r}: only {entity}'s object fields sync per key path"
+            if len(name) > MAX_PATH_LENGTH or not FIELD_PATH.fullmatch(name):
+                return (
+                    f"field path {name[:64]!r} must be dot-separated keys (letters, digits, _ "
+                    f"and -), at most 16 levels and {MAX_PATH_LENGTH} characters"
+                )
+        elif not FIELD_NAME.fullmatch(name):
             return f"field name {name[:64]!r} must be lower_snake_case, at most 64 characters"
         if SECRET_NAME.search(name):
             return f"field {name!r} looks like a secret; secrets never sync"
@@ -95,3 +114,28 @@ def patch_problem(entity: str, patch: Any, patch_size: int) -> str | None:
         if value_depth(value) > MAX_VALUE_DEPTH:
             return f"{entity}.{name} is nested more than {MAX_VALUE_DEPTH} levels deep"
     return None
+
+
+def flatten(prefix: str, value: Any) -> dict[str, Any]:
+    """`{prefix.key.path: leaf}` for every leaf of a JSON object (an empty object is a leaf, so
+    it is kept; a list is a leaf)."""
+    if not isinstance(value, dict) or not value:
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        out.update(flatten(f"{prefix}.{key}", item))
+    return out
+
+
+def expand_patch(entity: str, patch: dict[str, Any]) -> dict[str, Any]:
+    """An old client's whole object (`config: {...}`) as the per-setting fields it stands for."""
+    objects = PATH_FIELDS.get(entity, ())
+    if not any(name in objects and isinstance(v, dict) for name, v in patch.items()):
+        return patch
+    out: dict[str, Any] = {}
+    for name, value in patch.items():
+        if name in objects and isinstance(value, dict):
+            out.update(flatten(name, value) if value else {})
+        else:
+            out[name] = value
+    return out

@@ -126,7 +126,13 @@ SCHEMAS: dict[str, Any] = {
             },
             "base_version": {
                 "description": "non-negative integer or null: the row version the edit was "
-                "made on (for conflict reporting)",
+                "made on (accepted for older apps; conflicts are decided by `stamp`)",
+            },
+            "stamp": {
+                "description": "the edit's hybrid logical clock, "
+                "`<15-digit wall ms>:<6-digit counter>:<device id>`, or null (the service's "
+                "clock stamps it); per field, the greater stamp wins. Fields of a widget's "
+                "config sync per key path (`config.types.follow.duration_ms`)",
             },
         },
         required=["device_id", "seq"],
@@ -138,7 +144,11 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": ["applied", "rejected"]},
             "version": {"type": ["integer", "null"]},
             "reason": {"type": ["string", "null"]},
-            "conflicts": {"type": "array", "items": _STR},
+            "conflicts": {
+                "type": "array",
+                "items": _STR,
+                "description": "fields of the patch that kept a value with a later stamp",
+            },
         }
     ),
     "PushResponse": _obj(
@@ -152,6 +162,7 @@ SCHEMAS: dict[str, Any] = {
             "deleted": {"type": "boolean"},
             "fields": {"type": "object"},
             "field_versions": {"type": "object", "additionalProperties": _INT},
+            "field_stamps": {"type": "object", "additionalProperties": _STR},
         }
     ),
     "PullPage": _obj(
@@ -407,6 +418,14 @@ PATHS: dict[str, Any] = {
                     "name": "limit",
                     "in": "query",
                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500},
+                },
+                {
+                    "name": "per_setting",
+                    "in": "query",
+                    "description": "`1`: a widget's config as one field per setting "
+                    "(`config.font_size`), with stamps, as current apps read it; otherwise "
+                    "whole (`config`), for apps from before per-setting sync",
+                    "schema": {"type": "string"},
                 },
             ],
         )

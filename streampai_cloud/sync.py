@@ -4,9 +4,17 @@
   a pull snapshot that contains version V contains every version below it.
 - Per (account, client device) mutations apply in `seq` order: an applied seq returns its stored
   result, a gap refuses the whole batch before anything is applied.
-- Each applied change bumps the account version once and stamps it on the fields it set;
-  per-field last-writer-wins in that (server) order.
-- A delete wins: it leaves a versioned tombstone and later upserts of that row are rejected.
+- Each field (a widget config's setting is one field per key path, see entities.py) keeps its
+  value, the account version that set it and the *stamp* of the edit that set it. A mutation's
+  `stamp` is the hybrid logical clock of the edit on the device that made it (see `Stamp`); a
+  field takes the incoming value only if the incoming stamp is >= the stored one, so the later
+  edit by the streamer's clocks wins whatever order the pushes arrive in. A mutation without a
+  stamp (an older app) is stamped with the service's clock on arrival.
+- Each applied upsert bumps the account version once and puts it on the row (so every device,
+  the one whose edit lost included, pulls the row again) and on the fields it set; `conflicts`
+  names the fields of the patch that kept a later stamped value instead.
+- A delete wins: it leaves a versioned tombstone and later upserts of that row are rejected,
+  whatever their stamp (nothing deleted is resurrected silently).
 - A permanently invalid mutation is rejected with a reason and still consumes its seq, so it can
   never block the device's queue.
 """
@@ -14,7 +22,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import re
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streampai_cloud.db import accounts, sync_devices, sync_results, sync_rows
-from streampai_cloud.entities import patch_problem
+from streampai_cloud.entities import PATH_FIELDS, expand_patch, patch_problem
 from streampai_cloud.errors import ApiError
 from streampai_cloud.live_notify import notify
 from streampai_cloud.validation import as_int, invalid, parse_uuid
@@ -35,6 +46,16 @@ OPS = ("upsert", "delete")
 # gets a generic "already applied" answer.
 KEEP_RESULTS = 1000
 MAX_SEQ = 2**63 - 1
+# An edit's stamp: "<wall ms, 15 digits>:<counter, 6 digits>:<device id>", a hybrid logical
+# clock. Zero-padded, so comparing the strings compares (wall ms, counter, device id): the same
+# order on every computer and on the service, ties impossible between two devices.
+STAMP = re.compile(r"^\d{15}:\d{6}:[0-9a-z-]{1,64}$")
+SERVICE_STAMPER = "service"
+
+
+def service_stamp() -> str:
+    """The stamp of an unstamped (older app's) mutation: the service's clock on arrival."""
+    return f"{int(time.time() * 1000):015d}:000000:{SERVICE_STAMPER}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,7 @@ class Mutation:
     patch: Any
     base_version: int | None
     patch_size: int
+    stamp: str | None = None  # None: none sent; _BAD_STAMP: not a stamp
 
 
 def parse_batch(body: dict[str, Any], max_batch: int) -> list[Mutation]:
@@ -77,12 +99,20 @@ def parse_batch(body: dict[str, Any], max_batch: int) -> list[Mutation]:
                 patch=patch,
                 base_version=_base_version(item.get("base_version")),
                 patch_size=len(json.dumps(patch)) if patch is not None else 0,
+                stamp=_stamp(item.get("stamp")),
             )
         )
     return batch
 
 
 _BAD = -1  # marks a base_version that is not a non-negative integer
+_BAD_STAMP = "!"  # marks a stamp that is not one
+
+
+def _stamp(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) and STAMP.fullmatch(value) else _BAD_STAMP
 
 
 def _base_version(value: Any) -> int | None:
@@ -99,6 +129,7 @@ class _Row:
     version: int
     deleted: bool
     dirty: bool = False
+    field_stamps: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _problem(m: Mutation) -> str | None:
@@ -114,9 +145,16 @@ def _problem(m: Mutation) -> str | None:
         return "row_id must be a UUID"
     if m.base_version == _BAD:
         return "base_version must be a non-negative integer or null"
+    if m.stamp == _BAD_STAMP:
+        return 'stamp must be "<15-digit wall ms>:<6-digit counter>:<device id>" or null'
     if m.op == "delete":
         return patch_problem(m.entity, {}, 0) if m.patch in (None, {}) else "a delete has no patch"
-    return patch_problem(m.entity, m.patch, m.patch_size)
+    problem = patch_problem(m.entity, m.patch, m.patch_size)
+    if problem is None and isinstance(m.entity, str):
+        expanded = expand_patch(m.entity, m.patch)
+        if expanded is not m.patch:  # an older app's whole config: judge its settings too
+            problem = patch_problem(m.entity, expanded, m.patch_size)
+    return problem
 
 
 async def push(
@@ -181,16 +219,17 @@ async def push(
             else:
                 if row is None:
                     row = rows[row_key] = _Row({}, {}, 0, deleted=False)
-                conflicts = sorted(
-                    name
-                    for name in m.patch
-                    if m.base_version is not None
-                    and row.field_versions.get(name, 0) > m.base_version
-                )
+                stamp = m.stamp or service_stamp()
+                conflicts = []
                 version += 1
-                for name, value in m.patch.items():
+                for name, value in expand_patch(m.entity, m.patch).items():
+                    if row.field_stamps.get(name, "") > stamp:
+                        conflicts.append(name)  # a later edit of this setting is kept
+                        continue
                     row.fields[name] = value
                     row.field_versions[name] = version
+                    row.field_stamps[name] = stamp
+                conflicts.sort()
                 row.version = version
                 row.dirty = True
                 result = _result(m, "applied", version, None, conflicts)
@@ -239,7 +278,7 @@ def _result(
         "status": status,
         "version": version,
         "reason": reason,
-        # Fields this write overwrote although they changed after the client's base_version.
+        # Fields of this write that kept a value with a later stamp (this write lost them).
         "conflicts": conflicts or [],
     }
 
@@ -261,7 +300,13 @@ async def _load_rows(
         )
     )
     return {
-        (r.entity, r.row_id): _Row(dict(r.fields), dict(r.field_versions), r.version, r.deleted)
+        (r.entity, r.row_id): _Row(
+            dict(r.fields),
+            dict(r.field_versions),
+            r.version,
+            r.deleted,
+            field_stamps=dict(r.field_stamps),
+        )
         for r in found
     }
 
@@ -281,6 +326,7 @@ async def _write(
             "row_id": row_id,
             "fields": row.fields,
             "field_versions": row.field_versions,
+            "field_stamps": row.field_stamps,
             "version": row.version,
             "deleted": row.deleted,
         }
@@ -295,6 +341,7 @@ async def _write(
                 set_={
                     "fields": stmt.excluded.fields,
                     "field_versions": stmt.excluded.field_versions,
+                    "field_stamps": stmt.excluded.field_stamps,
                     "version": stmt.excluded.version,
                     "deleted": stmt.excluded.deleted,
                 },
@@ -325,19 +372,51 @@ async def _write(
             )
 
 
-def row_json(r: Any) -> dict[str, Any]:
+def row_json(r: Any, per_setting: bool = True) -> dict[str, Any]:
+    fields, versions, stamps = r.fields, r.field_versions, r.field_stamps
+    if not per_setting and r.entity in PATH_FIELDS:
+        fields, versions, stamps = _joined(r.entity, fields, versions, stamps)
     return {
         "entity": r.entity,
         "row_id": str(r.row_id),
         "version": r.version,
         "deleted": r.deleted,
-        "fields": r.fields,
-        "field_versions": r.field_versions,
+        "fields": fields,
+        "field_versions": versions,
+        "field_stamps": stamps,
     }
 
 
+def _joined(
+    entity: str, fields: dict[str, Any], versions: dict[str, int], stamps: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, int], dict[str, str]]:
+    """A row as an app from before per-setting sync reads it: each object field (`config`)
+    whole, its version the newest of its settings' (such an app pulls without `per_setting`)."""
+    out, out_versions = {}, {}
+    out_stamps = {k: v for k, v in stamps.items() if "." not in k}
+    # The later-stamped setting last: where a setting and one inside it both hold a value
+    # (two computers disagreed on its shape), the later edit shapes it.
+    for name, value in sorted(fields.items(), key=lambda item: stamps.get(item[0], "")):
+        top, dot, path = name.partition(".")
+        if not dot or top not in PATH_FIELDS[entity]:
+            out[name] = value
+            out_versions[name] = versions.get(name, 0)
+            continue
+        node = out.setdefault(top, {})
+        out_versions[top] = max(out_versions.get(top, 0), versions.get(name, 0))
+        if value is None:
+            continue  # a setting that was removed: no value
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[keys[-1]] = value
+    return out, out_versions, out_stamps
+
+
 async def pull(
-    conn: AsyncConnection, account_id: uuid.UUID, since: int, limit: int
+    conn: AsyncConnection, account_id: uuid.UUID, since: int, limit: int, per_setting: bool = True
 ) -> dict[str, Any]:
     """Rows and tombstones above `since` in version order. Run in a REPEATABLE READ transaction,
     so `next` on the last page (the account version) is consistent with the rows read."""
@@ -360,7 +439,7 @@ async def pull(
     page = found[:limit]
     cursor = page[-1].version if has_more else max(since, account_version)
     return {
-        "changes": [row_json(r) for r in page],
+        "changes": [row_json(r, per_setting) for r in page],
         "next": cursor,
         "has_more": has_more,
         "version": account_version,

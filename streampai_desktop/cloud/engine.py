@@ -15,6 +15,7 @@ rules are tested without a network and the fault-injecting tests can wrap it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -24,19 +25,23 @@ from typing import Any, Protocol
 
 from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.worker import Worker
-from streampai_desktop.store import Database
+from streampai_desktop.store import Database, hlc
 from streampai_desktop.store.sync_state import (
     Change,
+    Pushed,
     PushedValues,
+    SyncConflict,
     acknowledge,
     apply_page,
+    deleted_conflict,
     device_identity,
     load_cursor,
     outbox_batch,
     pending_count,
 )
 
-__all__ = ["Change", "pending_count"]  # re-exported: the transport and the account service use them
+# re-exported: the transport and the account service use them
+__all__ = ["Change", "SyncConflict", "pending_count"]
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +121,37 @@ class SyncStatus:
     last_synced: float | None = None  # the event loop's clock
     last_synced_at: datetime | None = None  # the same moment, UTC wall clock (for the terminal)
     notices: list[str] = field(default_factory=list)  # "your change was replaced", rejections
+    # Edits of this computer that did not survive and can still be re-applied ("use mine
+    # instead"), oldest first; each is also in ``notices`` as text.
+    conflicts: list[SyncConflict] = field(default_factory=list)
+
+
+def describe(conflict: SyncConflict) -> str:
+    """The notice text: the widget, the setting, both values."""
+    from streampai_desktop.widgets.labels import setting_label
+
+    what = conflict.name or conflict.row_id
+    if conflict.entity == "widget_config":
+        setting = setting_label(conflict.widget_type, conflict.field)
+        where = f"{setting} of {what}"
+    else:
+        setting = conflict.field
+        where = f"{conflict.row_id}" if conflict.entity == "preference" else what
+    if conflict.kind == "deleted":
+        others = f" and {conflict.more} other setting(s)" if conflict.more else ""
+        return (
+            f"{what} was deleted on another computer, so your change to {setting}{others} "
+            f"({_show(conflict.mine)}) was not kept."
+        )
+    return (
+        f"Your change to {where} ({_show(conflict.mine)}) was replaced by a later change from "
+        f"another computer ({_show(conflict.theirs)})."
+    )
+
+
+def _show(value: Any) -> str:
+    text = "no value" if value is None else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 # --- the background loop ----------------------------------------------------------------------
@@ -190,17 +226,32 @@ class SyncEngine:
             done = [r for r in results if r.status in ("applied", "duplicate", "rejected")]
             if not done:
                 raise RetryLater(None, "the service applied none of the batch")
-            for result in done:
-                if result.status == "rejected":
-                    self.status.notices.append(
-                        f"A change was refused by the service: {result.reason}"
-                    )
             by_seq = {m["seq"]: m for m in batch}
+            for result in done:
+                if result.status != "rejected":
+                    continue
+                mutation = by_seq.get(result.seq)
+                if mutation and mutation["patch"] and "deleted" in result.reason:
+                    # Deletes win: the row went on another computer before this edit arrived.
+                    conflict = await self._run_db(
+                        deleted_conflict,
+                        self.db,
+                        mutation["entity"],
+                        mutation["row_id"],
+                        mutation["patch"],
+                    )
+                    if conflict is not None:
+                        self._conflict(conflict)
+                    continue
+                self.status.notices.append(f"A change was refused by the service: {result.reason}")
+            acked_ms = hlc.now_ms()
             for result in done:
                 mutation = by_seq.get(result.seq)
                 if mutation and result.status == "applied" and mutation["patch"]:
                     for name, value in mutation["patch"].items():
-                        self._pushed[(mutation["entity"], mutation["row_id"], name)] = value
+                        self._pushed[(mutation["entity"], mutation["row_id"], name)] = Pushed(
+                            value, mutation.get("stamp"), acked_ms
+                        )
             await self._run_db(acknowledge, self.db, max(r.seq for r in done), offset)
 
     async def _pull_all(self) -> None:
@@ -208,16 +259,35 @@ class SyncEngine:
         changed = False
         while True:
             page = await self.transport.pull(cursor, PULL_PAGE)
-            notices = await self._run_db(
+            conflicts = await self._run_db(
                 apply_page, self.db, page.changes, page.cursor, self._pushed
             )
-            self.status.notices.extend(notices)
+            for conflict in conflicts:
+                self._conflict(conflict)
             changed = changed or bool(page.changes)
             cursor = page.cursor
             if not page.more:
                 break
         if changed and self._on_applied:
             await self._on_applied()
+
+    def _conflict(self, conflict: SyncConflict) -> None:
+        text = describe(conflict)
+        log.info("sync: %s", text)
+        self.status.notices.append(text)
+        if conflict.kind == "replaced":
+            # A newer conflict on the same setting replaces the older one.
+            self.status.conflicts = [
+                c
+                for c in self.status.conflicts
+                if (c.entity, c.row_id, c.field)
+                != (conflict.entity, conflict.row_id, conflict.field)
+            ]
+            self.status.conflicts.append(conflict)
+
+    def resolve(self, conflict: SyncConflict) -> None:
+        """Forget ``conflict`` (re-applied or dismissed)."""
+        self.status.conflicts = [c for c in self.status.conflicts if c != conflict]
 
     async def _loop(self) -> None:
         while True:

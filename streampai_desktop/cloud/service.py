@@ -78,6 +78,23 @@ class AccountService:
         """A synced setting changed here: push it now (never waited on by a poll timer)."""
         self.sync.poke()
 
+    async def use_mine(self, conflict: Any) -> bool:
+        """ "Use mine instead" for a :class:`~streampai_desktop.store.sync_state.SyncConflict`:
+        this computer's value becomes a new edit (a later stamp than the one that replaced it,
+        so it wins everywhere), the owners re-read, and it is pushed at once."""
+        done = bool(await self._run_db(sync_state.reapply, self._db, conflict))
+        self.sync.resolve(conflict)
+        if done:
+            for reload in self._reloads:
+                await reload()
+            publish_notice(self.bus, SyncApplied())
+            self.sync.poke()
+        return done
+
+    def dismiss_conflict(self, conflict: Any) -> None:
+        """Keep the other computer's value: forget ``conflict``."""
+        self.sync.resolve(conflict)
+
     async def sign_in(
         self,
         email: str,

@@ -209,6 +209,7 @@ class HttpTransport:
                     "op": "delete" if deleting else "upsert",
                     "patch": patch,
                     "base_version": m["base_version"],
+                    "stamp": m.get("stamp"),
                 }
             )
         body = await self.session.request("POST", "/v1/sync/push", json={"mutations": wire})
@@ -219,7 +220,7 @@ class HttpTransport:
 
     async def pull(self, since: int, limit: int) -> PullPage:
         body = await self.session.request(
-            "GET", "/v1/sync/pull", params={"since": since, "limit": limit}
+            "GET", "/v1/sync/pull", params={"since": since, "limit": limit, "per_setting": 1}
         )
         known: dict[str, tuple[str, str]] | None = None
         changes = []
@@ -233,8 +234,15 @@ class HttpTransport:
             if local is None:
                 continue  # a tombstone of a row this computer never had
             fields = {k: v for k, v in fields.items() if k != ID_FIELD.get(entity)}
+            stamps = row.get("field_stamps")
             changes.append(
-                Change(entity, local, int(row["version"]), None if row.get("deleted") else fields)
+                Change(
+                    entity,
+                    local,
+                    int(row["version"]),
+                    None if row.get("deleted") else fields,
+                    stamps if isinstance(stamps, dict) else None,
+                )
             )
         return PullPage(changes, int(body["next"]), bool(body.get("has_more")))
 

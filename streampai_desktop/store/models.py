@@ -153,6 +153,8 @@ class SyncOutboxRow(Base):
     patch: Mapped[dict[str, Any] | None]  # None: the row was deleted
     base_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The edit's hybrid logical clock (store/hlc.py): which edit of a setting is the later one.
+    stamp: Mapped[str | None]
 
 
 class SyncMetaRow(Base):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from streampai_desktop.store import reads
+from streampai_desktop.store import config_paths, reads
 from streampai_desktop.store.metrics import downsample, needs_downsampling
 from streampai_desktop.store.records import (
     Account,
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 # What syncs to the account service is an allow-list: a field not named here (a token, the
 # overlay port of this computer) never leaves the machine, whatever a later change adds.
 WIDGET_ENTITY = "widget_config"
+# A widget's config syncs per setting: one field per key path, ``config.font_size`` (see
+# store/config_paths.py); "config" here stands for all of them.
 WIDGET_FIELDS = ("widget_type", "name", "config")
 PREFERENCE_ENTITY = "preference"
 SYNCED_PREFERENCES = frozenset({"theme", "demo_when_offline"})
@@ -41,6 +43,17 @@ ACCOUNT_FIELDS = ("platform", "platform_user_id", "login", "display_name", "enab
 
 def account_sync_id(account: Account) -> str:
     return f"{account.platform}:{account.platform_user_id}"
+
+
+def widget_patch(
+    widget_type: str, config: dict[str, Any], name: str | None = None
+) -> dict[str, Any]:
+    """A whole widget as synced fields (a new widget, an import, a full snapshot)."""
+    patch: dict[str, Any] = {"widget_type": widget_type}
+    if name is not None:
+        patch["name"] = name
+    patch.update(config_paths.flatten(config))
+    return patch
 
 
 def _account_patch(account: Account) -> dict[str, Any]:
@@ -81,14 +94,31 @@ def ensure_widgets(
 
 
 def save_widget_config(db: Database, widget_id: str, config: dict[str, Any]) -> None:
-    """Save a config and queue it for sync, in one transaction."""
+    """Save a config and queue the settings that changed for sync, in one transaction."""
     from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
 
     with db.session() as session:
-        row = WidgetConfigRepo(session).update_config(widget_id, config)
-        # widget_type rides along so another computer that never saw this instance can create it.
-        patch = {"widget_type": row.widget_type, "config": config}
-        OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
+        repo = WidgetConfigRepo(session)
+        before = repo.get(widget_id)
+        row = repo.update_config(widget_id, config)
+        changed = config_paths.changes(before.config if before else {}, config)
+        if changed:
+            # widget_type rides along so another computer that never saw this instance can
+            # create it.
+            patch = {"widget_type": row.widget_type, **changed}
+            OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
+
+
+def force_widget_setting(db: Database, widget_id: str, field: str, value: Any) -> None:
+    """Queue one setting as a new edit even though the local config already has that value
+    (re-asserting it against another computer's)."""
+    from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
+
+    with db.session() as session:
+        row = WidgetConfigRepo(session).get(widget_id)
+        if row is not None:
+            patch = {"widget_type": row.widget_type, field: value}
+            OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
 
 
 def create_widget(
@@ -99,7 +129,7 @@ def create_widget(
 
     with db.session() as session:
         WidgetConfigRepo(session).create(widget_type, name, config, id=widget_id)
-        patch = {"widget_type": widget_type, "name": name, "config": config}
+        patch = widget_patch(widget_type, config, name)
         OutboxRepo(session).record(WIDGET_ENTITY, widget_id, patch)
 
 
@@ -141,8 +171,7 @@ def add_imported(
             while repo.get(widget_id) is not None:
                 widget_id = new_id(widget_type)
             repo.create(widget_type, name, config, id=widget_id)
-            patch = {"widget_type": widget_type, "name": name, "config": config}
-            outbox.record(WIDGET_ENTITY, widget_id, patch)
+            outbox.record(WIDGET_ENTITY, widget_id, widget_patch(widget_type, config, name))
             used.append(widget_id)
         for key, value in preferences.items():
             PreferencesRepo(session).set(key, value)

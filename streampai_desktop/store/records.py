@@ -77,3 +77,4 @@ class OutboxEntry:
     row_id: str
     patch: dict[str, Any] | None
     base_version: int | None
+    stamp: str | None = None

@@ -368,12 +368,17 @@ class OutboxRepo:
         patch: dict[str, Any] | None,
         base_version: int | None = None,
     ) -> int:
-        """Queue an edit in the caller's transaction; returns its sequence number."""
+        """Queue an edit in the caller's transaction, stamped with this computer's clock
+        (store/hlc.py); returns its sequence number."""
+        from streampai_desktop.store import hlc
+
+        stamp = hlc.next_stamp(self.session)
         row = SyncOutboxRow(
             entity=entity,
             row_id=row_id,
             patch=None if patch is None else _json_object(patch, "patch"),
             base_version=base_version,
+            stamp=stamp,
         )
         self.session.add(row)
         self.session.flush()
@@ -382,7 +387,9 @@ class OutboxRepo:
     def pending(self, limit: int = 500) -> builtins.list[OutboxEntry]:
         """The oldest edits not yet acknowledged, in order."""
         rows = self.session.scalars(select(SyncOutboxRow).order_by(SyncOutboxRow.seq).limit(limit))
-        return [OutboxEntry(r.seq, r.entity, r.row_id, r.patch, r.base_version) for r in rows]
+        return [
+            OutboxEntry(r.seq, r.entity, r.row_id, r.patch, r.base_version, r.stamp) for r in rows
+        ]
 
     def acknowledge(self, up_to_seq: int) -> int:
         """Drop every edit the service has applied (or refused for good); returns how many."""

@@ -7,17 +7,19 @@ pulled change does to a local row live here, next to the rows:
 - a pulled page and the new cursor are applied in one transaction, so a crash never leaves half
   a page applied or a cursor past changes that were not;
 - a field with a local edit still in the outbox keeps the local value (the service will order
-  our edit, and the final value comes back in a later pull);
-- a local delete still in the outbox wins over a pulled change to the same row.
+  our edit by its stamp, and the final value comes back in a later pull);
+- a widget's config is applied per setting (``config.<key path>``, store/config_paths.py): a
+  pulled setting changes that setting only;
+- a local delete still in the outbox wins over a pulled change to the same row;
+- every pulled stamp moves this computer's clock (store/hlc.py) past it.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from streampai_desktop.store import reads
+from streampai_desktop.store import config_paths, hlc, reads
 from streampai_desktop.store.operations import (
     ACCOUNT_ENTITY,
     PREFERENCE_ENTITY,
@@ -25,11 +27,10 @@ from streampai_desktop.store.operations import (
     WIDGET_ENTITY,
     WIDGET_FIELDS,
     account_sync_id,
+    widget_patch,
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from streampai_desktop.store.db import Database
     from streampai_desktop.store.repositories import AccountRepo, WidgetConfigRepo
 
@@ -49,54 +50,61 @@ class Change:
     row_id: str
     version: int
     fields: dict[str, Any] | None
+    stamps: dict[str, str] | None = None  # field -> the stamp of the edit that set it
 
 
-PushedValues = dict[tuple[str, str, str], Any]
-"""(entity, row id, field) → the value this device pushed, until a pull shows what won."""
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """A value this computer pushed: its edit's stamp and when the service acknowledged it
+    (this computer's wall clock, ms)."""
+
+    value: Any
+    stamp: str | None
+    acked_ms: int
 
 
-def _meta(session: Session, key: str, default: Any = None) -> Any:
-    from streampai_desktop.store.models import SyncMetaRow
+PushedValues = dict[tuple[str, str, str], Pushed]
+"""(entity, row id, field) → what this computer pushed, while it is the value that stands.
 
-    row = session.get(SyncMetaRow, key)
-    return default if row is None else row.value
+A pulled value with another stamp settles it: if that edit was made before ours reached the
+service (its stamp's wall clock is not after our acknowledgement), it was made without seeing
+ours — the two were concurrent and ours lost, which the streamer hears of. A later edit made
+after ours was there to see replaced ours on purpose: no notice. (Clock skew between computers
+can blur that line by the skew; it only decides whether to tell, never which value wins.)"""
 
 
-def _set_meta(session: Session, key: str, value: Any) -> None:
-    from streampai_desktop.store.models import SyncMetaRow
+@dataclass(frozen=True, slots=True)
+class SyncConflict:
+    """An edit made on this computer that did not survive.
 
-    row = session.get(SyncMetaRow, key)
-    if row is None:
-        session.add(SyncMetaRow(key=key, value=value))
-    else:
-        row.value = value
+    ``kind`` "replaced": another computer's later edit of the same setting won (``theirs`` is
+    its value; "use mine instead" re-applies ``mine`` as a new, later edit). "deleted": the
+    row was deleted on another computer, which always wins; ``mine`` is the value this
+    computer had set (``field`` is the first of the settings it changed, ``more`` how many
+    others). ``name`` and ``widget_type`` name the row as this computer had it.
+    """
+
+    kind: str
+    entity: str
+    row_id: str
+    field: str
+    mine: Any
+    theirs: Any = None
+    name: str = ""
+    widget_type: str = ""
+    more: int = 0
+
+
+_meta, _set_meta = hlc.meta, hlc.set_meta
 
 
 def device_identity(db: Database) -> tuple[str, int]:
     """(device id, seq offset): outbox entry ``n`` is this device's mutation ``n - offset``, so a
-    device's numbering starts at 1 even when the outbox has been used before."""
-    from streampai_desktop.store.repositories import OutboxRepo
-
+    device's numbering starts at 1 even when the outbox has been used before. The id is made
+    by the first edit (its stamp names the device) or here, whichever comes first."""
     with db.session() as session:
-        device_id = _meta(session, "device_id")
-        if device_id is None:
-            pending = OutboxRepo(session).pending(limit=1)
-            first = pending[0].seq if pending else None
-            device_id = uuid.uuid4().hex
-            offset = (first - 1) if first is not None else _last_outbox_seq(session)
-            _set_meta(session, "device_id", device_id)
-            _set_meta(session, "seq_offset", offset)
+        device_id = hlc.device_id(session)
         return device_id, int(_meta(session, "seq_offset", 0))
-
-
-def _last_outbox_seq(session: Session) -> int:
-    from sqlalchemy import text
-
-    # AUTOINCREMENT keeps its high-water mark in sqlite_sequence even after rows are deleted.
-    row = session.execute(
-        text("SELECT seq FROM sqlite_sequence WHERE name = 'sync_outbox'")
-    ).first()
-    return int(row[0]) if row else 0
 
 
 def outbox_batch(db: Database, offset: int) -> list[dict[str, Any]]:
@@ -112,6 +120,7 @@ def outbox_batch(db: Database, offset: int) -> list[dict[str, Any]]:
             "row_id": e.row_id,
             "patch": e.patch,
             "base_version": e.base_version,
+            "stamp": e.stamp,
         }
         for e in entries
     ]
@@ -133,11 +142,15 @@ def load_cursor(db: Database) -> int:
         return int(_meta(session, "cursor", 0))
 
 
-def apply_page(db: Database, changes: list[Change], cursor: int, pushed: PushedValues) -> list[str]:
-    """Apply pulled changes and the new cursor in one transaction; returns notices for the user.
+def apply_page(
+    db: Database, changes: list[Change], cursor: int, pushed: PushedValues
+) -> list[SyncConflict]:
+    """Apply pulled changes and the new cursor in one transaction; returns what the streamer
+    must hear of.
 
-    ``pushed`` loses the entries this page settles; a pushed value that a newer one from another
-    computer replaced becomes a notice ("your change ... was replaced").
+    ``pushed`` loses the entries this page settles; a pushed value that a later one from
+    another computer replaced is a "replaced" conflict. A widget deleted elsewhere while this
+    computer still has edits of it to send is a "deleted" conflict (deletes win).
     """
     from streampai_desktop.store.repositories import (
         AccountRepo,
@@ -146,19 +159,26 @@ def apply_page(db: Database, changes: list[Change], cursor: int, pushed: PushedV
         WidgetConfigRepo,
     )
 
-    notices: list[str] = []
+    notices: list[SyncConflict] = []
     with db.session() as session:
         locally_pending: dict[tuple[str, str], set[str]] = {}
+        pending_values: dict[tuple[str, str], dict[str, Any]] = {}
         for entry in OutboxRepo(session).pending(limit=100_000):
             fields = set(entry.patch) if entry.patch is not None else {_DELETED}
             locally_pending.setdefault((entry.entity, entry.row_id), set()).update(fields)
+            pending_values.setdefault((entry.entity, entry.row_id), {}).update(entry.patch or {})
         widgets = WidgetConfigRepo(session)
         prefs = PreferencesRepo(session)
+        hlc.observe(session, (s for c in changes for s in (c.stamps or {}).values()))
         for change in changes:
             keep_local = locally_pending.get((change.entity, change.row_id), set())
             if _DELETED in keep_local:
                 continue  # our delete is on its way; it wins anyway
             if change.entity == WIDGET_ENTITY:
+                before = widgets.get(change.row_id)
+                if change.fields is None and before is not None and keep_local:
+                    mine = pending_values.get((change.entity, change.row_id), {})
+                    notices.append(_deleted(change.entity, before, mine))
                 _apply_widget(widgets, change, keep_local)
             elif change.entity == ACCOUNT_ENTITY:
                 _apply_account(AccountRepo(session), change)
@@ -171,14 +191,70 @@ def apply_page(db: Database, changes: list[Change], cursor: int, pushed: PushedV
             else:
                 continue  # an entity this version does not know: ignore, keep the cursor moving
             for name, value in (change.fields or {}).items():
-                mine = pushed.pop((change.entity, change.row_id, name), _MISSING)
-                if mine is not _MISSING and mine != value and name not in keep_local:
+                key = (change.entity, change.row_id, name)
+                ours = pushed.get(key)
+                theirs_stamp = (change.stamps or {}).get(name)
+                if ours is None or (theirs_stamp is not None and theirs_stamp == ours.stamp):
+                    continue  # nothing pushed here, or ours still stands
+                del pushed[key]
+                if (
+                    ours.value != value
+                    and name not in keep_local
+                    and _concurrent(theirs_stamp, ours.acked_ms)
+                ):
+                    row = widgets.get(change.row_id) if change.entity == WIDGET_ENTITY else None
                     notices.append(
-                        f"Your change to {name} of {change.entity.replace('_', ' ')} "
-                        f"{change.row_id!r} was replaced by a newer one from another computer."
+                        SyncConflict(
+                            "replaced",
+                            change.entity,
+                            change.row_id,
+                            name,
+                            ours.value,
+                            value,
+                            row.name if row else change.row_id,
+                            row.widget_type if row else "",
+                        )
                     )
         _set_meta(session, "cursor", cursor)
     return notices
+
+
+def _concurrent(theirs: str | None, acked_ms: int) -> bool:
+    """Whether the edit stamped ``theirs`` was made before ours reached the service."""
+    if theirs is None:
+        return True  # an older app's value: no stamp to tell by; say so
+    try:
+        return hlc.parse_stamp(theirs)[0] <= acked_ms
+    except ValueError:
+        return True
+
+
+def _deleted(entity: str, widget: Any, mine: dict[str, Any]) -> SyncConflict:
+    changed = sorted(k for k in mine if k != "widget_type")
+    first = changed[0] if changed else ""
+    return SyncConflict(
+        "deleted",
+        entity,
+        widget.id,
+        first,
+        mine.get(first),
+        None,
+        widget.name,
+        widget.widget_type,
+        max(0, len(changed) - 1),
+    )
+
+
+def deleted_conflict(db: Database, entity: str, row_id: str, patch: dict[str, Any]) -> Any:
+    """The "deleted" conflict for an edit the service refused because another computer deleted
+    its row; None when this computer no longer has the row (the pulled delete said so)."""
+    from streampai_desktop.store.repositories import WidgetConfigRepo
+
+    if entity != WIDGET_ENTITY:
+        return None
+    with db.session() as session:
+        widget = WidgetConfigRepo(session).get(row_id)
+    return None if widget is None else _deleted(entity, widget, patch)
 
 
 def _apply_account(repo: AccountRepo, change: Change) -> None:
@@ -201,26 +277,37 @@ def _apply_account(repo: AccountRepo, change: Change) -> None:
     )
 
 
+def widget_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The synced fields of a widget row, a whole ``config`` (an older app's) split into its
+    settings; fields this version does not know are left out."""
+    out = {}
+    for name, value in fields.items():
+        if name == "config" and isinstance(value, dict):
+            out.update({k: v for k, v in config_paths.flatten(value).items() if k not in fields})
+        elif name in WIDGET_FIELDS or config_paths.is_setting(name):
+            out[name] = value
+    return out
+
+
 def _apply_widget(repo: WidgetConfigRepo, change: Change, keep_local: set[str]) -> None:
     current = repo.get(change.row_id)
     if change.fields is None:
         if current is not None:
             repo.delete(change.row_id)
         return
-    fields = {k: v for k, v in change.fields.items() if k in WIDGET_FIELDS and k not in keep_local}
+    fields = {k: v for k, v in widget_fields(change.fields).items() if k not in keep_local}
     if current is None:
-        if not {"widget_type", "config"} <= set(change.fields):
+        widget_type = change.fields.get("widget_type")
+        if not isinstance(widget_type, str):
             return  # a partial row we never saw created: wait for the full one
-        repo.create(
-            change.fields["widget_type"],
-            change.fields.get("name", change.fields["widget_type"]),
-            change.fields["config"],
-            id=change.row_id,
-        )
+        # Settings the row does not carry take the widget's defaults when it is loaded.
+        config = config_paths.apply({}, widget_fields(change.fields), change.stamps)
+        repo.create(widget_type, change.fields.get("name", widget_type), config, id=change.row_id)
         return
-    if "config" in fields:
-        repo.update_config(change.row_id, fields["config"])
-    if "name" in fields:
+    config = config_paths.apply(current.config, fields, change.stamps)
+    if config != current.config:
+        repo.update_config(change.row_id, config)
+    if "name" in fields and fields["name"] != current.name:
         repo.rename(change.row_id, fields["name"])
 
 
@@ -233,11 +320,7 @@ def queue_full_snapshot(db: Database) -> int:
         outbox = OutboxRepo(session)
         count = 0
         for widget in WidgetConfigRepo(session).list():
-            patch = {
-                "widget_type": widget.widget_type,
-                "name": widget.name,
-                "config": widget.config,
-            }
+            patch = widget_patch(widget.widget_type, widget.config, widget.name)
             outbox.record(WIDGET_ENTITY, widget.id, patch)
             count += 1
         prefs = PreferencesRepo(session)
@@ -250,11 +333,27 @@ def queue_full_snapshot(db: Database) -> int:
 
 
 def discard_local_sync_state(db: Database) -> None:
-    """ "Take the account's config": forget unpushed edits and pull everything from the start."""
-    from streampai_desktop.store.repositories import OutboxRepo
+    """ "Take the account's config": forget unpushed edits and pull everything from the start.
+
+    A widget setting edited here and not yet sent goes back to the widget's default (removed
+    from the config; the pull then sets it wherever the account has a value), so no local edit
+    survives that the account does not know of."""
+    from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
 
     with db.session() as session:
-        OutboxRepo(session).acknowledge(2**62)
+        outbox, widgets = OutboxRepo(session), WidgetConfigRepo(session)
+        unsent: dict[str, set[str]] = {}
+        for entry in outbox.pending(limit=100_000):
+            if entry.entity == WIDGET_ENTITY and entry.patch:
+                paths = {k for k in entry.patch if config_paths.is_setting(k)}
+                unsent.setdefault(entry.row_id, set()).update(paths)
+        for widget_id, paths in unsent.items():
+            widget = widgets.get(widget_id)
+            if widget is not None and paths:
+                reverted = config_paths.apply(widget.config, dict.fromkeys(paths))
+                if reverted != widget.config:
+                    widgets.update_config(widget_id, reverted)
+        outbox.acknowledge(2**62)
         _set_meta(session, "cursor", 0)
 
 
@@ -269,3 +368,34 @@ def synced_rows(db: Database) -> list[tuple[str, str]]:
     rows += [(ACCOUNT_ENTITY, a) for a in account_ids]
     rows += [(PREFERENCE_ENTITY, key) for key in sorted(SYNCED_PREFERENCES)]
     return rows
+
+
+def reapply(db: Database, conflict: SyncConflict) -> bool:
+    """ "Use mine instead": make this computer's value of ``conflict`` a new edit here. Its
+    stamp is later than the value that replaced it (this computer's clock has seen that one),
+    so it wins on every computer. False when there is nothing to re-apply (the row is gone)."""
+    from streampai_desktop.store import operations
+    from streampai_desktop.store.repositories import WidgetConfigRepo
+
+    if conflict.kind != "replaced":
+        return False
+    if conflict.entity == PREFERENCE_ENTITY and conflict.field == "value":
+        operations.save_preference(db, conflict.row_id, conflict.mine)
+        return True
+    if conflict.entity != WIDGET_ENTITY:
+        return False
+    with db.session() as session:
+        widget = WidgetConfigRepo(session).get(conflict.row_id)
+    if widget is None:
+        return False
+    if conflict.field == "name" and isinstance(conflict.mine, str):
+        operations.rename_widget(db, widget.id, conflict.mine)
+        return True
+    if not config_paths.is_setting(conflict.field):
+        return False
+    config = config_paths.apply(widget.config, {conflict.field: conflict.mine})
+    if config == widget.config:  # the same value already: an edit all the same, so it wins
+        operations.force_widget_setting(db, widget.id, conflict.field, conflict.mine)
+    else:
+        operations.save_widget_config(db, widget.id, config)
+    return True

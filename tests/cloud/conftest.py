@@ -152,7 +152,9 @@ class Api:
 
     async def pull(self, session: Session, since: int = 0, limit: int = 500) -> dict[str, Any]:
         status, body = await self.call(
-            "GET", f"/v1/sync/pull?since={since}&limit={limit}", session=session
+            "GET",
+            f"/v1/sync/pull?since={since}&limit={limit}&per_setting=1",
+            session=session,
         )
         assert status == 200, body
         return body

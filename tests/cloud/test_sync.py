@@ -58,6 +58,7 @@ async def test_push_applies_and_pull_returns_rows_with_field_versions(api: Api) 
     ]
     assert body["version"] == 2
     page = await api.pull(s)
+    stamps = page["changes"][0].pop("field_stamps")
     assert page["changes"] == [
         {
             "entity": "widget_config",
@@ -68,6 +69,7 @@ async def test_push_applies_and_pull_returns_rows_with_field_versions(api: Api) 
             "field_versions": {"widget_type": 1, "name": 2},
         }
     ]
+    assert set(stamps) == {"widget_type", "name"}  # unstamped pushes: the service's clock
     assert page["next"] == 2 and page["has_more"] is False
 
 
@@ -112,20 +114,111 @@ async def test_each_device_has_its_own_seq(api: Api) -> None:
     assert [r["status"] for r in body["results"]] == ["applied", "applied"]
 
 
-async def test_last_writer_wins_per_field_in_server_order(api: Api) -> None:
+def stamp(wall_ms: int, counter: int = 0, device: str = "d") -> str:
+    return f"{wall_ms:015d}:{counter:06d}:{device}"
+
+
+async def test_unstamped_edits_win_per_field_in_server_order(api: Api) -> None:
+    """An older app sends no stamp: the service's clock on arrival stamps it."""
     s = await api.register()
     laptop, studio, row = new_id(), new_id(), new_id()
     await api.push(s, mutation(laptop, 1, row, {"name": "Alerts", "enabled": True}))
-    # Both edit from base version 1; the studio's edit arrives last and wins its field only.
     await api.push(s, mutation(laptop, 2, row, {"name": "Laptop name"}, base_version=1))
     status, body = await api.push(
         s, mutation(studio, 1, row, {"name": "Studio name", "sort_order": 3}, base_version=1)
     )
     assert status == 200
-    assert body["results"][0]["conflicts"] == ["name"]
+    assert body["results"][0]["conflicts"] == []
     change = (await rows(api, s))[row]
     assert change["fields"] == {"name": "Studio name", "enabled": True, "sort_order": 3}
     assert change["field_versions"] == {"name": 3, "enabled": 1, "sort_order": 3}
+    assert set(change["field_stamps"]) == {"name", "enabled", "sort_order"}
+    assert all(v.endswith(":service") for v in change["field_stamps"].values())
+
+
+async def test_the_later_stamp_wins_each_setting_whatever_the_arrival_order(api: Api) -> None:
+    s = await api.register()
+    laptop, studio, row = new_id(), new_id(), new_id()
+    base = {"widget_type": "chat_box", "config.font_size": 20, "config.max_messages": 10}
+    await api.push(s, {**mutation(laptop, 1, row, base), "stamp": stamp(100, 0, "aa")})
+    # Offline on both: the studio edited the font size later (by the clocks) but arrives first.
+    await api.push(s, {**mutation(studio, 1, row, {"config.font_size": 31}), "stamp": stamp(300)})
+    _, body = await api.push(
+        s,
+        {
+            **mutation(laptop, 2, row, {"config.font_size": 25, "config.max_messages": 50}),
+            "stamp": stamp(200, 0, "aa"),
+        },
+    )
+    result = body["results"][0]
+    # Applied (the row's version moves, so the laptop pulls the winner), but its font size lost.
+    assert result["status"] == "applied" and result["conflicts"] == ["config.font_size"]
+    change = (await rows(api, s))[row]
+    assert change["fields"] == {
+        "widget_type": "chat_box",
+        "config.font_size": 31,
+        "config.max_messages": 50,
+    }
+    assert change["version"] == 3
+    assert change["field_versions"] == {
+        "widget_type": 1,
+        "config.font_size": 2,
+        "config.max_messages": 3,
+    }
+    assert change["field_stamps"]["config.font_size"] == stamp(300)
+    # Same wall clock: the counter orders, then the device id; the pair can never tie.
+    await api.push(s, {**mutation(studio, 2, row, {"name": "b"}), "stamp": stamp(400, 1, "bb")})
+    await api.push(s, {**mutation(laptop, 3, row, {"name": "a"}), "stamp": stamp(400, 1, "aa")})
+    assert (await rows(api, s))[row]["fields"]["name"] == "b"
+
+
+async def test_an_old_apps_whole_config_is_split_into_settings(api: Api) -> None:
+    s = await api.register()
+    dev, row = new_id(), new_id()
+    config = {"font_size": 20, "types": {"follow": {"duration_ms": 5}}, "muted_users": ["x"]}
+    await api.push(s, mutation(dev, 1, row, {"widget_type": "chat_box", "config": config}))
+    fields = (await rows(api, s))[row]["fields"]
+    assert fields == {
+        "widget_type": "chat_box",
+        "config.font_size": 20,
+        "config.types.follow.duration_ms": 5,
+        "config.muted_users": ["x"],
+    }
+
+
+async def test_an_old_app_pulls_whole_configs(api: Api) -> None:
+    s = await api.register()
+    dev, row = new_id(), new_id()
+    patch = {"widget_type": "chat_box", "config.font_size": 20, "config.types.follow.x": [1]}
+    await api.push(s, mutation(dev, 1, row, patch))
+    await api.push(s, mutation(dev, 2, row, {"config.font_size": 21}))
+    _, body = await api.call("GET", "/v1/sync/pull?since=0", session=s)
+    [change] = body["changes"]
+    assert change["fields"] == {
+        "widget_type": "chat_box",
+        "config": {"font_size": 21, "types": {"follow": {"x": [1]}}},
+    }
+    assert change["field_versions"] == {"widget_type": 1, "config": 2}
+
+
+async def test_setting_paths_are_checked(api: Api) -> None:
+    s = await api.register()
+    dev = new_id()
+    _, body = await api.push(
+        s,
+        mutation(dev, 1, new_id(), {"config.a b": 1}),
+        mutation(dev, 2, new_id(), {"name.x": 1}),
+        mutation(dev, 3, new_id(), {"config.x": 1}, entity="preference"),
+        {**mutation(dev, 4, new_id(), {"name": "x"}), "stamp": "yesterday"},
+        mutation(dev, 5, new_id(), {"config.types.follow.api_key": "k"}),
+        mutation(dev, 6, new_id(), {"config." + ".".join(["k"] * 17): 1}),
+        mutation(dev, 7, new_id(), {"config.types.follow-up.x_1": 1}),
+    )
+    reasons = [r["reason"] for r in body["results"]]
+    assert [r["status"] for r in body["results"]] == ["rejected"] * 6 + ["applied"]
+    assert "dot-separated" in reasons[0] and "dot-separated" in reasons[5]
+    assert "object fields" in reasons[1] and "object fields" in reasons[2]
+    assert "stamp" in reasons[3] and "secret" in reasons[4]
 
 
 async def test_delete_wins_and_leaves_a_versioned_tombstone(api: Api) -> None:
@@ -155,6 +248,7 @@ async def test_delete_wins_and_leaves_a_versioned_tombstone(api: Api) -> None:
             "deleted": True,
             "fields": {},
             "field_versions": {},
+            "field_stamps": {},
         }
     ]
     # Even a first pull (since=0) carries the tombstone: a device may hold that row already
@@ -313,7 +407,7 @@ async def test_values_are_stored_exactly_even_nul_and_unpaired_surrogates(api: A
     s = await api.register()
     dev, row = new_id(), new_id()
     # Valid JSON text that PostgreSQL's jsonb would refuse; the service must keep it verbatim.
-    patch = '{"name": "a\\u0000b\\udb57", "config": {"k\\u0000": 1}}'
+    patch = '{"name": "a\\u0000b\\udb57", "config": {"v": "a\\u0000\\udb57"}}'
     raw = (
         f'{{"mutations": [{{"device_id": "{dev}", "seq": 1, "entity": "widget_config", '
         f'"row_id": "{row}", "patch": {patch}}}]}}'
@@ -323,6 +417,14 @@ async def test_values_are_stored_exactly_even_nul_and_unpaired_surrogates(api: A
     ) as resp:
         assert resp.status == 200, await resp.text()
         assert (await resp.json())["results"][0]["status"] == "applied"
-    assert (await rows(api, s))[row]["fields"] == {"name": "a\x00b\udb57", "config": {"k\x00": 1}}
-    status, body = await api.push(s, mutation(dev, 2, new_id(), {"name\n": "x"}))
+    stored = (await rows(api, s))[row]["fields"]
+    assert stored == {"name": "a\x00b\udb57", "config.v": "a\x00\udb57"}
+    # A setting's key must be a plain name: a NUL in a config key is refused, not mangled.
+    patch = '{"config": {"k\\u0000": 1}}'
+    raw = raw.replace('"seq": 1', '"seq": 2').split('"patch"')[0] + f'"patch": {patch}}}]}}'
+    async with api.client.post(
+        "/v1/sync/push", data=raw, headers={**s.headers, "Content-Type": "application/json"}
+    ) as resp:
+        assert (await resp.json())["results"][0]["status"] == "rejected"
+    status, body = await api.push(s, mutation(dev, 3, new_id(), {"name\n": "x"}))
     assert status == 200 and body["results"][0]["status"] == "rejected"

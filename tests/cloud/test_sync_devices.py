@@ -3,7 +3,12 @@ that drops requests, drops answers after the service committed (or answers 502 t
 requests, delivers old requests late (after newer ones), slows down, answers 429 with
 Retry-After and times out — and devices that crash between any two steps (their
 SQLite file is closed and opened again). Once the faults stop and every device syncs, every
-device equals the service, no acknowledged edit is lost and no delete comes back."""
+device equals the service, no acknowledged edit is lost and no delete comes back.
+
+Per setting: each chat box setting ends, on every device, with the value of its edit with the
+greatest stamp (the documented rule, streampai_cloud/README.md), so edits to different settings
+of the widget always all survive. Liveness: with the network healthy, an edit is on every device
+once its computer and then each other one have synced once."""
 
 from __future__ import annotations
 
@@ -49,7 +54,14 @@ from streampai_desktop.cloud.transport import (
     row_uuid,
 )
 from streampai_desktop.secrets import FileBackend, SecretStore
-from streampai_desktop.store import PreferencesRepo, WidgetConfigRepo, open_database, operations
+from streampai_desktop.store import (
+    OutboxRepo,
+    PreferencesRepo,
+    WidgetConfigRepo,
+    config_paths,
+    open_database,
+    operations,
+)
 from streampai_desktop.widgets.instances import create_widget, load_widgets
 from tests.cloud.conftest import test_config
 from tests.conftest import find_free_port
@@ -204,6 +216,9 @@ class DevicesSyncing(RuleBasedStateMachine):
         self.faults = Faults()
         self.devices: list[Device] = []
         self.email = f"{secrets.token_hex(6)}@example.com"
+        # chat box setting -> (stamp, value) of its edit with the greatest stamp so far
+        self.winners: dict[str, tuple[str, Any]] = {}
+        self.defaults: dict[str, Any] | None = None
 
     @initialize(count=st.integers(2, 5), seed=st.integers(0, 2**32 - 1))
     def sign_in(self, count: int, seed: int) -> None:
@@ -217,13 +232,68 @@ class DevicesSyncing(RuleBasedStateMachine):
             device = Device(self.tmp / f"d{i}", self.service_url, self.faults, self.loop)
             self.loop.run_until_complete(device.session.sign_in(self.email, PASSWORD))
             self.devices.append(device)
+        self.defaults = self.devices[0].state()["widgets"]["chat_box"][2]
 
     def _device(self, i: int) -> Device:
         return self.devices[i % len(self.devices)]
 
+    def _save_chat_box(self, device: Device, config: dict[str, Any]) -> None:
+        """Save and note each changed setting's stamp for the per-setting rule."""
+        with device.db.session() as session:
+            before = {e.seq for e in OutboxRepo(session).pending(100_000)}
+        operations.save_widget_config(device.db, "chat_box", config)
+        with device.db.session() as session:
+            new = [e for e in OutboxRepo(session).pending(100_000) if e.seq not in before]
+        for entry in new:
+            assert entry.stamp is not None
+            for name, value in (entry.patch or {}).items():
+                later = entry.stamp > self.winners.get(name, ("", None))[0]
+                if config_paths.is_setting(name) and later:
+                    self.winners[name] = (entry.stamp, value)
+
+    def _chat_box(self, device: Device) -> dict[str, Any]:
+        return device.state()["widgets"]["chat_box"][2]
+
     @rule(i=st.integers(0, 4), size=st.integers(1, 200))
     def edit_chat_box(self, i: int, size: int) -> None:
-        operations.save_widget_config(self._device(i).db, "chat_box", {"max_messages": size})
+        """Replace the whole config (every other setting is removed: its default applies)."""
+        self._save_chat_box(self._device(i), {"max_messages": size})
+
+    @rule(
+        i=st.integers(0, 4),
+        setting=st.one_of(
+            st.tuples(st.just("font_size"), st.integers(10, 12)),
+            st.tuples(st.just("max_messages"), st.integers(1, 3)),
+            st.tuples(st.just("text_color"), st.sampled_from(["#ffffff", "#000000"])),
+            st.tuples(st.just("muted_users"), st.sampled_from([["x"], ["x", "y"], []])),
+        ),
+    )
+    def edit_one_setting(self, i: int, setting: tuple[str, Any]) -> None:
+        """One setting of the chat box, as the settings form saves it."""
+        key, value = setting
+        device = self._device(i)
+        self._save_chat_box(device, {**self._chat_box(device), key: value})
+
+    @rule(i=st.integers(0, 4), key=st.sampled_from(["font_size", "max_messages"]))
+    def healthy_edit_reaches_every_device(self, i: int, key: str) -> None:
+        """Liveness: with the network healthy, an edit is everywhere after one sync of its
+        computer and then one of each other computer (after a settling round)."""
+        was, self.faults.on = self.faults.on, False
+        try:
+            for device in self.devices:  # settle: every earlier edit is on the service
+                self.loop.run_until_complete(device.engine.sync_now())
+            editor = self._device(i)
+            current = self._chat_box(editor).get(key)
+            value = current + 1 if isinstance(current, int) and 10 <= current < 100 else 12
+            self._save_chat_box(editor, {**self._chat_box(editor), key: value})
+            self.loop.run_until_complete(editor.engine.sync_now())
+            for device in self.devices:
+                if device is not editor:
+                    self.loop.run_until_complete(device.engine.sync_now())
+            for device in self.devices:
+                assert self._chat_box(device).get(key) == value, "the edit reached every device"
+        finally:
+            self.faults.on = was
 
     @rule(i=st.integers(0, 4), theme=st.sampled_from(["light", "dark", "system"]))
     def set_theme(self, i: int, theme: str) -> None:
@@ -268,6 +338,12 @@ class DevicesSyncing(RuleBasedStateMachine):
                 for state in states[1:]:
                     assert state == states[0], "devices converged"
                 self._check_server(states[0])
+                # The per-setting rule: each setting holds its latest-stamped edit's value.
+                assert self.defaults is not None
+                winners = {name: value for name, (_stamp, value) in self.winners.items()}
+                stamps = {name: stamp for name, (stamp, _value) in self.winners.items()}
+                expected = config_paths.apply(self.defaults, winners, stamps)
+                assert states[0]["widgets"]["chat_box"][2] == expected
         finally:
             for device in self.devices:
                 device.close()
@@ -281,7 +357,9 @@ class DevicesSyncing(RuleBasedStateMachine):
         since = 0
         while True:
             body = self.loop.run_until_complete(
-                first.session.request("GET", "/v1/sync/pull", params={"since": since})
+                first.session.request(
+                    "GET", "/v1/sync/pull", params={"since": since, "per_setting": 1}
+                )
             )
             for row in body["changes"]:
                 rows[row["row_id"]] = row
@@ -294,8 +372,11 @@ class DevicesSyncing(RuleBasedStateMachine):
             if row is None:
                 continue  # a default widget never edited anywhere: not on the service
             assert not row["deleted"], f"{widget_id} is deleted on the service but shown locally"
-            if "config" in row["fields"]:
-                assert row["fields"]["config"] == config
+            # Every setting the service has is the device's (settings never edited anywhere
+            # are the widget's defaults on every device and not on the service).
+            for name, value in row["fields"].items():
+                if config_paths.is_setting(name):
+                    assert config_paths.value_at(config, name) == value, name
         shown = {row_uuid("widget_config", widget_id) for widget_id in local["widgets"]}
         for row in rows.values():
             if row["entity"] != "widget_config":

@@ -1,6 +1,8 @@
 """Two computers, one account: a setting changed on one reaches the other's overlay page in
 Chromium, through the real account service on the real PostgreSQL; a viewer's donation reaches
-both as an alert event."""
+both as an alert event. Offline edits of one widget merge per setting (the later edit of a
+setting wins, the losing computer says so and can use its own value instead); a burst of
+edits all arrive at once; an edit survives kill -9 right after it."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from aiohttp import web
 from streampai_cloud.app import create_app
 from streampai_cloud.config import CloudConfig
 from streampai_desktop.app import App, AppOptions
-from streampai_desktop.cloud.engine import ChoiceRequired
+from streampai_desktop.cloud.engine import ChoiceRequired, describe
 from streampai_desktop.core.events import Donation
 from tests.cloud.conftest import cloud_config, database_url  # noqa: F401  (fixtures)
 from tests.conftest import find_free_port
@@ -122,4 +124,141 @@ async def test_a_setting_reaches_the_other_computers_overlay(
             assert donations[0].amount.minor == 500 and donations[0].message == "gg"
     finally:
         await first.shutdown()
+        await second.shutdown()
+
+
+async def signed_in_pair(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[App, App]:
+    email = f"{secrets.token_hex(6)}@example.com"
+    first = await start_app(tmp_path / "first", service, monkeypatch)
+    second = await start_app(tmp_path / "second", service, monkeypatch)
+    await first.account.sign_in(email, PASSWORD, register=True)
+    await second.account.sign_in(email, PASSWORD, keep="account")
+    return first, second
+
+
+async def go_offline(app: App) -> None:
+    """The network is gone: nothing is pushed or pulled (edits wait in the outbox)."""
+    # Once the live socket is up (a socket dropped mid-handshake is logged by the service).
+    assert await wait_until(lambda: app.account.live.connected, 10)
+    await app.account.live.stop()
+    await app.account.sync.stop()
+
+
+async def edit_chat(app: App, **settings: object) -> None:
+    config = {**copy.deepcopy(app.widgets["chat_box"].config), **settings}
+    await app.widgets.save_config("chat_box", config)
+
+
+def chat(app: App, key: str) -> object:
+    return app.widgets["chat_box"].config[key]
+
+
+async def test_offline_edits_of_one_widget_merge_per_setting_and_the_loser_is_told(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = await signed_in_pair(service, tmp_path, monkeypatch)
+    try:
+        await go_offline(first)
+        await go_offline(second)
+        await edit_chat(second, font_size=28, max_messages=12)  # earlier
+        await asyncio.sleep(0.01)
+        await edit_chat(first, font_size=36, text_color="#00ff00")  # later
+        first.account.resume()
+        second.account.resume()
+
+        def settled(app: App) -> bool:
+            return (
+                chat(app, "font_size") == 36  # the same setting: the later edit
+                and chat(app, "max_messages") == 12  # different settings: both kept
+                and chat(app, "text_color") == "#00ff00"
+            )
+
+        assert await wait_until(lambda: settled(first) and settled(second), 15)
+        assert await wait_until(lambda: bool(second.account.sync.status.conflicts), 5)
+        [lost] = second.account.sync.status.conflicts
+        text = describe(lost)
+        assert "Font size" in text and "Chat Box" in text and "(28)" in text and "(36)" in text
+        assert first.account.sync.status.conflicts == []
+
+        # "Use mine instead" on the computer whose edit lost: its value wins everywhere.
+        assert await second.account.use_mine(lost)
+        assert await wait_until(
+            lambda: chat(first, "font_size") == 28 and chat(second, "font_size") == 28, 10
+        ), "the re-applied value reached the other computer"
+        assert second.account.sync.status.conflicts == []
+    finally:
+        await first.shutdown()
+        await second.shutdown()
+
+
+async def test_a_burst_of_edits_all_reach_the_other_computer_at_once(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits 0-100 ms apart, each of a different setting: all arrive within the normal latency
+    (the poll timer is 30 s, so none may wait for it)."""
+    first, second = await signed_in_pair(service, tmp_path, monkeypatch)
+    try:
+        burst = [
+            ("font_size", 21, 0),
+            ("max_messages", 9, 0),
+            ("text_color", "#112233", 0.001),
+            ("font_size", 22, 0.02),
+            ("background_color", "#000000", 0.1),
+            ("lifetime_s", 45, 0),
+            ("font_size", 23, 0.05),
+        ]
+        loop = asyncio.get_running_loop()
+        for key, value, gap in burst:
+            await asyncio.sleep(gap)
+            await edit_chat(first, **{key: value})
+        done_at = loop.time()
+        final = {key: value for key, value, _ in burst}
+        assert await wait_until(lambda: all(chat(second, k) == v for k, v in final.items()), 5), {
+            k: chat(second, k) for k in final
+        }
+        assert loop.time() - done_at < 5
+    finally:
+        await first.shutdown()
+        await second.shutdown()
+
+
+async def test_an_edit_survives_kill_9_right_after_it(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, launch_app
+) -> None:
+    from tests.e2e.conftest import app_env
+
+    email = f"{secrets.token_hex(6)}@example.com"
+    second = await start_app(tmp_path / "second", service, monkeypatch)
+    try:
+        await second.account.sign_in(email, PASSWORD, register=True)
+        data = tmp_path / "killed"
+        env = app_env(data, STREAMPAI_CLOUD_URL=service)
+        proc = launch_app("--headless", data_dir=data, env=env)
+        await asyncio.to_thread(proc.wait_healthy)
+        api = (await asyncio.to_thread(proc.urls))["api"]
+        headers = {"Authorization": f"Bearer {api['token']}"}
+        async with httpx.AsyncClient(base_url=proc.base, headers=headers) as http:
+            signed = await http.post(
+                "/api/v1/account/signin",
+                json={"email": email, "password": PASSWORD, "keep": "account"},
+                timeout=30,
+            )
+            assert signed.status_code == 200, signed.text
+            config = (await http.get("/api/v1/widgets", timeout=10)).json()
+            chat_box = next(w for w in config if w["id"] == "chat_box")["config"]
+            saved = await http.put(
+                "/api/v1/widgets/chat_box/config", json={**chat_box, "font_size": 33}, timeout=10
+            )
+            assert saved.status_code == 200, saved.text
+        proc.proc.kill()  # kill -9 right after the edit: it is in the outbox, or already sent
+        proc.proc.wait()
+        proc.close()
+        again = launch_app("--headless", data_dir=data, env=env)
+        await asyncio.to_thread(again.wait_healthy)
+        assert await wait_until(lambda: chat(second, "font_size") == 33, 15), (
+            "the edit reached the other computer after the restart"
+        )
+    finally:
         await second.shutdown()

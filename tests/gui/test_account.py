@@ -263,3 +263,50 @@ def test_sync_now_updates_the_last_sync_time_and_shows_notices(account_gui: Gui)
     page.notices_banner.button.click()
     assert not shown(page.notices_banner)
     stop(gui)
+
+
+def test_a_replaced_change_offers_use_mine_instead(account_gui: Gui) -> None:
+    """Another computer's later edit replaced this computer's: the strip names the widget, the
+    setting and both values; "Use mine instead" saves this computer's value again."""
+    from streampai_desktop.cloud.engine import describe
+    from streampai_desktop.store.sync_state import SyncConflict
+
+    gui, page = account_gui, account_page(account_gui)
+
+    async def signed_in() -> None:
+        await gui.vm.account.sign_in(new_email(), PASSWORD, register=True)
+        await until(lambda: page.sync_badge.text() == "Up to date", what="up to date")
+
+    gui.run(signed_in())
+    widgets = gui.app.widgets
+    mine = widgets["chat_box"].config["font_size"]
+    config = {**copy.deepcopy(widgets["chat_box"].config), "font_size": 40}
+    gui.run(widgets.save_config("chat_box", config))  # what the other computer's value did
+    conflict = SyncConflict(
+        "replaced",
+        "widget_config",
+        "chat_box",
+        "config.font_size",
+        mine,
+        40,
+        "Chat Box",
+        "chat_box",
+    )
+    status = gui.app.account.sync.status
+    status.conflicts.append(conflict)
+    status.notices.append(describe(conflict))
+    page._show_sync()
+    [strip] = page.conflict_banners
+    text = strip.text.text()
+    assert "Font size" in text and "Chat Box" in text and f"({mine})" in text and "(40)" in text
+    assert strip.button is not None and strip.button.text() == "Use mine instead"
+
+    async def use_mine() -> None:
+        strip.button.click()
+        await gui.vm.tasks.wait_idle()
+        await until(lambda: widgets["chat_box"].config["font_size"] == mine, what="mine again")
+
+    gui.run(use_mine())
+    assert gui.app.account.sync.status.conflicts == []
+    assert page.conflict_banners == []
+    stop(gui)

@@ -15,6 +15,7 @@ from streampai_desktop.cloud.engine import (
     PullPage,
     PushResult,
     SyncEngine,
+    describe,
 )
 from streampai_desktop.store import (
     OutboxRepo,
@@ -23,6 +24,7 @@ from streampai_desktop.store import (
     open_database,
     operations,
 )
+from streampai_desktop.store.sync_state import Pushed
 from streampai_desktop.store.sync_state import apply_page as apply_changes
 from streampai_desktop.widgets.instances import create_widget, load_widgets
 
@@ -129,11 +131,13 @@ def test_deletes_from_another_device_apply_and_replaced_values_are_reported(db) 
     with db.session() as session:
         extra = next(w for w in WidgetConfigRepo(session).list() if w.name == "Extra")
         OutboxRepo(session).acknowledge(10**9)
-    pushed = {("widget_config", "chat_box", "config"): {"max_messages": 5}}
+    with db.session() as session:
+        before = WidgetConfigRepo(session).get("chat_box").config
+    pushed = {("widget_config", "chat_box", "config.max_messages"): Pushed(5, None, 2**50)}
     page = PullPage(
         [
             Change("widget_config", extra.id, 4, None),
-            Change("widget_config", "chat_box", 5, {"config": {"max_messages": 9}}),
+            Change("widget_config", "chat_box", 5, {"config.max_messages": 9}),
         ],
         5,
         False,
@@ -141,11 +145,19 @@ def test_deletes_from_another_device_apply_and_replaced_values_are_reported(db) 
     notices = apply_page(db, page, pushed)
     with db.session() as session:
         assert WidgetConfigRepo(session).get(extra.id) is None
-        assert WidgetConfigRepo(session).get("chat_box").config == {"max_messages": 9}
-    assert notices == [
-        "Your change to config of widget config 'chat_box' was replaced by a newer one from "
-        "another computer."
-    ]
+        # Per setting: the pulled setting changes, every other one stays as it was.
+        assert WidgetConfigRepo(session).get("chat_box").config == {**before, "max_messages": 9}
+    [conflict] = notices
+    assert (conflict.kind, conflict.field, conflict.mine, conflict.theirs) == (
+        "replaced",
+        "config.max_messages",
+        5,
+        9,
+    )
+    assert describe(conflict) == (
+        "Your change to Messages on screen of Chat Box (5) was replaced by a later change "
+        "from another computer (9)."
+    )
 
 
 async def test_the_loop_backs_off_and_recovers(db) -> None:

@@ -443,6 +443,12 @@ class AccountPage(Page):
         self.notices_banner.button.clicked.connect(self.model.dismiss_notices)
         self.notices_banner.hide()
         self.sync_card.layout_.addWidget(self.notices_banner)
+        # One strip per edit of this computer that another computer's later edit replaced:
+        # the setting, both values, and "Use mine instead".
+        self.conflicts_box = QVBoxLayout()
+        self.conflicts_box.setSpacing(6)
+        self.sync_card.layout_.addLayout(self.conflicts_box)
+        self.conflict_banners: list[Banner] = []
         self.sync_status = StatusLine()
         self.sync_card.layout_.addWidget(self.sync_status)
         self.body.addWidget(self.sync_card)
@@ -473,6 +479,22 @@ class AccountPage(Page):
                 text = f"{more} earlier notice(s) not shown.\n{text}"
             self.notices_banner.set_text(text)
         self.notices_banner.setVisible(bool(notices))
+        self._show_conflicts()
+
+    def _show_conflicts(self) -> None:
+        for banner in self.conflict_banners:
+            self.conflicts_box.removeWidget(banner)
+            banner.deleteLater()
+        self.conflict_banners = []
+        for conflict in self.model.conflicts()[-5:]:
+            banner = Banner("warning", self.model.describe(conflict), "Use mine instead")
+            assert banner.button is not None
+            banner.button.setAccessibleName(f"Use mine instead: {self.model.describe(conflict)}")
+            banner.button.clicked.connect(
+                lambda _=False, c=conflict: self.vm.spawn(self.model.use_mine(c), "use mine")
+            )
+            self.conflicts_box.addWidget(banner)
+            self.conflict_banners.append(banner)
 
     def _show_last_synced(self) -> None:
         at = self.model.last_synced()

@@ -125,7 +125,25 @@ class AccountModel(BusListener):
 
     def dismiss_notices(self) -> None:
         self._dismissed = len(self._account.sync.status.notices)
+        for conflict in list(self._account.sync.status.conflicts):
+            self._account.dismiss_conflict(conflict)
         self.sync_changed.emit()
+
+    def conflicts(self) -> list[Any]:
+        """Edits of this computer that lost to another's and can be re-applied, oldest first."""
+        return list(self._account.sync.status.conflicts)
+
+    def describe(self, conflict: Any) -> str:
+        from streampai_desktop.cloud.engine import describe
+
+        return describe(conflict)
+
+    async def use_mine(self, conflict: Any) -> bool:
+        """ "Use mine instead": this computer's value wins again, as a new edit."""
+        try:
+            return await self._account.use_mine(conflict)
+        finally:
+            self.sync_changed.emit()
 
     # --- bus -----------------------------------------------------------------------------------
 
