@@ -263,6 +263,6 @@ async def test_synced_edits_queue_an_outbox_entry_in_the_same_transaction(
         ("widget_config", extra.id),
         ("preference", "theme"),
     ]
-    assert entries[0].patch["config"]["max_messages"] == 7
+    assert entries[0].patch["config.max_messages"] == 7, "each setting synced on its own"
     assert entries[2].patch is None, "a delete"
     assert [e.seq for e in entries] == sorted(e.seq for e in entries)
