@@ -27,7 +27,7 @@ from typing import Any
 
 from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_EVENTS, EventBus
-from streampai_desktop.core.events import Event
+from streampai_desktop.core.events import Event, Subscription
 from streampai_desktop.core.notices import (
     AlertOutcome,
     AlertOutcomeKind,
@@ -144,7 +144,8 @@ class AlertQueue:
             log.debug(
                 "%s %s is not shown by any alert box (off or below minimum)", event.kind, event.id
             )
-            self._outcome(event, "off", replay=replay)
+            gifted = isinstance(event, Subscription) and event.is_gift
+            self._outcome(event, "gifted" if gifted else "off", replay=replay)
             return False
         if len(self.pending) >= MAX_PENDING:
             dropped = self.pending.popleft()

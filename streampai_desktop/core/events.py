@@ -190,11 +190,23 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatMessage(Event):
+    """A chat message. ``source_message_id`` is set when the message was written in another
+    channel and reached this one through a chat shared between channels (Twitch's Shared Chat):
+    the id it has in the channel it was written in."""
+
     kind: ClassVar[str] = "chat_message"
     text: str
     fragments: tuple[Fragment, ...] = ()
     reply_to_id: str | None = None
     bits: int = 0
+    source_message_id: str | None = None
+
+    @property
+    def dedupe_key(self) -> tuple[str, str]:
+        """One written message is one message: a shared chat delivers it once per channel in
+        the session (two connected channels of the streamer's in one session each get it), so
+        its key is the id it has where it was written."""
+        return (self.platform.value, self.source_message_id or self.id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

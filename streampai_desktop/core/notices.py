@@ -96,7 +96,7 @@ class AlertQueueChanged(Notice):
     state: dict[str, Any]
 
 
-AlertOutcomeKind = Literal["waiting", "shown", "skipped", "cleared", "missed", "off"]
+AlertOutcomeKind = Literal["waiting", "shown", "skipped", "cleared", "missed", "off", "gifted"]
 """What became of an alertable event in the queue:
 
 - ``waiting``: queued (or replayed), not on screen yet;
@@ -106,7 +106,9 @@ AlertOutcomeKind = Literal["waiting", "shown", "skipped", "cleared", "missed", "
 - ``missed``: dropped while waiting because no alert box was open for too long, or the queue was
   full;
 - ``off``: not queued, or dropped before showing, because no alert box shows it (its alert type is
-  off or the event is below the type's minimum).
+  off or the event is below the type's minimum);
+- ``gifted``: a sub a viewer received as a gift, not queued: the gifter's gift alert stands for it
+  (unless an alert box alerts each gifted sub).
 """
 
 

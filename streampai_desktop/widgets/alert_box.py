@@ -110,6 +110,11 @@ AMOUNTS: dict[str, tuple[str, str, str]] = {
 WITH_MESSAGE = frozenset(
     {"subscription", "cheer", "donation", "channel_point_redemption", "super_chat", "membership"}
 )
+# Kinds whose events can be one of several gifts a gifter gave at once (Twitch sends one
+# community gift for the gifter and one gifted sub per recipient): only these show "Alert each
+# gifted sub". Off, the gifter's gift alert stands for them all; the gifted subs are recorded
+# (event log, Events page) without an alert of their own.
+WITH_GIFTED = frozenset({"subscription"})
 # Kinds whose message the overlay shows only from an amount on (the page compares its own amount
 # of the event: money, bits — overlays/src/alert_box/alert.js ``eventAmount``).
 WITH_MESSAGE_AMOUNT = frozenset({"cheer", "donation", "super_chat"})
@@ -203,6 +208,14 @@ def type_fields(kind: str) -> tuple[Field, ...]:
                 else ""
             ),
         ),
+        Field(
+            "alert_gifted",
+            "Alert each gifted sub",
+            "bool",
+            False,
+            help="A gift of 20 subs shows one gift alert for the gifter. Turn this on to also "
+            "show a sub alert for each viewer who received one.",
+        ),
         Field("show_message", "Show the viewer's message", "bool", True),
         _amount_field(
             kind,
@@ -220,6 +233,8 @@ def applies(kind: str, key: str) -> bool:
     """Whether the setting ``key`` means something for alerts of ``kind``."""
     if key == "min_amount":
         return kind in AMOUNTS
+    if key == "alert_gifted":
+        return kind in WITH_GIFTED
     if key == "show_message":
         return kind in WITH_MESSAGE
     if key == "message_min_amount":
@@ -262,7 +277,7 @@ CONDITION_LABELS = {
 
 
 TYPE_SECTIONS: Sections = (
-    ("When it shows", ("enabled", "min_amount", "duration_ms")),
+    ("When it shows", ("enabled", "alert_gifted", "min_amount", "duration_ms")),
     (
         "Text",
         (
@@ -299,7 +314,8 @@ QUEUE_FIELDS = (
 
 CONDITION_FIELDS = ("amount", "tier", "months", "count", "viewers", "platform")
 CONDITION_OPS = (">=", "=")
-OVERRIDABLE = {f.key for f in type_fields("follow")} - {"enabled"}
+# What a variation may change: how the alert looks, not whether it shows.
+OVERRIDABLE = {f.key for f in type_fields("follow")} - {"enabled", "alert_gifted"}
 
 
 def defaults() -> dict[str, Any]:
@@ -532,10 +548,18 @@ class ResolvedAlert:
     variation: str | None
 
 
+def is_gifted(event: Event) -> bool:
+    """A sub the viewer received as a gift (the gifter's gift event is the alert for it)."""
+    return isinstance(event, Subscription) and event.is_gift
+
+
 def resolve(config: Mapping[str, Any], event: Event, rng: random.Random) -> ResolvedAlert | None:
-    """What the page shows for ``event``; None when the type is off or below its minimum."""
+    """What the page shows for ``event``; None when the type is off or below its minimum, or
+    the event is a gifted sub and the type does not alert each gifted sub."""
     type_config = config.get("types", {}).get(event.kind)
     if not type_config or not type_config.get("enabled", True):
+        return None
+    if is_gifted(event) and not type_config.get("alert_gifted", False):
         return None
     amount = event_amount(event)
     if amount is not None and amount < type_config.get("min_amount", 0):

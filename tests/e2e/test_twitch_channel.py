@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from streampai_desktop.app import App, AppOptions
+from streampai_desktop.core.events import GiftSubscription, Subscription
 from streampai_desktop.platforms.base import ConnectorState
 from tests.e2e.test_overlays import Stage, poll
-from tests.fakes.twitch import CLIENT_ID, FakeTwitch
+from tests.fakes.twitch import CLIENT_ID, FakeTwitch, load_payload
 
 pytestmark = pytest.mark.e2e
 
@@ -43,9 +44,8 @@ async def channel(
     await fake.stop()
 
 
-async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path) -> None:
-    stage, fake = channel
-    app = stage.app
+async def connect_channel(app: App, fake: FakeTwitch) -> None:
+    """Sign in to the fake Twitch with the device code, as the streamer would; wait until live."""
     assert app.demo.on, "demo mode until an account is connected"
     shown_codes: list[str] = []
 
@@ -62,6 +62,12 @@ async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path
             break
         await asyncio.sleep(0.05)
     assert [s.state for s in app.streams.states().values()] == [ConnectorState.CONNECTED]
+
+
+async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path) -> None:
+    stage, fake = channel
+    app = stage.app
+    await connect_channel(app, fake)
 
     await stage.fast_alerts()
     config = copy.deepcopy(app.widgets["alert_box"].config)
@@ -106,3 +112,83 @@ async def test_a_twitch_channel_drives_the_overlays(channel, artifacts_dir: Path
     await asyncio.sleep(1.0)
     after = app.alerts.state()["shown"] + app.alerts.state()["pending"]
     assert after - before <= 1
+
+
+# Every alert the page puts on screen, by event id, however briefly it stays.
+RECORD_ALERTS = """() => {
+  window.__alerts = [];
+  const seen = (el) => {
+    const id = el.getAttribute('data-event-id');
+    if (id && !window.__alerts.includes(id)) window.__alerts.push(id);
+  };
+  const scan = (node) => {
+    if (node.nodeType !== 1) return;
+    if (node.matches('[data-testid=alert]')) seen(node);
+    node.querySelectorAll('[data-testid=alert]').forEach(seen);
+  };
+  scan(document.body);
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes') scan(r.target);
+      r.addedNodes.forEach(scan);
+    }
+  }).observe(document.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['data-event-id'],
+  });
+}"""
+HEADLINE = """(id) => {
+  const a = document.querySelector(`[data-testid=alert][data-event-id="${id}"]`);
+  const h = a && a.querySelector('[data-testid=alert-headline]');
+  return h && h.innerText.replace(/\\s+/g, ' ').trim();
+}"""
+
+
+async def test_a_gift_bomb_of_20_shows_one_alert(channel, artifacts_dir: Path) -> None:
+    """Twitch sends one channel.subscription.gift (total 20) and a channel.subscribe with
+    is_gift for each of the 20 recipients, in no promised order. The Alert Box shows one alert,
+    the gifter's; the 20 gifted subs are in the event log."""
+    stage, fake = channel
+    app = stage.app
+    await connect_channel(app, fake)
+    await stage.fast_alerts()  # 1 s alerts, no gap
+    app.alerts.clear()  # whatever the demo left waiting before the channel was connected
+    page = await stage.open("alert_box")
+    await page.evaluate(RECORD_ALERTS)
+
+    gift = {**load_payload("subscription_gift")["payload"]["event"], "total": 20}
+    recipient = load_payload("subscribe_gifted")["payload"]["event"]
+
+    async def gifted_sub(i: int) -> None:
+        await fake.push(
+            "channel.subscribe",
+            {
+                **recipient,
+                "user_id": f"90{i:02d}",
+                "user_login": f"lucky_{i}",
+                "user_name": f"Lucky_{i}",
+            },
+        )
+
+    for i in range(8):
+        await gifted_sub(i)
+    gift_id = await fake.push("channel.subscription.gift", gift)
+    for i in range(8, 20):
+        await gifted_sub(i)
+    assert gift_id is not None
+    headline = await poll(page, HEADLINE, gift_id, seconds=10)
+    assert headline == "Cool_User gifted 20 subs!"
+    await page.screenshot(path=str(artifacts_dir / "twitch_gift_bomb_alert.png"))
+    # A later alert: once it is on screen, everything before it has had its turn.
+    follow_id = await fake.push_recorded("follow")
+    assert await poll(page, "(id) => window.__alerts.includes(id)", follow_id, seconds=15)
+    assert await page.evaluate("() => window.__alerts") == [gift_id, follow_id]
+    assert page.errors == []
+
+    for _ in range(100):  # the event log is written in batches, within a quarter second
+        logged = await app.recent_events(100)
+        gifted = [e for e in logged if isinstance(e, Subscription) and e.is_gift]
+        if len(gifted) == 20:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(e.actor_name for e in gifted) == sorted(f"Lucky_{i}" for i in range(20))
+    assert [e.count for e in logged if isinstance(e, GiftSubscription)] == [20]

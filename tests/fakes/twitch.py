@@ -3,12 +3,17 @@
 It follows Twitch's documented protocol closely enough that the real clients (twitchio for Helix
 and OAuth, aiohttp for the EventSub socket) cannot tell the difference:
 
-* EventSub WebSocket (``/ws``): ``session_welcome`` with ``keepalive_timeout_seconds``, keepalives
-  when nothing else was sent for that long, ``notification`` messages with ``message_id`` and
-  nanosecond timestamps, ``session_reconnect`` to a new URL (the old connection stays open and keeps
-  delivering until the client has its welcome on the new one, then closes; 4004 if the client never
-  comes), ``revocation``, and the documented close codes 4000-4007 (4001 when the client sends
-  anything, 4003 when no subscription arrives in time).
+* EventSub WebSocket (``/ws``): ``session_welcome`` with ``keepalive_timeout_seconds``, a keepalive
+  exactly that long after the last message sent, ``notification`` messages with ``message_id`` and
+  nanosecond timestamps, ``session_reconnect`` to a new URL, ``revocation``, and the documented
+  close codes 4000-4007 (4001 when the client sends anything, 4003 when no subscription arrives in
+  time).
+* The move after ``session_reconnect`` is split the way Twitch's documentation splits it: the old
+  connection keeps delivering until the client has its welcome on the new one; from then on
+  notifications go to the new one and the *client* closes the old one. Only when the client has
+  not reconnected and closed the old connection within :attr:`FakeTwitch.reconnect_grace_s` (30 s,
+  the documented "you have 30 seconds to reconnect to the server and close the old connection")
+  does the fake close it, with 4004. :attr:`Session.closed_by` records who closed each socket.
 * Helix (``/helix``): eventsub subscriptions create/list/delete with cost and limits, streams,
   users, channels, channels/followers, chat/messages, every answer with ``Ratelimit-*`` headers;
   a 429 when the bucket is empty (or forced by a test).
@@ -28,6 +33,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +99,10 @@ class Session:
     last_sent: float = field(default_factory=time.monotonic)
     moved_to: Session | None = None
     closed: bool = False
+    closed_by: str = ""  # "client" (it sent the close) or "server" (the fake closed it)
+    close_code: int | None = None
+    closed_at: float | None = None
+    welcomed_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -137,6 +147,7 @@ class FakeTwitch:
         device_interval_s: int = 1,
         device_expires_s: int = 1800,
         helix_points: int = 800,
+        reconnect_grace_s: float = 30.0,
     ) -> None:
         self.port = port
         self.keepalive_s = keepalive_s  # the value put in the welcome (tests use small ones)
@@ -144,6 +155,13 @@ class FakeTwitch:
         self.device_interval_s = device_interval_s
         self.device_expires_s = device_expires_s  # how long a device code lives (RFC 8628)
         self.helix_points = helix_points
+        # Twitch's close-code table: after session_reconnect "you have 30 seconds to reconnect to
+        # the server and close the old connection", else 4004 (tests may shorten it).
+        self.reconnect_grace_s = reconnect_grace_s
+        self.moved: list[Session] = []  # old connections of finished moves, for assertions
+        # Awaited just before the welcome on a reconnect URL: what a test pushes here still goes
+        # to the old connection, right before the new one's welcome.
+        self.before_move_welcome: Callable[[], Awaitable[None]] | None = None
         self.users: dict[str, FakeUser] = {}
         self.tokens: dict[str, Token] = {}
         self.refresh_index: dict[str, str] = {}  # refresh token → access token
@@ -202,7 +220,7 @@ class FakeTwitch:
         """Kill the server: sockets drop without a close frame's courtesy, like a crash."""
         for task in list(self._tasks):
             task.cancel()
-        for session in list(self.sessions.values()):
+        for session in [*self.sessions.values(), *self.moved]:
             session.closed = True
             with contextlib.suppress(Exception):
                 await session.ws.close(code=WSCloseCode.GOING_AWAY)
@@ -270,17 +288,28 @@ class FakeTwitch:
         return [s for s in self.sessions.values() if not s.closed and s.moved_to is None]
 
     async def push(
-        self, sub_type: str, event: dict[str, Any], *, message_id: str | None = None
+        self,
+        sub_type: str,
+        event: dict[str, Any],
+        *,
+        message_id: str | None = None,
+        to: str | None = None,
     ) -> str | None:
         """Deliver a notification for every matching subscription; returns the message id.
 
+        ``to``: only subscriptions whose condition names that broadcaster (one channel of a
+        shared chat, say); by default every subscription of ``sub_type``.
+
         While a session is moving (after ``session_reconnect``, before the client's welcome on
-        the new URL) it still goes to the old connection, as Twitch does.
+        the new URL) it still goes to the old connection, as Twitch does; after that welcome, to
+        the new one.
         """
         message_id = message_id or str(uuid.uuid4())
         delivered = False
         for sub in list(self.subs.values()):
             if sub.type != sub_type or sub.status != "enabled":
+                continue
+            if to is not None and sub.condition.get("broadcaster_user_id") != to:
                 continue
             session = self.sessions.get(sub.session_id)
             if session is None or session.closed:
@@ -382,15 +411,22 @@ class FakeTwitch:
             await session.ws.send_str(json.dumps(message))
 
     async def _end(self, session: Session, code: int) -> None:
+        """The fake closes ``session``'s socket with ``code``."""
         if session.closed:
             return
+        self._mark_closed(session, "server", code)
+        with contextlib.suppress(Exception):
+            await session.ws.close(code=code)
+
+    def _mark_closed(self, session: Session, by: str, code: int | None) -> None:
         session.closed = True
-        if session.moved_to is None:
+        session.closed_by, session.close_code, session.closed_at = by, code, time.monotonic()
+        # Twitch deletes a session's subscriptions when its connection ends, unless the session
+        # has moved to a new connection (then the subscriptions went with it).
+        if session.moved_to is None and self.sessions.get(session.id) is session:
             self.sessions.pop(session.id, None)
             for sub_id in [k for k, s in self.subs.items() if s.session_id == session.id]:
                 del self.subs[sub_id]
-        with contextlib.suppress(Exception):
-            await session.ws.close(code=code)
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=None)
@@ -402,16 +438,16 @@ class FakeTwitch:
                 # Twitch clamps to 10-600; the fake lets tests ask for less to stay fast.
                 keepalive = max(1, min(600, int(request.query["keepalive_timeout_seconds"])))
         old = self.sessions.get(old_id) if old_id else None
-        if old_id and (old is None or old.closed):
+        if old_id and (old is None or old.closed or old.moved_to is not None):
             await ws.close(code=CLOSE_INVALID_RECONNECT)
             return ws
         session_id = old.id if old else f"AgoQ{secrets.token_hex(12)}"
         session = Session(session_id, ws, old.keepalive if old else keepalive)
-        if old is not None:
-            session.subscribed.set()  # subscriptions move with the session
-            old.moved_to = session
-        self.sessions[session_id] = session
+        if old is not None and self.before_move_welcome is not None:
+            await self.before_move_welcome()
         self.welcomes += 1
+        # The welcome goes out before the session is registered, so no notification can overtake
+        # it; until then notifications still go to the old connection.
         await self._send(
             session,
             {
@@ -428,9 +464,14 @@ class FakeTwitch:
                 },
             },
         )
+        session.welcomed_at = time.monotonic()
         if old is not None:
-            # The client has its welcome on the new connection: the old one can go.
-            await self._end(old, WSCloseCode.OK)
+            # The client has its welcome on the new connection: from now on the session's
+            # notifications go there. The old connection is the client's to close.
+            session.subscribed.set()  # subscriptions move with the session
+            old.moved_to = session
+            self.moved.append(old)
+        self.sessions[session_id] = session
         keepalive_task = asyncio.create_task(self._keepalive(session))
         deadline_task = asyncio.create_task(self._subscribe_deadline(session))
         try:
@@ -442,23 +483,22 @@ class FakeTwitch:
             keepalive_task.cancel()
             deadline_task.cancel()
             if not session.closed:
-                session.closed = True
-                if self.sessions.get(session.id) is session:
-                    await self._end_silently(session)
+                # The loop ended without the fake closing: the client closed (or dropped) it.
+                self._mark_closed(session, "client", ws.close_code)
         return ws
 
-    async def _end_silently(self, session: Session) -> None:
-        self.sessions.pop(session.id, None)
-        for sub_id in [k for k, s in self.subs.items() if s.session_id == session.id]:
-            del self.subs[sub_id]
-
     async def _keepalive(self, session: Session) -> None:
-        while not session.closed:
-            await asyncio.sleep(0.2)
-            if time.monotonic() - session.last_sent >= session.keepalive and not self.silent:
-                await self._send(
-                    session, {"metadata": self._meta("session_keepalive"), "payload": {}}
-                )
+        # Twitch's promise: no more than keepalive_timeout_seconds without a message. A moved
+        # (old) connection gets nothing more once the new one is welcomed.
+        while not session.closed and session.moved_to is None:
+            wait = session.last_sent + session.keepalive - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            if self.silent:
+                await asyncio.sleep(0.05)
+                continue
+            await self._send(session, {"metadata": self._meta("session_keepalive"), "payload": {}})
 
     async def _subscribe_deadline(self, session: Session) -> None:
         with contextlib.suppress(TimeoutError):
@@ -468,8 +508,10 @@ class FakeTwitch:
         await self._end(session, CLOSE_UNUSED)
 
     async def _reconnect_grace(self, session: Session) -> None:
-        await asyncio.sleep(30)
-        if session.moved_to is None and not session.closed:
+        # 4004 "Reconnect grace time expired": the client neither reconnected and closed the old
+        # connection within the grace time (or it reconnected but kept the old one open).
+        await asyncio.sleep(self.reconnect_grace_s)
+        if not session.closed:
             await self._end(session, CLOSE_RECONNECT_GRACE_EXPIRED)
 
     # --- OAuth --------------------------------------------------------------------------------
@@ -631,7 +673,9 @@ class FakeTwitch:
             ("POST", "chat/messages"): self._chat_send,
         }.get((request.method, path))
         if handler is None:
-            return web.json_response({"error": "Not Found", "status": 404, "message": ""}, 404)
+            return web.json_response(
+                {"error": "Not Found", "status": 404, "message": ""}, status=404
+            )
         response = await handler(request, token)
         response.headers.update(headers)
         return response
@@ -688,7 +732,9 @@ class FakeTwitch:
 
     async def _sub_delete(self, request: web.Request, token: Token) -> web.Response:
         if self.subs.pop(request.query.get("id", ""), None) is None:
-            return web.json_response({"error": "Not Found", "status": 404, "message": ""}, 404)
+            return web.json_response(
+                {"error": "Not Found", "status": 404, "message": ""}, status=404
+            )
         return web.Response(status=204)
 
     async def _streams(self, request: web.Request, token: Token) -> web.Response:

@@ -339,3 +339,18 @@ def test_units_are_seconds_and_money_and_each_type_shows_only_its_settings(gui: 
     assert stored["follow"]["min_amount"] == 0, "settings the form hides are still stored"
     shown = donation.variations.panels[0].conditions[0]
     assert shown.value.currentText() == "25.00", "the saved amount shows as money"
+
+
+def test_alert_each_gifted_sub_is_offered_for_subscriptions_only_and_saved(gui: Gui) -> None:
+    editor = open_editor(gui, "alert_box")
+    assert editor.types is not None
+    for kind in ("gift_subscription", "follow", "cheer", "membership"):
+        assert "alert_gifted" not in editor.types.select(kind).form.rows, kind
+    subscription = editor.types.select("subscription")
+    gifted = subscription.form.editor("alert_gifted")
+    assert gifted.value() is False, "off by default: the gift alert stands for its subs"
+    QTest.mouseClick(gifted.focus_target(), Qt.MouseButton.LeftButton)
+    save(gui, editor)
+    assert editor.state_label.text().startswith("Saved")
+    stored = gui.app.widgets["alert_box"].config["types"]
+    assert stored["subscription"]["alert_gifted"] is True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,22 +86,37 @@ async def signed_in(twitch: FakeTwitch, secrets: SecretStore) -> TokenPair:
     return pair
 
 
-@pytest.fixture
-async def harness(
-    endpoints: TwitchEndpoints, secrets: SecretStore, signed_in: TokenPair
-) -> AsyncIterator[Harness]:
+Submit = Callable[[Event], Awaitable[bool]]
+
+
+def build_harness(
+    endpoints: TwitchEndpoints,
+    secrets: SecretStore,
+    user_id: str = "1337",
+    forward: Submit | None = None,
+) -> Harness:
+    """A connector for ``user_id`` whose events are kept (and passed to ``forward``, if given:
+    the app's ingest, say)."""
     holder: list[Harness] = []
 
     async def submit(event: Event) -> bool:
         holder[0].events.append(event)
-        return True
+        return await forward(event) if forward is not None else True
 
     deps = ConnectorDeps(
         submit=submit,
         on_state=lambda s: holder[0].states.append(s),
         on_stream=lambda s: holder[0].streams.append(s),
     )
-    h = Harness(TwitchConnector("acc-1", "1337", deps, endpoints, secrets, FAST))
+    h = Harness(TwitchConnector(f"acc-{user_id}", user_id, deps, endpoints, secrets, FAST))
     holder.append(h)
+    return h
+
+
+@pytest.fixture
+async def harness(
+    endpoints: TwitchEndpoints, secrets: SecretStore, signed_in: TokenPair
+) -> AsyncIterator[Harness]:
+    h = build_harness(endpoints, secrets)
     yield h
     await h.stop()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 
 import pytest
 
 from streampai_desktop.core import events as ev
+from streampai_desktop.core.bus import TOPIC_CHAT, EventBus
 from streampai_desktop.platforms.twitch import mapping
 from streampai_desktop.platforms.twitch.connector import SUBSCRIPTIONS
+from streampai_desktop.stream.ingest import EventIngest
 from tests.fakes.twitch import load_payload
 
 
@@ -46,6 +49,51 @@ def test_chat_message_keeps_fragments_badges_colour_and_bits() -> None:
     assert msg.fragments[5].bits == 100
     assert msg.bits == 100
     assert msg.at == datetime(2024, 5, 4, 18, 21, 4, 123456, tzinfo=UTC)  # nanoseconds cut
+
+
+def test_shared_chat_message_shows_the_source_channels_badges() -> None:
+    # Twitch's channel.chat.message example for a message written in another channel of a
+    # Shared Chat session: badges here, source_badges there; the chat shows the latter.
+    msg = one("chat_message_shared")
+    assert isinstance(msg, ev.ChatMessage) and msg.text == "Hi chat"
+    assert msg.user is not None and msg.user.badges == (ev.Badge("subscriber", "3", "3"),)
+    assert msg.id == "cc106a89-1814-919d-454c-f4f2f970aae7", "a delete here refers to this id"
+    assert msg.source_message_id == "e03f6d5d-8ec8-4c63-b473-9e5fe61e289b"
+    assert msg.dedupe_key == ("twitch", "e03f6d5d-8ec8-4c63-b473-9e5fe61e289b")
+    # Outside a shared chat (source_* null) nothing changes.
+    own = one("chat_message")
+    assert isinstance(own, ev.ChatMessage) and own.source_message_id is None
+    assert own.dedupe_key == ("twitch", own.id)
+
+
+async def test_one_shared_chat_message_through_two_channels_is_one_message() -> None:
+    """A message written in channel 112233 reaches both of the streamer's channels in the
+    session (two signed-in accounts): once with source_* filled, once as the channel's own
+    message (message_id = the other's source_message_id). The chat shows it once."""
+    there = load_payload("chat_message_shared")
+    own = copy.deepcopy(there)
+    event = own["payload"]["event"]
+    event.update(
+        broadcaster_user_id="112233",
+        message_id=event["source_message_id"],
+        badges=event["source_badges"],
+        source_broadcaster_user_id=None,
+        source_broadcaster_user_login=None,
+        source_broadcaster_user_name=None,
+        source_message_id=None,
+        source_badges=None,
+        is_source_only=None,
+    )
+    own["metadata"]["message_id"] = "another-notification"
+    bus = EventBus()
+    chat = bus.subscribe([TOPIC_CHAT])
+    ingest = EventIngest(bus)
+    for raw in (there, own, there):
+        for mapped in mapping.map_notification(raw):
+            ingest.submit_nowait(mapped)
+    assert chat.qsize() == 1 and ingest.duplicates == 2
+    shown = (await chat.get()).payload
+    assert shown.user.badges == (ev.Badge("subscriber", "3", "3"),)
 
 
 def test_emote_only_message_without_colour_or_badges() -> None:
@@ -86,11 +134,21 @@ def test_follow_sub_resub() -> None:
     assert (resub.months, resub.tier, resub.message) == (15, "2000", "Love the stream! FevziGG")
 
 
+def test_a_gifted_sub_is_a_sub_marked_as_gift() -> None:
+    # channel.subscribe for a gift's recipient: the documented example with is_gift true.
+    gifted = one("subscribe_gifted")
+    assert isinstance(gifted, ev.Subscription) and gifted.alertable
+    assert (gifted.is_gift, gifted.actor_name, gifted.tier) == (True, "Cool_User", "1000")
+    plain = one("subscribe")
+    assert gifted.dedupe_key != plain.dedupe_key, "each recipient is its own log entry"
+
+
 @pytest.mark.parametrize(
     ("name", "anonymous", "actor", "count"),
     [
         ("subscription_gift", False, "Cool_User", 5),
         ("subscription_gift_anonymous", True, "Anonymous", 2),
+        ("subscription_gift_single", False, "Cool_User", 1),
     ],
 )
 def test_gift_subs(name: str, anonymous: bool, actor: str, count: int) -> None:

@@ -243,6 +243,26 @@ def test_each_alert_type_shows_only_the_settings_that_mean_something_for_it() ->
     assert {"min_amount", "show_message", "message_min_amount"} <= set(stored["follow"])
 
 
+def test_alert_each_gifted_sub_is_a_subscription_setting_off_by_default() -> None:
+    assert [
+        k
+        for k in alert_box.KIND_TITLES
+        if "alert_gifted" in {f.key for f in alert_box.form_fields(k)}
+    ] == ["subscription"], "the editor shows it for subscriptions only"
+    stored = alert_box.defaults()["types"]
+    assert stored["subscription"]["alert_gifted"] is False
+    assert "alert_gifted" not in alert_box.OVERRIDABLE, "a variation changes looks, not whether"
+    rng = random.Random(0)
+    gifted = Subscription(platform=Platform.TWITCH, is_gift=True)
+    bought = Subscription(platform=Platform.TWITCH)
+    config = alert_box.defaults()
+    assert alert_box.resolve(config, gifted, rng) is None, "the gift alert stands for it"
+    assert alert_box.resolve(config, bought, rng) is not None
+    assert alert_box.resolve(config, GiftSubscription(platform=Platform.TWITCH, count=1), rng)
+    config["types"]["subscription"]["alert_gifted"] = True
+    assert alert_box.resolve(config, gifted, rng) is not None
+
+
 def test_units_are_described_the_way_the_form_shows_them() -> None:
     fields = {f.key: f for f in alert_box.type_fields("donation")}
     assert fields["duration_ms"].describe(6000) == "6 s"

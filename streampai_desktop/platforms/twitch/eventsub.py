@@ -1,12 +1,22 @@
 """One EventSub WebSocket session (aiohttp), following Twitch's documented protocol.
 
-* The first message is ``session_welcome``: its ``keepalive_timeout_seconds`` says how much silence
-  to expect; silence beyond that (plus a grace) means the connection is dead → :class:`NotReady`.
-* ``session_reconnect`` names a new URL: we connect there and keep reading the old connection until
-  the new one has welcomed us, then drain and drop the old one. Subscriptions move with the
-  session, so nothing is re-subscribed; whatever arrived on the old socket is delivered first.
-* Twitch delivers at least once (the same ``message_id`` on a resend) and may overlap during a
-  move: notifications are de-duplicated by ``message_id`` over a bounded window.
+What Twitch's "Getting Events Using WebSockets" page says, and what this module does about it:
+
+* The first message is ``session_welcome``; its ``keepalive_timeout_seconds`` is the longest
+  silence to expect. "If your client doesn't receive an event or keepalive message for longer
+  than keepalive_timeout_seconds, you should assume the connection is lost": we wait that long
+  plus :data:`KEEPALIVE_JITTER_S` (timer jitter only, never more than a second), then raise
+  :class:`NotReady` so the connector reconnects and resubscribes at once. WebSocket pings do not
+  count (aiohttp answers them inside ``receive``, so they never reset the timer).
+* ``session_reconnect`` names a new URL. "You should not close the old connection until you
+  receive a Welcome message on the new connection", and "the old connection receives events up
+  until you connect to the new URL and receive the welcome message". So while the new connection
+  opens, notifications on the old one are delivered as they arrive; once the new welcome is in,
+  whatever already arrived on the old one is delivered (it was sent first), then *we* close the
+  old connection — Twitch closes it with 4004 only when a client never does (30 s). Subscriptions
+  move with the session, so nothing is re-subscribed, and nothing waits on a timer.
+* Twitch delivers at least once (a resend keeps its ``message_id``), and a move can overlap:
+  notifications are de-duplicated by ``message_id`` over a bounded window.
 * A close frame from Twitch ends the session with :class:`NotReady` naming the close code.
 """
 
@@ -28,7 +38,9 @@ log = logging.getLogger(__name__)
 
 DEDUPE_WINDOW = 2000
 WELCOME_TIMEOUT_S = 10.0
-DRAIN_TIMEOUT_S = 2.0
+KEEPALIVE_JITTER_S = 1.0
+"""Past ``keepalive_timeout_seconds`` of silence the connection is gone; this much more absorbs
+timer jitter (ours and Twitch's), nothing else."""
 
 CLOSE_REASONS = {
     4000: "internal server error",
@@ -42,9 +54,9 @@ CLOSE_REASONS = {
 }
 
 
-def keepalive_grace(keepalive_s: float) -> float:
-    """How long past the promised keepalive we wait before calling the connection dead."""
-    return keepalive_s + max(2.0, keepalive_s * 0.5)
+def silence_limit(keepalive_s: float) -> float:
+    """How long without any message (notification, keepalive, …) before the connection is dead."""
+    return keepalive_s + KEEPALIVE_JITTER_S
 
 
 class EventSubSocket:
@@ -81,16 +93,21 @@ class EventSubSocket:
         return self.session_id
 
     async def _open(self, url: str) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
-        try:
-            ws = await self._session.ws_connect(url, heartbeat=None, autoping=True)
-        except (aiohttp.ClientError, OSError) as exc:
-            raise NotReady(f"cannot reach Twitch EventSub ({type(exc).__name__})") from exc
+        ws: aiohttp.ClientWebSocketResponse | None = None
         try:
             async with asyncio.timeout(WELCOME_TIMEOUT_S):
+                ws = await self._session.ws_connect(url, heartbeat=None, autoping=True)
                 msg = await ws.receive()
         except TimeoutError:
-            await ws.close()
+            if ws is not None:
+                await ws.close()
             raise NotReady("Twitch EventSub sent no welcome") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise NotReady(f"cannot reach Twitch EventSub ({type(exc).__name__})") from exc
+        except BaseException:
+            if ws is not None:  # cancelled (the app stops) mid-handshake: leave nothing open
+                await ws.close()
+            raise
         data = self._parse(ws, msg)
         if data is None or data["metadata"]["message_type"] != "session_welcome":
             await ws.close()
@@ -132,52 +149,93 @@ class EventSubSocket:
             self._seen.popitem(last=False)
         return True
 
+    def _deliverable(self, data: Any) -> bool:
+        kind = data["metadata"]["message_type"] if data else ""
+        return kind in ("notification", "revocation") and self._is_new(data)
+
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         """Notifications and revocations, in order, each once; raises NotReady when it drops."""
         assert self._ws is not None, "connect first"
         while not self._closed:
+            limit = silence_limit(self.keepalive_s)
             try:
-                async with asyncio.timeout(keepalive_grace(self.keepalive_s)):
+                async with asyncio.timeout(limit):
                     msg = await self._ws.receive()
             except TimeoutError:
-                raise NotReady(
-                    f"no keepalive from Twitch for {keepalive_grace(self.keepalive_s):.0f} s"
-                ) from None
+                raise NotReady(f"no message or keepalive from Twitch for {limit:g} s") from None
             data = self._parse(self._ws, msg)
             if data is None:
                 continue
-            kind = data["metadata"]["message_type"]
-            if kind in ("notification", "revocation"):
-                if self._is_new(data):
-                    yield data
-            elif kind == "session_reconnect":
+            if self._deliverable(data):
+                yield data
+            elif data["metadata"]["message_type"] == "session_reconnect":
                 async for moved in self._move(data["payload"]["session"]["reconnect_url"]):
                     yield moved
 
     async def _move(self, url: str) -> AsyncIterator[dict[str, Any]]:
-        """Follow a session_reconnect: welcome on ``url`` first, then drain the old socket."""
+        """Follow a session_reconnect: read the old socket until ``url`` welcomes us, deliver what
+        the old socket already holds, close it ourselves, carry on with the new one."""
         old = self._ws
         assert old is not None
         log.info("Twitch asked EventSub to move to a new connection")
-        new, welcome = await self._open(url)
-        self._on_welcome(welcome)
-        self._ws = new
-        self.reconnects += 1
-        # Twitch closes the old socket once the new one is welcomed; what it sent before that is
-        # still buffered on the old socket and comes first.
+        opening = asyncio.create_task(self._open(url), name="twitch-eventsub-move")
         try:
-            async with asyncio.timeout(DRAIN_TIMEOUT_S):
-                while True:
-                    msg = await old.receive()
-                    try:
-                        data = self._parse(old, msg)
-                    except NotReady:
-                        break
-                    kind = data["metadata"]["message_type"] if data else ""
-                    if kind in ("notification", "revocation") and self._is_new(data):
-                        yield data
-        except TimeoutError:
-            pass
-        finally:
-            with contextlib.suppress(Exception):
-                await old.close()
+            old_open = True
+            while old_open and not opening.done():
+                receiving = asyncio.ensure_future(old.receive())
+                await asyncio.wait({receiving, opening}, return_when=asyncio.FIRST_COMPLETED)
+                if not receiving.done():
+                    receiving.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await receiving
+                    break
+                data, old_open = self._read_old(old, receiving.result())
+                if data is not None:
+                    yield data
+            new, welcome = await opening  # NotReady when the new connection failed
+        except BaseException:
+            await _discard(opening)
+            raise
+        self._ws = new
+        self._on_welcome(welcome)
+        self.reconnects += 1
+        if old_open:
+            # The welcome is in: anything Twitch sent on the old socket was sent before it. What
+            # has arrived is buffered; deliver it, in order, before the first new message.
+            while True:
+                try:
+                    # A zero timeout: take what is buffered, never wait for more.
+                    async with asyncio.timeout(0):
+                        msg = await old.receive()
+                except TimeoutError:
+                    break
+                data, old_open = self._read_old(old, msg)
+                if data is not None:
+                    yield data
+                if not old_open:
+                    break
+        # The client closes the old connection (Twitch only steps in, with 4004, when it doesn't).
+        with contextlib.suppress(Exception):
+            await old.close()
+        log.info("EventSub moved to the new connection; the old one is closed")
+
+    def _read_old(
+        self, old: aiohttp.ClientWebSocketResponse, msg: aiohttp.WSMessage
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """(a deliverable message or None, whether the old socket is still open)."""
+        try:
+            data = self._parse(old, msg)
+        except NotReady as exc:
+            # Twitch closed the old socket before the move finished: the new one carries on.
+            log.info("old EventSub connection closed during the move: %s", exc)
+            return None, False
+        return (data if self._deliverable(data) else None), True
+
+
+async def _discard(opening: asyncio.Task[tuple[aiohttp.ClientWebSocketResponse, Any]]) -> None:
+    """Stop a move that will not be adopted, closing the new socket if it had opened."""
+    if not opening.done():
+        opening.cancel()
+    with contextlib.suppress(BaseException):
+        new, _ = await opening
+        await new.close()

@@ -74,12 +74,20 @@ def _fragment(raw: Raw) -> ev.Fragment:
     return ev.Fragment("text", text)
 
 
-def chat_message(meta: Raw, event: Raw) -> list[ev.Event]:
-    message = event.get("message") or {}
-    badges = tuple(
-        ev.Badge(set_id=b["set_id"], id=b.get("id", ""), info=b.get("info", ""))
-        for b in event.get("badges") or ()
+def _badges(raw: Any) -> tuple[ev.Badge, ...]:
+    return tuple(
+        ev.Badge(set_id=b["set_id"], id=b.get("id", ""), info=b.get("info", "")) for b in raw or ()
     )
+
+
+def chat_message(meta: Raw, event: Raw) -> list[ev.Event]:
+    """A chat message; in a Shared Chat session one from another channel carries
+    ``source_broadcaster_user_id``: it shows the badges the chatter has *there*
+    (``source_badges``), and ``source_message_id`` (its id there) makes the copies that reach the
+    app through each of the streamer's channels in the session one message."""
+    message = event.get("message") or {}
+    shared = bool(event.get("source_broadcaster_user_id"))
+    badges = _badges(event.get("source_badges") if shared else event.get("badges"))
     chatter = _user(event, "chatter_user", color=event.get("color") or None, badges=badges)
     reply = event.get("reply") or {}
     cheer = event.get("cheer") or {}
@@ -91,6 +99,7 @@ def chat_message(meta: Raw, event: Raw) -> list[ev.Event]:
             fragments=tuple(_fragment(f) for f in message.get("fragments") or ()),
             reply_to_id=reply.get("parent_message_id"),
             bits=int(cheer.get("bits") or 0),
+            source_message_id=(event.get("source_message_id") or None) if shared else None,
         )
     ]
 
@@ -134,6 +143,8 @@ def follow(meta: Raw, event: Raw) -> list[ev.Event]:
 
 
 def subscribe(meta: Raw, event: Raw) -> list[ev.Event]:
+    """A new sub. ``is_gift``: the viewer received it from a gifter, whose one
+    ``channel.subscription.gift`` (with the total) is what alerts; this one is recorded."""
     return [
         ev.Subscription(
             **_base(meta, event),

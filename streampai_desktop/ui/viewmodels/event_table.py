@@ -60,6 +60,12 @@ STATUS: dict[AlertOutcomeKind, tuple[str, str]] = {
         "Not shown: no alert box was open in OBS for too long (or the queue was full).",
     ),
     "off": ("off", "Not shown: its alert type is off or below its minimum in the Alert Box."),
+    "gifted": (
+        "in gift",
+        "A gifted sub: recorded here, and the gifter's gift alert stands for it. To alert each "
+        'gifted sub as well, turn on "Alert each gifted sub" in the Alert Box\'s Subscription '
+        "settings.",
+    ),
 }
 TEST_STATUS = "test"
 
