@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 APP = Path(sys.executable).with_name("streampai-desktop")
@@ -114,28 +116,41 @@ def measure(
     return elapsed, rss
 
 
-def run_series(
-    label: str, make_cmd, env: dict[str, str], runs: int, window: bool, *, warm: bool = False
-) -> tuple[float, float]:
-    """Median time and peak RSS over ``runs`` fresh processes. ``warm``: each data folder has
-    been used once before (the database exists), as on every launch but a streamer's first."""
-    times, rsses = [], []
+@dataclass(frozen=True)
+class Series:
+    label: str
+    make_cmd: Callable[[int, str], list[str]]
+    window: bool  # ready when the window shows (else when /healthz answers)
+    warm: bool = False  # the data folder was used once before, as on every launch but the first
+
+
+def run_interleaved(
+    series: list[Series], env: dict[str, str], runs: int
+) -> list[tuple[float, float]]:
+    """Median time and peak RSS of each series over ``runs`` fresh processes each.
+
+    The series take turns (run 1 of each, then run 2 of each, …): on a shared machine the load
+    drifts over a minute, and a baseline measured before the app would compare different
+    minutes, not different programs.
+    """
+    times: list[list[float]] = [[] for _ in series]
+    rsses: list[list[float]] = [[] for _ in series]
     for _ in range(runs):
-        port = free_port()
-        with tempfile.TemporaryDirectory() as data:
-            if warm:
-                measure(
-                    [str(APP), "--headless", "--no-demo", "--data-dir", data, "--port", str(port)],
-                    port,
-                    env,
-                    False,
-                )
-            elapsed, rss = measure(make_cmd(port, data), port, env, window)
-        times.append(elapsed)
-        rsses.append(rss)
-    t, r = statistics.median(times), statistics.median(rsses)
-    print(f"  {label:<28} {t:6.3f} s   peak RSS {r:6.1f} MiB")
-    return t, r
+        for index, one in enumerate(series):
+            port = free_port()
+            with tempfile.TemporaryDirectory() as data:
+                if one.warm:
+                    warm_up = [str(APP), "--headless", "--no-demo", "--data-dir", data]
+                    measure([*warm_up, "--port", str(port)], port, env, False)
+                elapsed, rss = measure(one.make_cmd(port, data), port, env, one.window)
+            times[index].append(elapsed)
+            rsses[index].append(rss)
+    results = []
+    for one, series_times, series_rss in zip(series, times, rsses, strict=True):
+        t, r = statistics.median(series_times), statistics.median(series_rss)
+        print(f"  {one.label:<28} {t:6.3f} s   peak RSS {r:6.1f} MiB")
+        results.append((t, r))
+    return results
 
 
 def main() -> int:
@@ -165,51 +180,32 @@ def main() -> int:
         else:
             env["QT_QPA_PLATFORM"] = "offscreen"
     print(f"startup, median of {args.runs} runs (display: {env.get('QT_QPA_PLATFORM', 'xcb')})")
+    headless = ["--headless", "--no-demo"]
+
+    def app(*flags: str) -> Callable[[int, str], list[str]]:
+        return lambda port, data: [str(APP), *flags, "--data-dir", data, "--port", str(port)]
+
+    def bare(script: str) -> Callable[[int, str], list[str]]:
+        return lambda port, data: [sys.executable, "-c", script, str(port)]
+
     try:
-        base_h = run_series(
-            "baseline: bare aiohttp",
-            lambda p, d: [sys.executable, "-c", BARE_HEADLESS, str(p)],
+        base_h, first_h, app_h = run_interleaved(
+            [
+                Series("baseline: bare aiohttp", bare(BARE_HEADLESS), window=False),
+                Series("app --headless, first run", app(*headless), window=False),
+                Series("app --headless ready", app(*headless), window=False, warm=True),
+            ],
             env,
             args.runs,
-            False,
         )
-        headless = ["--headless", "--no-demo"]
-        first_h = run_series(
-            "app --headless, first run",
-            lambda p, d: [str(APP), *headless, "--data-dir", d, "--port", str(p)],
+        base_g, first_g, app_g = run_interleaved(
+            [
+                Series("baseline: Qt+qasync+aiohttp", bare(BARE_GUI), window=True),
+                Series("app GUI, first run", app("--no-demo"), window=True),
+                Series("app GUI window shown", app("--no-demo"), window=True, warm=True),
+            ],
             env,
             args.runs,
-            False,
-        )
-        app_h = run_series(
-            "app --headless ready",
-            lambda p, d: [str(APP), *headless, "--data-dir", d, "--port", str(p)],
-            env,
-            args.runs,
-            False,
-            warm=True,
-        )
-        base_g = run_series(
-            "baseline: Qt+qasync+aiohttp",
-            lambda p, d: [sys.executable, "-c", BARE_GUI, str(p)],
-            env,
-            args.runs,
-            True,
-        )
-        first_g = run_series(
-            "app GUI, first run",
-            lambda p, d: [str(APP), "--no-demo", "--data-dir", d, "--port", str(p)],
-            env,
-            args.runs,
-            True,
-        )
-        app_g = run_series(
-            "app GUI window shown",
-            lambda p, d: [str(APP), "--no-demo", "--data-dir", d, "--port", str(p)],
-            env,
-            args.runs,
-            True,
-            warm=True,
         )
     finally:
         if xvfb is not None:
