@@ -7,7 +7,6 @@ database thread (it reads the database, the secrets and the logs).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -15,7 +14,6 @@ from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from streampai_desktop import __version__, diagnostics
 from streampai_desktop.core.errors import UserFacingError, report
+from streampai_desktop.ui.dialogs import ask_save_path
 from streampai_desktop.ui.pages.common import StatusLine
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 
@@ -35,34 +34,6 @@ def _selectable(text: str) -> QLabel:
     widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     widget.setWordWrap(True)
     return widget
-
-
-async def ask_save_path(parent: QWidget, title: str, suggested: Path, filter_: str) -> Path | None:
-    """A save-file dialog, awaited without a nested event loop; None when cancelled."""
-    dialog = QFileDialog(parent, title, str(suggested), filter_)
-    dialog.setObjectName("saveDialog")
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    dialog.setDefaultSuffix(suggested.suffix.lstrip("."))
-    dialog.selectFile(str(suggested))
-    future: asyncio.Future[Path | None] = asyncio.get_running_loop().create_future()
-
-    def finished(result: int) -> None:
-        if future.done():
-            return
-        files = dialog.selectedFiles()
-        accepted = result == QDialog.DialogCode.Accepted.value and files
-        future.set_result(Path(files[0]) if accepted else None)
-
-    dialog.finished.connect(finished)
-    dialog.open()
-    try:
-        return await future
-    finally:
-        dialog.finished.disconnect(finished)
-        if dialog.isVisible():
-            dialog.done(0)
-        dialog.deleteLater()
 
 
 class AboutDialog(QDialog):

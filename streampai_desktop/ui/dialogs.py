@@ -8,8 +8,9 @@ with ``open()`` and awaited through a future that the dialog's ``finished`` sign
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QDialog, QFileDialog, QMessageBox, QWidget
 
 
 async def ask(box: QMessageBox) -> QAbstractButton | None:
@@ -39,3 +40,42 @@ async def confirm(parent: QWidget | None, title: str, text: str, action: str) ->
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.setObjectName("confirmDialog")
     return await ask(box) is yes
+
+
+async def ask_save_path(parent: QWidget, title: str, suggested: Path, filter_: str) -> Path | None:
+    """A save-file dialog; the chosen path, or None when cancelled."""
+    dialog = QFileDialog(parent, title, str(suggested), filter_)
+    dialog.setObjectName("saveDialog")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setDefaultSuffix(suggested.suffix.lstrip("."))
+    dialog.selectFile(str(suggested))
+    return await _ask_path(dialog)
+
+
+async def ask_open_path(parent: QWidget, title: str, filter_: str) -> Path | None:
+    """An open-file dialog for an existing file; its path, or None when cancelled."""
+    dialog = QFileDialog(parent, title, str(Path.home()), filter_)
+    dialog.setObjectName("openDialog")
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    return await _ask_path(dialog)
+
+
+async def _ask_path(dialog: QFileDialog) -> Path | None:
+    future: asyncio.Future[Path | None] = asyncio.get_running_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not future.done():
+            files = dialog.selectedFiles()
+            accepted = result == QDialog.DialogCode.Accepted.value and files
+            future.set_result(Path(files[0]) if accepted else None)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await future
+    finally:
+        dialog.finished.disconnect(finished)
+        if dialog.isVisible():
+            dialog.done(0)
+        dialog.deleteLater()

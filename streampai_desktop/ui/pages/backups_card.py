@@ -10,7 +10,6 @@ File dialogs open with ``open()``, awaited through a future (never ``exec()``: s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -20,51 +19,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QWidget,
 )
 
 from streampai_desktop.archive.listing import kind_text, size_text, when_text
 from streampai_desktop.core.errors import UserFacingError, describe
 from streampai_desktop.store.backups import BackupFile
-from streampai_desktop.ui.about import ask_save_path
-from streampai_desktop.ui.dialogs import confirm
+from streampai_desktop.ui.dialogs import ask_open_path, ask_save_path, confirm
 from streampai_desktop.ui.pages.common import Card, StatusLine, label
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 
 Action = Callable[[], Coroutine[Any, Any, None]]
 ZIP_FILTER = "Streampai Desktop export (*.zip)"
 VISIBLE_ROWS = 5
-
-
-async def ask_open_path(parent: QWidget, title: str, filter_: str) -> Path | None:
-    """An open-file dialog, awaited without a nested event loop; None when cancelled."""
-    dialog = QFileDialog(parent, title, str(Path.home()), filter_)
-    dialog.setObjectName("openDialog")
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    future: asyncio.Future[Path | None] = asyncio.get_running_loop().create_future()
-
-    def finished(result: int) -> None:
-        if not future.done():
-            files = dialog.selectedFiles()
-            accepted = result == QDialog.DialogCode.Accepted.value and files
-            future.set_result(Path(files[0]) if accepted else None)
-
-    dialog.finished.connect(finished)
-    dialog.open()
-    try:
-        return await future
-    finally:
-        dialog.finished.disconnect(finished)
-        if dialog.isVisible():
-            dialog.done(0)
-        dialog.deleteLater()
 
 
 class BackupsCard(Card):
