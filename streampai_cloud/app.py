@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from streampai_cloud import api_auth, api_donations, api_live, api_sync
+from streampai_cloud import api_auth, api_donations, api_live, api_media, api_sync
 from streampai_cloud.client_version import client_version_middleware
 from streampai_cloud.config import CloudConfig
 from streampai_cloud.db import create_engine
@@ -18,14 +19,18 @@ from streampai_cloud.keys import (
     ENGINE,
     HUB,
     LIMITER,
+    MEDIA_STORE,
     PASSWORDS,
     REFRESH_TOKENS,
 )
 from streampai_cloud.live import LiveHub
+from streampai_cloud.media import open_media_store
 from streampai_cloud.openapi import build_openapi
 from streampai_cloud.ratelimit import RateLimiter
 from streampai_cloud.security import AccessTokens, Passwords, RefreshTokens
 from streampai_cloud.validation import MAX_BODY_BYTES
+
+log = logging.getLogger(__name__)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -39,6 +44,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     yield
     await hub.stop()
     await engine.dispose()
+
+
+async def _media_store(app: web.Application) -> AsyncIterator[None]:
+    store = app[MEDIA_STORE]
+    await store.start()
+    log.info("media are stored in the %s", store.description)
+    yield
+    await store.close()
 
 
 async def _close_live_sockets(app: web.Application) -> None:
@@ -66,11 +79,15 @@ def create_app(config: CloudConfig) -> web.Application:
     )
     app[ACCESS_TOKENS] = AccessTokens(config.secret, config.access_token_ttl)
     app[REFRESH_TOKENS] = RefreshTokens(config.secret)
+    # Media uploads are streamed (request.content), so client_max_size, which caps bodies read
+    # whole, does not limit them; their limits are the plan's (api_media).
+    app[MEDIA_STORE] = open_media_store(config)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_media_store)
     app.on_shutdown.append(_close_live_sockets)
     app.on_response_prepare.append(secure_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
-    for module in (api_auth, api_sync, api_donations, api_live):
+    for module in (api_auth, api_sync, api_donations, api_live, api_media):
         app.router.add_routes(module.routes)
     return app

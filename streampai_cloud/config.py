@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
 
 from streampai_cloud.payments import PaymentProvider, TestPaymentProvider
+
+# Media sizes are counted in binary megabytes and shown as "MB", as Windows Explorer (where most
+# streamers pick their files) shows them: a file Explorer calls 24.9 MB is under a 25 MB limit.
+MB = 1024 * 1024
+GB = 1024 * MB
+# Without STREAMPAI_CLOUD_MEDIA_STORE, media go to a `media` folder in the service user's data
+# directory (~/.local/share/streampai-cloud/media on Linux), created on the first upload.
+DEFAULT_MEDIA_STORE = (
+    Path(platformdirs.user_data_dir("streampai-cloud", appauthor=False)) / "media"
+).as_uri()
 
 
 class ConfigError(Exception):
     """The environment does not describe a usable service (missing or malformed value)."""
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What one plan may store: the largest single file and the account's total."""
+
+    max_file_bytes: int
+    quota_bytes: int
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,21 @@ class CloudConfig:
     pull_max_limit: int = 1000
     push_max_batch: int = 500
     payment_provider: PaymentProvider = field(default_factory=TestPaymentProvider)
+    # Where uploaded media live: `file:///abs/path` (a local folder) or `s3://bucket/prefix`
+    # (credentials from the standard AWS_* variables, never from here).
+    media_store: str = DEFAULT_MEDIA_STORE
+    # An S3-compatible endpoint (MinIO, R2, ...); empty means AWS itself.
+    s3_endpoint: str = ""
+    media_free_max_file_bytes: int = 25 * MB
+    media_free_quota_bytes: int = 500 * MB
+    media_pro_max_file_bytes: int = 100 * MB
+    media_pro_quota_bytes: int = 10 * GB
+
+    def media_limits(self, plan: str) -> MediaLimits:
+        """The plan's media limits (an unknown plan gets the free one's)."""
+        if plan == "pro":
+            return MediaLimits(self.media_pro_max_file_bytes, self.media_pro_quota_bytes)
+        return MediaLimits(self.media_free_max_file_bytes, self.media_free_quota_bytes)
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith("postgresql+asyncpg://"):
@@ -58,6 +96,7 @@ class CloudConfig:
             raise ConfigError(
                 "STREAMPAI_CLOUD_SECRET must be at least 32 characters of random data"
             )
+        _check_media_store(self.media_store)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> CloudConfig:
@@ -98,7 +137,31 @@ _ENV_OVERRIDES: dict[str, str] = {
     "donate_window": "int",
     "trust_forwarded_for": "bool",
     "pool_size": "int",
+    "media_store": "str",
+    "s3_endpoint": "str",
+    "media_free_max_file_bytes": "int",
+    "media_free_quota_bytes": "int",
+    "media_pro_max_file_bytes": "int",
+    "media_pro_quota_bytes": "int",
 }
+
+
+def _check_media_store(url: str) -> None:
+    # The value is not echoed: an operator may have pasted credentials into it by mistake.
+    parts = urlsplit(url)
+    if parts.scheme == "file" and parts.path.startswith("/") and not parts.netloc:
+        return
+    if parts.scheme == "s3" and parts.netloc and "@" not in parts.netloc:
+        if importlib.util.find_spec("aiobotocore") is None:
+            raise ConfigError(
+                "STREAMPAI_CLOUD_MEDIA_STORE is an s3:// URL, which needs aiobotocore: "
+                "pip install 'streampai-desktop[cloud,cloud-s3]'"
+            )
+        return
+    raise ConfigError(
+        "STREAMPAI_CLOUD_MEDIA_STORE must be file:///absolute/folder or s3://bucket/prefix "
+        "(S3 credentials go in the AWS_* variables, not in the URL)"
+    )
 
 
 def _parse(raw: str, kind: str) -> object:

@@ -135,6 +135,20 @@ donations = Table(
 )
 
 
+# Media an account uploaded. The bytes live once in the media store under their SHA-256, however
+# many accounts upload them; a row here is what lets an account read them (and counts toward its
+# plan's storage), so an account sees only media it has uploaded itself.
+media = Table(
+    "media",
+    metadata,
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("sha256", Text, primary_key=True),  # 64 lowercase hex digits: the store's key
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", Text, nullable=False),  # as uploaded; what downloads are served as
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
 def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
     """The process's engine; pool_pre_ping survives a database restart without 500s."""
     return create_async_engine(

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from streampai_cloud.config import CloudConfig
 from streampai_cloud.live import LiveHub
+from streampai_cloud.media import MediaStore
 from streampai_cloud.ratelimit import RateLimiter
 from streampai_cloud.security import AccessTokens, Passwords, RefreshTokens
 
@@ -17,3 +18,4 @@ ACCESS_TOKENS = web.AppKey("access_tokens", AccessTokens)
 REFRESH_TOKENS = web.AppKey("refresh_tokens", RefreshTokens)
 LIMITER = web.AppKey("limiter", RateLimiter)
 HUB = web.AppKey("hub", LiveHub)
+MEDIA_STORE = web.AppKey("media_store", MediaStore)

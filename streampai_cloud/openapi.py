@@ -10,6 +10,7 @@ from typing import Any
 from streampai_cloud import __doc__ as SERVICE_DOC
 from streampai_cloud.api_donations import CURRENCIES, MAX_AMOUNT, MAX_CURSOR, MIN_AMOUNT
 from streampai_cloud.api_live import MAX_MESSAGE_BYTES
+from streampai_cloud.api_media import CONTENT_TYPES, SERVE_HEADERS, describe_size
 from streampai_cloud.config import CloudConfig
 from streampai_cloud.entities import ENTITIES, MAX_FIELDS, MAX_PATCH_BYTES
 from streampai_cloud.validation import (
@@ -203,6 +204,22 @@ SCHEMAS: dict[str, Any] = {
             "created_at": _TS,
         }
     ),
+    "MediaInfo": _obj(
+        {
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "size": {**_INT, "minimum": 0, "description": "bytes"},
+            "content_type": {"type": "string", "enum": list(CONTENT_TYPES)},
+        }
+    ),
+    "MediaUsage": _obj(
+        {
+            "plan": {"type": "string", "enum": ["free", "pro"]},
+            "used_bytes": {**_INT, "minimum": 0},
+            "quota_bytes": {**_INT, "description": "the plan's total for the account"},
+            "max_file_bytes": {**_INT, "description": "the plan's limit per file"},
+            "count": {**_INT, "minimum": 0, "description": "files the account stores"},
+        }
+    ),
 }
 
 _CLIENT_VERSION = {
@@ -291,6 +308,81 @@ _RATE_LIMITED = {
 }
 
 _DEVICE_NAME = _text(100, nullable=True)
+
+_SHA256_PARAM = {
+    "name": "sha256",
+    "in": "path",
+    "required": True,
+    "description": "the file's SHA-256, 64 lowercase hex digits (anything else is 400)",
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+}
+_BINARY = {"type": "string", "format": "binary"}
+_MEDIA_INFO = _json(_ref("MediaInfo"), "")
+_STORAGE_ERRORS = {
+    "503": {
+        "description": "`storage_unavailable`: the media store cannot be reached; retry later",
+        "headers": {"Retry-After": {"schema": {"type": "string"}, "required": True}},
+        "content": {JSON: {"schema": _ref("Error")}},
+    },
+    "507": _error("`storage_full`: the service has no room for new media; retry later"),
+}
+
+
+def _media_served(description: str, *, head: bool) -> dict[str, Any]:
+    headers: dict[str, Any] = {
+        name: {"required": True, "schema": {"type": "string", "const": value}}
+        for name, value in SERVE_HEADERS.items()
+    }
+    headers["Content-Length"] = {"required": True, "schema": {"type": "string"}}
+    answer: dict[str, Any] = {"description": description, "headers": headers}
+    if not head:
+        answer["content"] = {kind: {"schema": _BINARY} for kind in CONTENT_TYPES}
+    return answer
+
+
+def _media_read(summary: str, *, head: bool) -> dict[str, Any]:
+    what = "The headers of the file" if head else "The file, as uploaded (streamed)"
+    return _op(
+        summary,
+        {
+            "200": _media_served(what, head=head),
+            "404": _error(
+                "`not_found`: this account did not upload that file (whether or not another "
+                "account did)"
+            ),
+            "503": _STORAGE_ERRORS["503"],
+        },
+        params=[_SHA256_PARAM],
+    )
+
+
+def _media_upload() -> dict[str, Any]:
+    op = _op(
+        "Upload a file (alert image, video or sound) under its SHA-256",
+        {
+            "200": {**_MEDIA_INFO, "description": "The account already had it (body verified)"},
+            "201": {**_MEDIA_INFO, "description": "Stored for this account"},
+            "400": _error(
+                "`hash_mismatch` (the body's SHA-256 is not the path's; nothing stored), "
+                "`upload_incomplete` (the body stopped early) or `invalid_request` (the path)"
+            ),
+            "413": _error(
+                "`media_too_large` (over the plan's per-file limit) or `media_quota_exceeded` "
+                "(over the account's storage); `message` says the sizes in words"
+            ),
+            "415": _error("`unsupported_media_type`: a Content-Type that is not listed here"),
+            **_STORAGE_ERRORS,
+        },
+        params=[_SHA256_PARAM],
+    )
+    op["requestBody"] = {
+        "required": True,
+        "description": "The file's bytes (streamed; the JSON body limits do not apply). Its "
+        "size must be within the plan's limits (see the description).",
+        "content": {kind: {"schema": _BINARY} for kind in CONTENT_TYPES},
+    }
+    return op
+
 
 PATHS: dict[str, Any] = {
     "/healthz": {
@@ -449,6 +541,17 @@ PATHS: dict[str, Any] = {
             params=[{"name": "access_token", "in": "query", "schema": _STR}],
         )
     },
+    "/v1/media": {
+        "get": _op(
+            "What the account stores and what its plan allows",
+            {"200": _json(_ref("MediaUsage"), "Usage and limits")},
+        )
+    },
+    "/v1/media/{sha256}": {
+        "put": _media_upload(),
+        "get": _media_read("Download a file this account uploaded", head=False),
+        "head": _media_read("Whether this account has the file, and its size", head=True),
+    },
     "/v1/donate/{handle}": {
         "post": _op(
             "Donate to a streamer (public; rate limited per IP)",
@@ -504,7 +607,7 @@ _DESCRIPTION = f"""{(SERVICE_DOC or "").strip()}
 Errors are always `{{"error": {{"code", "message", ...}}}}` with a 4xx for anything wrong with the
 request (a 5xx only for trouble on the service's side).
 
-**Limits on every request body** (also under `x-limits`): JSON in UTF-8 (another `charset` is
+**Limits on every JSON request body** (also under `x-limits`): JSON in UTF-8 (another `charset` is
 415 `unsupported_charset`); at most {MAX_BODY_BYTES} bytes (413 `payload_too_large`); arrays
 and objects nested at most {MAX_DEPTH} levels (400 `json_too_deep`); no string or object key
 longer than {MAX_STRING_CHARS} characters (400 `string_too_long`); numbers finite — no `NaN`,
@@ -520,7 +623,15 @@ all addresses the account is slowed, never locked: each address waits 1, 2, 4 ..
 {_DEFAULTS.signin_slow_max_wait} s between its attempts, so its owner's first attempt from their
 own address always goes through. Every 429 says how long in `Retry-After`.
 
-Every answer carries `Cache-Control: no-store`."""
+**Media** (alert images, videos, sounds) are uploaded as raw bytes under their SHA-256 and
+served only to the account that uploaded them. Per file and per account the free plan takes
+{describe_size(_DEFAULTS.media_free_max_file_bytes)} and \
+{describe_size(_DEFAULTS.media_free_quota_bytes)}, the pro plan \
+{describe_size(_DEFAULTS.media_pro_max_file_bytes)} and \
+{describe_size(_DEFAULTS.media_pro_quota_bytes)} (configurable; 1 MB = 1,048,576 bytes).
+
+Every answer carries `Cache-Control: no-store`, except a media file's, which never changes
+under its hash: `private, max-age=31536000, immutable`."""
 
 
 def build_openapi() -> dict[str, Any]:

@@ -14,6 +14,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -90,9 +91,15 @@ test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a py
 
 
 @pytest.fixture
-def cloud_config(database_url: str) -> CloudConfig:
+def media_root(tmp_path: Path) -> Path:
+    """The test's own media folder (the service's local-disk media store)."""
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def cloud_config(database_url: str, media_root: Path) -> CloudConfig:
     # Tests pick a fresh X-Forwarded-For per rate-limit test, so buckets never collide.
-    return test_config(database_url, trust_forwarded_for=True)
+    return test_config(database_url, trust_forwarded_for=True, media_store=media_root.as_uri())
 
 
 @dataclasses.dataclass
@@ -171,12 +178,15 @@ class LiveService:
 
 
 @pytest.fixture(scope="module")
-def live_service(database_url: str) -> Iterator[LiveService]:
+def live_service(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveService]:
     """The service on a real port, in a thread with its own loop, for synchronous callers
     (schemathesis and the Hypothesis model test use `requests`). `headers` sign in one account."""
     # Any version string is schema-valid, so none may be "too old" here (426 is tested in
     # test_sync); otherwise schemathesis rightly reports a valid request refused.
-    config = test_config(database_url, min_client_version="0.0.0")
+    media = tmp_path_factory.mktemp("media").as_uri()
+    config = test_config(database_url, min_client_version="0.0.0", media_store=media)
     port = find_free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(create_app(config))
