@@ -49,7 +49,13 @@ async def live(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_MESSAGE_BYTES)
     if not ws.can_prepare(request).ok:
         raise ApiError(400, "websocket_required", "Open /v1/live as a WebSocket.")
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionError:
+        # The app went away during the handshake (aiohttp raises ClientConnectionResetError,
+        # a ConnectionResetError, for the 101 it could not write): nobody is left to answer.
+        log.debug("live channel: device %s left during the handshake", me.device_id)
+        return ws
     hub = request.app[HUB]
     client = LiveClient(ws, me.account_id, me.device_id)
     # Register before reading the backlog, so nothing committed in between is missed.
@@ -78,7 +84,7 @@ async def live(request: web.Request) -> web.StreamResponse:
                 )
             if refusal is not None:
                 break
-    except ConnectionResetError:
+    except ConnectionError:
         pass  # the app went away mid-backlog; it gets the rest on its next connect
     except Exception:
         # The handshake is done: an HTTP 500 now would be written into the WebSocket stream.

@@ -21,7 +21,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.worker import Worker
@@ -30,6 +30,7 @@ from streampai_desktop.store.sync_state import (
     Change,
     Pushed,
     PushedValues,
+    SetAside,
     SyncConflict,
     acknowledge,
     apply_page,
@@ -38,7 +39,11 @@ from streampai_desktop.store.sync_state import (
     load_cursor,
     outbox_batch,
     pending_count,
+    set_aside,
 )
+
+if TYPE_CHECKING:
+    from streampai_desktop.cloud.media import MediaMover
 
 # re-exported: the transport and the account service use them
 __all__ = ["Change", "SyncConflict", "pending_count"]
@@ -120,6 +125,10 @@ class SyncStatus:
     pending: int = 0
     last_synced: float | None = None  # the event loop's clock
     last_synced_at: datetime | None = None  # the same moment, UTC wall clock (for the terminal)
+    # Whether the last finished round reached the service (None: no round has finished yet),
+    # and since when (UTC) that has been so: "online since 14:02", "offline since 13:58".
+    online: bool | None = None
+    since: datetime | None = None
     notices: list[str] = field(default_factory=list)  # "your change was replaced", rejections
     # Edits of this computer that did not survive and can still be re-applied ("use mine
     # instead"), oldest first; each is also in ``notices`` as text.
@@ -154,6 +163,48 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+# Answers to a push that are about who sent it or when (sign in again, not allowed, wrong
+# address, a timeout, a gap in the numbering, too old, slow down), not about what it holds: the
+# batch is retried as it is. Any other 4xx refuses the content, which one mutation may be to
+# blame for (a value the service cannot read, a body too large).
+NOT_ABOUT_CONTENT = frozenset({401, 403, 404, 408, 409, 426, 429})
+
+
+def refuses_content(refused: Refused) -> bool:
+    return 400 <= refused.status < 500 and refused.status not in NOT_ABOUT_CONTENT
+
+
+def describe_set_aside(mutation: dict[str, Any], aside: SetAside, reason: str) -> str:
+    """The notice for a change the service refused even on its own: what it was, and why."""
+    patch, row_id = mutation["patch"], mutation["row_id"]
+    after = f"was refused by the account service, so it stays on this computer only: {reason}"
+    if mutation["entity"] == "widget_config":
+        what = aside.name or row_id
+        if patch is None:
+            return f"Deleting {what} {after}"
+        from streampai_desktop.widgets.labels import setting_label
+
+        changed = sorted(k for k in patch if k != "widget_type") or [""]
+        setting = setting_label(aside.widget_type, changed[0]) if changed[0] else "settings"
+        others = f" and {len(changed) - 1} other setting(s)" if len(changed) > 1 else ""
+        shown = f" ({_show(patch.get(changed[0]))})" if changed[0] else ""
+        return f"Your change to {setting}{others} of {what}{shown} {after}"
+    kind = "the preference" if mutation["entity"] == "preference" else "the connected account"
+    value = f" ({_show(patch.get('value'))})" if patch and "value" in patch else ""
+    return f"Your change to {kind} {row_id}{value} {after}"
+
+
+# Whether a state means the service was reached: a round that ended up to date did; one that
+# could not reach it, or was turned away (sign in again, update the app), or failed on a bad
+# answer did not. "syncing" and "idle" keep whatever the last finished round said.
+ONLINE_STATES = {
+    "up_to_date": True,
+    "offline": False,
+    "error": False,
+    "sign_in": False,
+    "too_old": False,
+}
+
 # --- the background loop ----------------------------------------------------------------------
 
 
@@ -170,6 +221,7 @@ class SyncEngine:
         transport: SyncTransport,
         *,
         on_applied: Callable[[], Awaitable[None]] | None = None,
+        media: MediaMover | None = None,
         on_status: Callable[[SyncStatus], None] | None = None,
         poll_seconds: float = 30.0,
         max_backoff: float = 300.0,
@@ -179,6 +231,8 @@ class SyncEngine:
         self._run_db = run_db
         self.transport = transport
         self._on_applied = on_applied
+        # Moves picked files (alert images, sounds) along with the configs that name them.
+        self.media = media
         self._on_status = on_status
         self.poll_seconds = poll_seconds
         self.backoff = Backoff(min(1.0, max_backoff), max_backoff, rng)
@@ -201,6 +255,12 @@ class SyncEngine:
 
     def _set(self, state: str, detail: str = "") -> None:
         self.status.state, self.status.detail = state, detail
+        online = ONLINE_STATES.get(state)  # None: a round under way says nothing new
+        if online is not None and online != self.status.online:
+            # Back online at the moment of the sync that got through (so "since" is never
+            # after "last synced"); offline from now.
+            since = self.status.last_synced_at if online else None
+            self.status.online, self.status.since = online, since or datetime.now(UTC)
         if self._on_status:
             self._on_status(self.status)
 
@@ -222,7 +282,14 @@ class SyncEngine:
             if not batch:
                 return
             self.status.pending = len(batch)
-            results = await self.transport.push(device_id, batch)  # errors propagate to the loop
+            if self.media is not None:  # first the files the batch names, then the batch
+                self.status.notices.extend(await self.media.upload_for(batch))
+            try:
+                results = await self.transport.push(device_id, batch)  # errors go to the loop
+            except Refused as refused:  # the batch as a whole: find the mutation it cannot take
+                results, offset = await self._push_one_by_one(device_id, batch, offset, refused)
+                if not results:
+                    continue
             done = [r for r in results if r.status in ("applied", "duplicate", "rejected")]
             if not done:
                 raise RetryLater(None, "the service applied none of the batch")
@@ -254,11 +321,37 @@ class SyncEngine:
                         )
             await self._run_db(acknowledge, self.db, max(r.seq for r in done), offset)
 
+    async def _push_one_by_one(
+        self, device_id: str, batch: list[dict[str, Any]], offset: int, refused: Refused
+    ) -> tuple[list[PushResult], int]:
+        """The service refused ``batch`` as a whole for what it holds: push its mutations one at
+        a time, in order, up to the first one it refuses on its own. That one is set aside (see
+        :func:`~streampai_desktop.store.sync_state.set_aside`: its value stays on this computer)
+        with a notice, instead of blocking every later edit forever. Returns the results of the
+        mutations pushed, for the caller to settle as usual, and the new seq offset."""
+        if not refuses_content(refused):
+            raise refused
+        results: list[PushResult] = []
+        for mutation in batch:
+            try:
+                results += await self.transport.push(device_id, [mutation])
+            except Refused as exc:
+                if not refuses_content(exc):
+                    raise
+                aside = await self._run_db(set_aside, self.db, mutation["seq"], offset)
+                text = describe_set_aside(mutation, aside, str(exc))
+                log.warning("sync: %s", text)
+                self.status.notices.append(text)
+                return results, aside.offset
+        return results, offset
+
     async def _pull_all(self) -> None:
         cursor = await self._run_db(load_cursor, self.db)
         changed = False
         while True:
             page = await self.transport.pull(cursor, PULL_PAGE)
+            if self.media is not None:  # the files first: the config appears with its media
+                await self.media.fetch_for(page.changes)
             conflicts = await self._run_db(
                 apply_page, self.db, page.changes, page.cursor, self._pushed
             )
@@ -268,6 +361,8 @@ class SyncEngine:
             cursor = page.cursor
             if not page.more:
                 break
+        if self.media is not None and await self.media.fetch_missing():
+            changed = True  # a file that arrived late: the overlays switch to it
         if changed and self._on_applied:
             await self._on_applied()
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event
 from streampai_desktop.core.notices import SyncApplied, SyncStateChanged, publish_notice
-from streampai_desktop.store import Database, sync_state
+from streampai_desktop.store import Database, operations, sync_state
 
 if TYPE_CHECKING:  # httpx is imported when sync starts: the window does not need it to show
     from streampai_desktop.cloud.engine import SyncEngine, SyncStatus
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 RunDb = Callable[..., Awaitable[Any]]
 Reload = Callable[[], Awaitable[None]]
+
+# Who this computer is signed in as, kept locally (never synced, not a secret) so that the
+# status can say so while the service cannot be asked.
+SIGNED_IN_AS = "account_signed_in_as"
 
 
 class AccountService:
@@ -42,6 +46,7 @@ class AccountService:
     ) -> None:
         from streampai_desktop.cloud.engine import SyncEngine
         from streampai_desktop.cloud.live import LiveChannel
+        from streampai_desktop.cloud.media import MediaMover, stored_media_refs
         from streampai_desktop.cloud.transport import AccountSession, HttpTransport, local_row_ids
 
         self.bus = bus
@@ -50,8 +55,17 @@ class AccountService:
         self._reloads = reloads  # what re-reads synced data, in order
         self.session: AccountSession = AccountSession(service_url, secrets)
         transport = HttpTransport(self.session, lambda: run_db(local_row_ids, db))
+        # Picked media live in the data folder, beside the database.
+        self.media = MediaMover(self.session, db.path.parent, lambda: run_db(stored_media_refs, db))
+        # ``on_applied`` also runs when only a picked file arrived: the widgets re-read what
+        # their overlays show.
         self.sync: SyncEngine = SyncEngine(
-            db, run_db, transport, on_applied=self._applied, on_status=self._status
+            db,
+            run_db,
+            transport,
+            on_applied=self._applied,
+            on_status=self._status,
+            media=self.media,
         )
         self.live: LiveChannel = LiveChannel(self.session, lambda version: self.sync.poke(), submit)
         self._trouble = ""  # the sync trouble last logged, until sync is back
@@ -84,6 +98,7 @@ class AccountService:
         so it wins everywhere), the owners re-read, and it is pushed at once."""
         done = bool(await self._run_db(sync_state.reapply, self._db, conflict))
         self.sync.resolve(conflict)
+        log.info("sync: using this computer's value again: %s", _show_setting(conflict))
         if done:
             for reload in self._reloads:
                 await reload()
@@ -94,6 +109,7 @@ class AccountService:
     def dismiss_conflict(self, conflict: Any) -> None:
         """Keep the other computer's value: forget ``conflict``."""
         self.sync.resolve(conflict)
+        log.info("sync: keeping the other computer's value: %s", _show_setting(conflict))
 
     async def sign_in(
         self,
@@ -120,6 +136,7 @@ class AccountService:
             account = await self.session.register(email, password, handle)
         else:
             account = await self.session.sign_in(email, password)
+        await self._remember(account)
         try:
             page = await self.sync.transport.pull(0, 1)
             if page.changes and keep is None:
@@ -145,6 +162,17 @@ class AccountService:
         await self.live.stop()
         await self.sync.stop()
         await self.session.sign_out()
+        await self._run_db(operations.save_preference, self._db, SIGNED_IN_AS, None)
+
+    async def _remember(self, account: dict[str, Any]) -> None:
+        who = account.get("email") or account.get("handle")
+        if isinstance(who, str) and who != await self.signed_in_as():
+            await self._run_db(operations.save_preference, self._db, SIGNED_IN_AS, who)
+
+    async def signed_in_as(self) -> str | None:
+        """The account's email as this computer last heard it from the service."""
+        who = (await self._run_db(operations.load_preferences, self._db)).get(SIGNED_IN_AS)
+        return who if isinstance(who, str) and who else None
 
     async def _applied(self) -> None:
         """Another computer's changes landed: every owner re-reads, then the UI hears of it."""
@@ -158,32 +186,48 @@ class AccountService:
         me = await self.session.request("GET", "/v1/me")
         listed = await self.session.request("GET", "/v1/devices")
         devices = listed.get("devices", []) if isinstance(listed, dict) else []
-        return dict(me.get("account") or {}), [d for d in devices if isinstance(d, dict)]
+        account = dict(me.get("account") or {})
+        await self._remember(account)
+        return account, [d for d in devices if isinstance(d, dict)]
 
     async def report(self, *, details: bool = True) -> dict[str, Any]:
         """Signed in as whom, this computer's sync state, and (``details``) the account's
         computers: what ``account status`` and ``GET /api/v1/account`` show."""
         from streampai_desktop.cloud.engine import SyncError
 
-        status = self.sync.status
         signed_in = await self.session.signed_in()
         body: dict[str, Any] = {
             "signed_in": signed_in,
             "service_url": self.session.base_url,
-            "sync": {
-                "state": status.state if signed_in else "signed_out",
-                "detail": status.detail,
-                "pending": await self.pending_count(),
-                "last_synced_at": _iso(status.last_synced_at),
-                "notices": list(status.notices),
-            },
+            "sync": await self.sync_report(signed_in),
         }
         if signed_in and details:
             try:
                 body["account"], body["devices"] = await self.account_details()
             except SyncError as exc:
                 body["error"] = str(exc)
+            else:
+                body["sync"]["signed_in_as"] = await self.signed_in_as()
         return body
+
+    async def sync_report(self, signed_in: bool | None = None) -> dict[str, Any]:
+        """This computer's sync, without asking the service (``GET /api/v1/status``'s ``sync``):
+        signed in as whom, online or not and since when (``since``, with ``detail`` saying
+        why when not), the last sync, the changes waiting to upload and the notices. Times are
+        ISO-8601 UTC."""
+        status = self.sync.status
+        if signed_in is None:
+            signed_in = await self.session.signed_in()
+        return {
+            "state": status.state if signed_in else "signed_out",
+            "detail": status.detail,
+            "signed_in_as": await self.signed_in_as() if signed_in else None,
+            "online": status.online if signed_in else None,
+            "since": _iso(status.since) if signed_in else None,
+            "pending": await self.pending_count(),
+            "last_synced_at": _iso(status.last_synced_at),
+            "notices": list(status.notices),
+        }
 
     def _status(self, status: SyncStatus) -> None:
         # A headless computer has only its log to say that sync stopped and came back.
@@ -195,6 +239,11 @@ class AccountService:
             log.info("sync is back: up to date")
             self._trouble = ""
         publish_notice(self.bus, SyncStateChanged(status.state, status.detail))
+
+
+def _show_setting(conflict: Any) -> str:
+    where = f"{conflict.name} ({conflict.row_id})" if conflict.name else conflict.row_id
+    return f"{conflict.field} of {where}"
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -12,10 +12,13 @@ memory. A 401 refreshes once; a refused refresh means "sign in again".
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # httpx is imported on the first request: not needed to start the app
@@ -118,19 +121,74 @@ class AccountSession:
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """An authorised request; the JSON answer, or a :class:`SyncError` subclass."""
+        return _json(await self._authorised(lambda: self._send(method, path, auth=True, **kwargs)))
+
+    async def exists(self, path: str) -> bool:
+        """An authorised HEAD: True on 200, False on 404 (other answers raise as usual)."""
+        response = await self._authorised(lambda: self._send("HEAD", path, auth=True))
+        if response.status_code == 404:
+            return False
+        if response.status_code >= 300:
+            _json(response)  # any other refusal raises
+        return True
+
+    async def put_file(self, path: str, file: Path, content_type: str) -> Any:
+        """An authorised PUT of a file's bytes, read from disk in chunks as they are sent (a
+        100 MB video is never in memory whole); the JSON answer. A 401 re-reads the file."""
+        size = (await asyncio.to_thread(file.stat)).st_size
+        headers = {"Content-Type": content_type, "Content-Length": str(size)}
+        return _json(
+            await self._authorised(
+                lambda: self._send(
+                    "PUT", path, auth=True, content=_file_chunks(file), headers=headers
+                )
+            )
+        )
+
+    @contextlib.asynccontextmanager
+    async def download(self, path: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """An authorised GET whose body is read in chunks as it arrives: ``async with
+        session.download(path) as chunks: async for chunk in chunks: …``. A refusal (404, …)
+        raises before the block runs, as :meth:`request` does."""
+        response = await self._authorised(lambda: self._send("GET", path, auth=True, stream=True))
+        try:
+            if response.status_code >= 300:
+                await response.aread()  # a short error body: ``_json`` reads its message
+                _json(response)
+                raise SyncError(f"unexpected answer {response.status_code} for {path}")
+
+            async def chunks() -> AsyncGenerator[bytes, None]:
+                with self._http_errors():
+                    async for chunk in response.aiter_bytes(_CHUNK):
+                        yield chunk
+
+            body = chunks()
+            try:
+                yield body
+            finally:
+                await body.aclose()  # the reader may stop early (a file too large)
+        finally:
+            await response.aclose()
+
+    async def _authorised(self, send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+        """``send()`` with the access token; one refresh and resend on a 401."""
         if self._access is None:
             await self._refresh()
-        response = await self._send(method, path, auth=True, **kwargs)
+        response = await send()
         if response.status_code == 401:
+            await response.aclose()
             await self._refresh()
-            response = await self._send(method, path, auth=True, **kwargs)
+            response = await send()
             if response.status_code == 401:
+                await response.aread()
                 raise SignInRequired(_message(response))
-        return _json(response)
+        return response
 
     async def _send(
-        self, method: str, path: str, *, auth: bool = False, **kwargs: Any
+        self, method: str, path: str, *, auth: bool = False, stream: bool = False, **kwargs: Any
     ) -> httpx.Response:
+        """One request. With ``stream`` the body is not read yet (the caller reads it, then
+        closes the response), except an error's, which :func:`_message` needs."""
         import httpx
 
         if self._http is None:
@@ -142,17 +200,42 @@ class AccountSession:
         headers = dict(kwargs.pop("headers", {}) or {})
         if auth and self._access:
             headers["Authorization"] = f"Bearer {self._access}"
-        try:
-            response = await self._http.request(method, path, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise OutcomeUnknown(f"no answer from {self.base_url}") from exc
-        except httpx.TransportError as exc:
-            raise RetryLater(None, f"cannot reach {self.base_url} ({type(exc).__name__})") from exc
+        with self._http_errors():
+            request = self._http.build_request(method, path, headers=headers, **kwargs)
+            response = await self._http.send(request, stream=stream)
+            if stream and response.status_code in (426, 429, 502, 503, 504):
+                await response.aread()
         if response.status_code in (429, 502, 503, 504):
             raise RetryLater(_retry_after(response), _message(response))
         if response.status_code == 426:
             raise ClientTooOld(_message(response))
         return response
+
+    @contextlib.contextmanager
+    def _http_errors(self) -> Iterator[None]:
+        """httpx's network errors as the engine's: a timeout may or may not have been applied,
+        anything else on the way means "try again later"."""
+        import httpx
+
+        try:
+            yield
+        except httpx.TimeoutException as exc:
+            raise OutcomeUnknown(f"no answer from {self.base_url}") from exc
+        except httpx.TransportError as exc:
+            raise RetryLater(None, f"cannot reach {self.base_url} ({type(exc).__name__})") from exc
+
+
+_CHUNK = 1 << 20  # media move in 1 MiB pieces: a 100 MB file never sits in memory whole
+
+
+async def _file_chunks(file: Path) -> AsyncIterator[bytes]:
+    """A file's bytes in chunks, each read off the event loop."""
+    handle = await asyncio.to_thread(file.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(handle.read, _CHUNK):
+            yield chunk
+    finally:
+        handle.close()
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -185,6 +268,21 @@ def _json(response: httpx.Response) -> Any:
         ) from None
 
 
+def push_body(mutations: list[dict[str, Any]]) -> bytes:
+    """The push request's JSON. A value JSON cannot carry (NaN, Infinity, text that is not
+    Unicode) is refused here as the service would refuse it (400), never sent as something
+    that is not JSON; the engine then finds the mutation that holds it and sets it aside."""
+    try:
+        text = json.dumps(
+            {"mutations": mutations}, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )
+        return text.encode("utf-8")
+    except ValueError as exc:  # UnicodeEncodeError is one too
+        raise Refused(
+            f"it holds a value JSON cannot carry (NaN, Infinity or broken text): {exc}", 400
+        ) from None
+
+
 LocalIds = Callable[[], Awaitable[dict[str, tuple[str, str]]]]
 
 
@@ -212,7 +310,12 @@ class HttpTransport:
                     "stamp": m.get("stamp"),
                 }
             )
-        body = await self.session.request("POST", "/v1/sync/push", json={"mutations": wire})
+        body = await self.session.request(
+            "POST",
+            "/v1/sync/push",
+            content=push_body(wire),
+            headers={"Content-Type": "application/json"},
+        )
         return [
             PushResult(int(r["seq"]), str(r["status"]), r.get("version"), r.get("reason") or "")
             for r in body.get("results", [])

@@ -30,8 +30,15 @@ class WidgetConfigChanged(Notice):
 
     widget_id: str
     widget_type: str
-    config: dict[str, Any]
+    config: dict[str, Any]  # as stored: what the editor shows
     origin: ChangeOrigin = "editor"
+    # What overlay pages are sent when it differs from ``config`` (picked files this computer
+    # does not have yet, replaced by built-in defaults; widgets/media.py).
+    shown_config: dict[str, Any] | None = None
+
+    @property
+    def overlay_config(self) -> dict[str, Any]:
+        return self.config if self.shown_config is None else self.shown_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,16 @@ class StreamStateChanged(Notice):
     platform: str
     stream: Any
     combined: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelActivityChanged(Notice):
+    """What runs on one account's channel changed: its poll, prediction, hype train, ad break,
+    goals or outgoing raid (``activity`` is a stream.channel_activity.ChannelActivity)."""
+
+    account_id: str
+    platform: str
+    activity: Any
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,12 +43,38 @@ async def json_body(request: web.Request) -> Any:
             content_type="application/json",
         )
     try:
-        return await request.json()
+        return await request.json(loads=strict_json)
+    except NotJsonNumber as exc:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"the body is not valid JSON: {exc}"}),
+            content_type="application/json",
+        ) from None
     except ValueError:
         raise web.HTTPBadRequest(
             text=json.dumps({"error": "the body is not valid JSON"}),
             content_type="application/json",
         ) from None
+
+
+class NotJsonNumber(ValueError):
+    """NaN, Infinity or a number too large for a float: Python's parser takes them, JSON has
+    no such numbers, and the account service refuses a config holding one."""
+
+
+def _refuse_constant(text: str) -> float:
+    raise NotJsonNumber(f"{text} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity
+        raise NotJsonNumber(f"{text[:40]} is too large a number")
+    return value
+
+
+def strict_json(text: str) -> Any:
+    """``json.loads`` that refuses what is not JSON: NaN, Infinity, numbers that overflow."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
 
 
 @require_api_token
@@ -71,7 +98,10 @@ async def post_event(request: web.Request) -> web.StreamResponse:
 async def get_status(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/status — read-only facts about the running app."""
     ctx = request.app[CONTEXT]
-    return web.json_response({"version": __version__, **ctx.status()})
+    body = {"version": __version__, **ctx.status()}
+    if ctx.account is not None:  # signed in as, online since when, last sync, notices
+        body["sync"] = {**body.get("sync", {}), **await ctx.account.sync_report()}
+    return web.json_response(body)
 
 
 @require_api_token

@@ -12,6 +12,7 @@ from aiohttp import web
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.server.emotes import EmoteCache
 from streampai_desktop.server.preview import PreviewSessions
+from streampai_desktop.widgets.media import has_media
 
 if TYPE_CHECKING:
     from streampai_desktop.archive.service import ArchiveService
@@ -64,6 +65,9 @@ class ServerContext:
     # The settings editor's preview pages (server/preview.py): shared by every server made from
     # this context (``dataclasses.replace`` keeps the same object).
     previews: PreviewSessions = field(default_factory=PreviewSessions)
+
+    def __post_init__(self) -> None:
+        self.previews.have_media = has_media(self.data_dir)
 
     def widget(self, widget_id: str) -> WidgetInstance | None:
         return self.widgets.get(widget_id)

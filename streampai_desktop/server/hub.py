@@ -63,7 +63,7 @@ def encode_message(message: Message) -> bytes | None:
     if isinstance(payload, AlertSkip):
         return envelope("alert_skip", {"alert_id": payload.alert_id})
     if isinstance(payload, WidgetConfigChanged):
-        return envelope("config", {"widget": payload.widget_id, "config": payload.config})
+        return envelope("config", {"widget": payload.widget_id, "config": payload.overlay_config})
     return None
 
 
@@ -307,7 +307,7 @@ class OverlayHub:
         client.topics = frozenset((*spec.topics, config_topic))
         # hello and the current config go first, ahead of anything the pump queues later.
         client.offer(envelope("hello", hello))
-        client.offer(envelope("config", {"widget": widget, "config": found.config}))
+        client.offer(envelope("config", {"widget": widget, "config": found.overlay_config}))
         client.flush()
         return True
 

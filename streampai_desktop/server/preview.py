@@ -20,7 +20,7 @@ import logging
 import random
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_CHAT
 from streampai_desktop.core.events import CHAT_KINDS, Event
 from streampai_desktop.server.frames import envelope
 from streampai_desktop.widgets import alert_box, get_widget
+from streampai_desktop.widgets.media import with_available_media
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +74,26 @@ class PreviewSessions:
     """Every open preview session, by id. Shared by the servers of one app (a port change keeps
     the sessions; their pages reconnect like any overlay)."""
 
-    def __init__(self) -> None:
+    def __init__(self, have_media: Callable[[str], bool] = lambda ref: True) -> None:
         self._sessions: dict[str, PreviewSession] = {}
         self._closing: set[asyncio.Task[Any]] = set()  # keep references until they finish
+        # Whether this computer has a picked file: a synced config may name one that has not
+        # arrived yet, and a preview shows the built-in default then, like the overlays do.
+        self.have_media = have_media
 
     def open(self, widget: str, widget_type: str, config: Mapping[str, Any]) -> str:
         """A new session showing ``config`` (a draft, repaired before use); its id."""
         preview_id = secrets.token_urlsafe(16)
         self._sessions[preview_id] = PreviewSession(
-            preview_id, widget, widget_type, _usable(widget_type, config)
+            preview_id, widget, widget_type, self._usable(widget_type, config)
         )
         log.info("preview of %s opened", widget)
         return preview_id
+
+    def _usable(self, widget_type: str, config: Mapping[str, Any]) -> dict[str, Any]:
+        spec = get_widget(widget_type)
+        usable = _usable(widget_type, config)
+        return with_available_media(usable, spec.defaults if spec else {}, self.have_media)
 
     def get(self, preview_id: str) -> PreviewSession | None:
         return self._sessions.get(preview_id)
@@ -99,7 +108,7 @@ class PreviewSessions:
         session = self._sessions.get(preview_id)
         if session is None:
             return
-        usable = _usable(session.widget_type, config)
+        usable = self._usable(session.widget_type, config)
         if usable == session.config:
             return
         session.config = usable

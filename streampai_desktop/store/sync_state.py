@@ -133,6 +133,36 @@ def acknowledge(db: Database, up_to_device_seq: int, offset: int) -> None:
         OutboxRepo(session).acknowledge(up_to_device_seq + offset)
 
 
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A mutation dropped from the outbox by :func:`set_aside`, and the row it was for."""
+
+    offset: int  # this device's seq offset from now on
+    name: str = ""  # the widget's name as this computer has it ("" for other rows)
+    widget_type: str = ""
+
+
+def set_aside(db: Database, device_seq: int, offset: int) -> SetAside:
+    """Drop mutation ``device_seq``, which the service refuses even on its own, from the outbox,
+    and number the ones after it from its place on: the service refuses a gap in a device's
+    numbering, so skipping it would block them all. Every earlier mutation must already be
+    applied by the service (the engine pushed them one by one). The local rows keep their
+    values: only the upload is given up."""
+    from streampai_desktop.store.repositories import OutboxRepo, WidgetConfigRepo
+
+    with db.session() as session:
+        outbox = OutboxRepo(session)
+        entry = next((e for e in outbox.pending(PUSH_BATCH) if e.seq == device_seq + offset), None)
+        outbox.acknowledge(device_seq + offset)
+        _set_meta(session, "seq_offset", offset + 1)
+        widget = None
+        if entry is not None and entry.entity == WIDGET_ENTITY:
+            widget = WidgetConfigRepo(session).get(entry.row_id)
+    if widget is None:
+        return SetAside(offset + 1)
+    return SetAside(offset + 1, widget.name, widget.widget_type)
+
+
 def pending_count(db: Database) -> int:
     return reads.outbox_count(db.read())
 

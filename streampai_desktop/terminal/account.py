@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,16 +114,63 @@ async def account_status_command(data_dir: Path, out: Out) -> int:
     return 0
 
 
-def _sync_line(report: dict[str, Any]) -> str:
+def _sync_line(report: dict[str, Any], *, detail: bool = True) -> str:
+    """ "sync: up to date; last sync 14:05 (2 min ago); 0 change(s) waiting to upload." —
+    without ``detail`` when the "since" line beside it says why sync is not online."""
     sync = report.get("sync") or {}
     state = str(sync.get("state", "")).replace("_", " ")
     parts = [f"sync: {state}"]
-    if sync.get("detail"):
+    if sync.get("detail") and detail:
         parts.append(str(sync["detail"]))
-    if sync.get("last_synced_at"):
-        parts.append(f"last sync {sync['last_synced_at']}")
+    last = _utc(sync.get("last_synced_at"))
+    if last is not None:
+        parts.append(f"last sync {_clock(last)} ({_duration(last)} ago)")
     parts.append(f"{sync.get('pending', 0)} change(s) waiting to upload")
     return "; ".join(parts) + "."
+
+
+def _since_line(sync: dict[str, Any]) -> str | None:
+    """ "Online since 14:02 (3 min)", or "Offline since 13:58 (7 min): why": how long the
+    running app has (not) been reaching the service. None before its first round ends."""
+    since = _utc(sync.get("since"))
+    if since is None or sync.get("online") is None:
+        return None
+    when = f"since {_clock(since)} ({_duration(since)})"
+    if sync["online"]:
+        return f"Online {when}"
+    label = "Offline" if sync.get("state") == "offline" else "Not syncing"
+    reason = str(sync.get("detail") or "").rstrip(".")
+    return f"{label} {when}" + (f": {reason}" if reason else "")
+
+
+def _utc(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _clock(moment: datetime) -> str:
+    """The moment on this computer's clock: "14:02", with the date when it is not today."""
+    local = moment.astimezone()
+    today = datetime.now().astimezone().date()
+    return local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+
+
+def _duration(since: datetime) -> str:
+    seconds = max(0, int((datetime.now(UTC) - since).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} days"
 
 
 def _print_account(out: Out, report: dict[str, Any]) -> None:
@@ -130,9 +178,19 @@ def _print_account(out: Out, report: dict[str, Any]) -> None:
         out.line(f"Not signed in to the Streampai account ({report.get('service_url')}).")
         return
     account = report.get("account") or {}
-    who = account.get("email") or account.get("handle") or "(the service did not answer)"
+    sync = report.get("sync") or {}
+    who = (
+        account.get("email")
+        or sync.get("signed_in_as")
+        or account.get("handle")
+        or "(the service did not answer)"
+    )
     out.line(f"Signed in as {who} at {report.get('service_url')}")
-    out.line(_sync_line(report)[:1].upper() + _sync_line(report)[1:])
+    since = _since_line(sync)
+    if since:
+        out.line(since)
+    line = _sync_line(report, detail=since is None)
+    out.line(line[:1].upper() + line[1:])
     for notice in (report.get("sync") or {}).get("notices", []):
         out.line(f"  ! {notice}")
     devices = report.get("devices") or []
@@ -195,6 +253,9 @@ def _print_status(out: Out, body: dict[str, Any]) -> None:
     print_rows(out, body["platforms"], indent="  ")
     account = body.get("account") or {}
     if account.get("signed_in"):
-        out.line(f"Account: {_sync_line(account)}")
+        since = _since_line(account.get("sync") or {})
+        out.line(f"Account: {_sync_line(account, detail=since is None)}")
+        if since:
+            out.line(f"  {since}")
     else:
         out.line("Account: not signed in.")

@@ -40,7 +40,8 @@ class AlertPlanner:
         for box in self._boxes():
             # Seeded per alert and instance: a replay or a reconnect draws the same variation.
             rng = random.Random(f"{alert_id}:{box.id}")
-            resolved = alert_box.resolve(box.config, event, rng)
+            # What the overlays show: never a picked file that is not on this computer yet.
+            resolved = alert_box.resolve(box.overlay_config, event, rng)
             if resolved is not None:
                 frames[box.id] = {"settings": resolved.settings, "variation": resolved.variation}
                 duration = max(duration, int(resolved.settings["duration_ms"]))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from streampai_desktop.store import Database
 from streampai_desktop.store import operations as ops
+from streampai_desktop.widgets.media import with_available_media
 from streampai_desktop.widgets.registry import WIDGETS
 from streampai_desktop.widgets.schema import clean_name
 
@@ -26,7 +28,15 @@ class WidgetInstance:
     id: str
     type: str
     name: str
-    config: dict[str, Any]
+    config: dict[str, Any]  # as stored and edited
+    # What overlays are sent when it differs from ``config``: picked files this computer does
+    # not have yet replaced by the built-in defaults (see :func:`showing_available_media`).
+    shown_config: dict[str, Any] | None = None
+
+    @property
+    def overlay_config(self) -> dict[str, Any]:
+        """The config overlay pages and the alert planner use (never the editor)."""
+        return self.config if self.shown_config is None else self.shown_config
 
 
 def load_widgets(db: Database) -> list[WidgetInstance]:
@@ -69,3 +79,11 @@ def rename_widget(db: Database, widget_id: str, name: str) -> str:
         raise ValueError("a widget needs a name")
     ops.rename_widget(db, widget_id, name)
     return name
+
+
+def showing_available_media(widget: WidgetInstance, have: Callable[[str], bool]) -> WidgetInstance:
+    """``widget`` with what its overlays show worked out again for the media this computer has
+    (``have(ref)``): a synced config may name a file that has not arrived yet."""
+    spec = WIDGETS.get(widget.type)
+    shown = with_available_media(widget.config, spec.defaults if spec else {}, have)
+    return replace(widget, shown_config=None if shown is widget.config else shown)

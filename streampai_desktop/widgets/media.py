@@ -4,6 +4,10 @@ A picked file is copied into ``{data_dir}/media/{sha256}.{ext}``, so moving or d
 original never breaks an alert, and the same file picked twice is stored once. Configs refer to
 media as ``builtin/{name}`` or ``user/{sha256}.{ext}``; the overlay server serves both under the
 overlay token.
+
+A synced config can name a picked file that has not reached this computer yet (cloud/media.py
+fetches it): overlays are sent :func:`with_available_media`, which puts the built-in default in
+its place, so an alert never shows a broken image.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from streampai_desktop.core.errors import UserFacingError
 from streampai_desktop.resources import resource_path
@@ -113,3 +119,70 @@ def builtin_media(kind: str) -> list[str]:
         if fmt and fmt[0] == kind:
             out.append(f"builtin/{path.name}")
     return out
+
+
+def is_user_ref(value: Any) -> bool:
+    """Whether ``value`` names a picked file (``user/{sha256}.{ext}``)."""
+    return isinstance(value, str) and value.startswith("user/") and bool(MEDIA_REF.match(value))
+
+
+def user_refs(value: Any) -> set[str]:
+    """Every picked-file ref anywhere in a JSON value (a config, a synced field, a patch)."""
+    if is_user_ref(value):
+        return {value}
+    if isinstance(value, Mapping):
+        return set().union(*(user_refs(v) for v in value.values()))
+    if isinstance(value, list | tuple):
+        return set().union(*(user_refs(v) for v in value))
+    return set()
+
+
+def has_media(data_dir: Path) -> Callable[[str], bool]:
+    """``have(ref)``: whether this computer has the file a media ref names."""
+    return lambda ref: resolve_media(data_dir, ref) is not None
+
+
+def with_available_media(
+    config: dict[str, Any], defaults: Mapping[str, Any], have: Callable[[str], bool]
+) -> dict[str, Any]:
+    """``config`` as overlays may see it: each picked file this computer does not have
+    (``have(ref)`` False) replaced by the built-in default of that setting, so a page never
+    asks for a file that is not there. The default is the one at the same key path in
+    ``defaults``, or where the path has none (a variation's ``overrides``), the nearest
+    enclosing default of that key (the alert type's own); "" when there is none. ``config``
+    itself (the same object) when nothing is missing."""
+    if not any(not have(ref) for ref in user_refs(config)):
+        return config
+    return _swap_missing(config, defaults, [], have)
+
+
+def _swap_missing(
+    node: Any, defaults: Any, enclosing: list[Mapping[str, Any]], have: Callable[[str], bool]
+) -> Any:
+    # ``defaults`` is the defaults at ``node``'s own path (None when the path has none);
+    # ``enclosing`` the default objects of the paths above it, outermost first.
+    if isinstance(node, Mapping):
+        own = defaults if isinstance(defaults, Mapping) else None
+        inner = [*enclosing, own] if own is not None else enclosing
+        out = {}
+        for key, value in node.items():
+            if is_user_ref(value) and not have(value):
+                out[key] = _default_for(key, inner)
+            else:
+                out[key] = _swap_missing(value, own.get(key) if own else None, inner, have)
+        return out
+    if isinstance(node, list):
+        # A list's items (variations) have no defaults of their own.
+        return [
+            "" if is_user_ref(v) and not have(v) else _swap_missing(v, None, enclosing, have)
+            for v in node
+        ]
+    return node
+
+
+def _default_for(key: str, enclosing: list[Mapping[str, Any]]) -> str:
+    for defaults in reversed(enclosing):
+        value = defaults.get(key)
+        if isinstance(value, str) and not is_user_ref(value):
+            return value
+    return ""

@@ -8,6 +8,7 @@ left blank).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +87,8 @@ def check_value(f: Field, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("must be a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("must be a number (not NaN or Infinity)")
         if isinstance(value, float):
             if not value.is_integer():
                 raise ValueError("must be a whole number")
@@ -162,8 +165,25 @@ def validate_fields(
                 cleaned[f.key] = defaults_of([f])[f.key]
     for key, value in values.items():
         if key not in known:
+            if has_non_finite(value):  # not JSON: nothing could save or sync it
+                problems[f"{path}{key}"] = f"{key} must not hold NaN or Infinity"
+                continue
             cleaned[key] = value
     return cleaned, problems
+
+
+def has_non_finite(value: Any) -> bool:
+    """Whether ``value`` holds NaN or ±Infinity anywhere (numbers JSON does not have)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
 
 
 # How a generated form groups its fields: (section title, field keys). Keys not listed land in a

@@ -26,8 +26,8 @@ from streampai_desktop.core.notices import (
 from streampai_desktop.store import Database
 from streampai_desktop.store import operations as ops
 from streampai_desktop.widgets import instances
-from streampai_desktop.widgets.instances import WidgetInstance
-from streampai_desktop.widgets.media import import_media
+from streampai_desktop.widgets.instances import WidgetInstance, showing_available_media
+from streampai_desktop.widgets.media import has_media, import_media
 from streampai_desktop.widgets.registry import WIDGETS
 
 RunDb = Callable[..., Awaitable[Any]]
@@ -48,7 +48,13 @@ class WidgetService(Mapping[str, WidgetInstance]):
         self.on_saved: Callable[[], None] = lambda: None
 
     async def load(self) -> None:
-        self._instances = {w.id: w for w in await self._run_db(instances.load_widgets, self._db)}
+        loaded = await self._run_db(instances.load_widgets, self._db)
+        self._instances = {w.id: self._showing(w) for w in loaded}
+
+    def _showing(self, widget: WidgetInstance) -> WidgetInstance:
+        """``widget`` with what its overlays show: picked files not on this computer yet (a
+        synced config) replaced by built-in defaults until they arrive."""
+        return showing_available_media(widget, has_media(self._data_dir))
 
     # --- Mapping -------------------------------------------------------------------------------
 
@@ -91,7 +97,7 @@ class WidgetService(Mapping[str, WidgetInstance]):
         widget = self._instances[widget_id]
         cleaned = WIDGETS[widget.type].validate(config)
         await self._run_db(ops.save_widget_config, self._db, widget_id, cleaned)
-        self._instances[widget_id] = replace(widget, config=cleaned)
+        self._instances[widget_id] = self._showing(replace(widget, config=cleaned))
         self._announce(self._instances[widget_id], origin)
         self.on_local_edit()
         return cleaned
@@ -125,19 +131,28 @@ class WidgetService(Mapping[str, WidgetInstance]):
         return await asyncio.to_thread(import_media, self._data_dir, source, kinds)
 
     async def reload(self) -> None:
-        """Re-read after another computer's changes landed: changed configs reach open pages
-        and editors (origin "sync"); added or removed instances are announced."""
-        fresh = {w.id: w for w in await self._run_db(instances.load_widgets, self._db)}
+        """Re-read after another computer's changes landed, or its media did: changed configs
+        reach open pages and editors (origin "sync"), and so does a picked file that arrived
+        (the pages switch from the built-in default to it); added or removed instances are
+        announced."""
+        loaded = await self._run_db(instances.load_widgets, self._db)
+        fresh = {w.id: self._showing(w) for w in loaded}
         previous, self._instances = self._instances, fresh
         for widget_id, widget in fresh.items():
             old = previous.get(widget_id)
-            if old is None or old.config != widget.config:
+            if (
+                old is None
+                or old.config != widget.config
+                or old.overlay_config != widget.overlay_config
+            ):
                 self._announce(widget, "sync")
         if {(w.id, w.name) for w in fresh.values()} != {(w.id, w.name) for w in previous.values()}:
             publish_notice(self.bus, WidgetsChanged())
 
     def _announce(self, widget: WidgetInstance, origin: ChangeOrigin) -> None:
-        notice = WidgetConfigChanged(widget.id, widget.type, widget.config, origin)
+        notice = WidgetConfigChanged(
+            widget.id, widget.type, widget.config, origin, shown_config=widget.shown_config
+        )
         publish_notice(self.bus, notice)
         # The same notice on the widget's own topic: the overlay hub sends it to that widget's
         # open pages only.

@@ -21,7 +21,7 @@ from streampai_cloud.config import CloudConfig
 from streampai_desktop.app import App, AppOptions
 from streampai_desktop.cloud.engine import ChoiceRequired, describe
 from streampai_desktop.core.events import Donation
-from tests.cloud.conftest import cloud_config, database_url  # noqa: F401  (fixtures)
+from tests.cloud.conftest import cloud_config, database_url, media_root  # noqa: F401  (fixtures)
 from tests.conftest import find_free_port
 from tests.e2e.test_overlays import Stage, poll
 

@@ -23,7 +23,7 @@ from streampai_cloud.config import CloudConfig
 from streampai_desktop.app import App, AppOptions
 from streampai_desktop.ui.pages.account import USE_ACCOUNT, AccountPage
 from streampai_desktop.ui.session import GuiSession
-from tests.cloud.conftest import cloud_config, database_url  # noqa: F401  (fixtures)
+from tests.cloud.conftest import cloud_config, database_url, media_root  # noqa: F401  (fixtures)
 from tests.conftest import find_free_port
 from tests.gui.conftest import Gui, button, find_dialog, gui_options, until, widgets_page
 

@@ -124,6 +124,23 @@ async def test_a_half_typed_draft_is_shown_with_defaults_standing_in(
     await page.close()
 
 
+async def test_a_synced_file_not_here_yet_previews_as_the_built_in_image(
+    running: RunningServer,
+) -> None:
+    # Another computer picked this image; its file has not been fetched to this one yet.
+    missing = "user/" + "ab" * 32 + ".png"
+    draft = draft_with_red_follows()
+    draft["types"]["follow"]["image"] = missing
+    previews = running.server.ctx.previews
+    preview_id = previews.open("alert_box", "alert_box", draft)
+    page = await connect(running, "alert_box", preview_id)
+    await receive(page)
+    follow = (await receive(page))["data"]["config"]["types"]["follow"]
+    assert follow["image"] == alert_box.defaults()["types"]["follow"]["image"]
+    assert follow["text_color"] == "#ff0000", "the rest of the draft is shown as typed"
+    await page.close()
+
+
 async def test_the_preview_url_is_the_overlay_page_with_its_token_and_preview_id(
     running: RunningServer,
 ) -> None:
