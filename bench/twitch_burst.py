@@ -2,41 +2,106 @@
 mapping → dedupe → event log → bus → 10 chat boxes' WebSockets.
 
 The fake Twitch (tests/fakes/twitch.py, in a process of its own) sends ``channel.chat.message``
-notifications at the target rate for the given time; each message's text carries its send time
-(the system-wide monotonic clock), so every chat box measures the latency from the fake's send to
-its own socket. Reported: delivered rate per chat box, loss
-(must be 0), p50/p95 latency, peak RSS. Baseline, same run: the same notification frames at the
-same pace from a bare aiohttp WebSocket server to one bare client (the raw socket's capacity).
+notifications; each message's text carries its send time (the system-wide monotonic clock), so
+every chat box measures the latency from the fake's send to its own socket. Series:
 
-Run: .venv/bin/python bench/twitch_burst.py [--rate 5000] [--seconds 10] [--boxes 10]
+* ``fast``: 2,000 messages as fast as the fake can send them;
+* ``paced``: 5,000 msg/s for 10 s;
+* ``reconnect``: 5,000 msg/s for 4 s with Twitch's ``session_reconnect`` half-way, as Twitch
+  sends it before a server moves; the messages sent in the half second after it are compared
+  with the same positions of ``paced`` (the worst latency a message gained);
+* ``steady`` and ``moving``: the same at 1,000 msg/s (``--reconnect-rate``) without and with a
+  reconnect. Where the app keeps up, what a message gains is the reconnect's doing alone; where
+  it does not, every latency is mostly the backlog, and so is the difference.
+
+Reported per series: delivered, lost and duplicated (per box, by message id; both must be 0),
+p50/p95 latency, and the CPU time each process spent per message (app, fake, chat boxes: on two
+cores their sum says whether the machine could keep up at all). Baseline, same run: the same fake
+sends the same notification frames straight to a bare aiohttp WebSocket client in this process
+(one JSON parse per message); the ratio is the app's p95 over the baseline's.
+
+Run: .venv/bin/python bench/twitch_burst.py [--count 2000] [--rate 5000] [--seconds 10]
+     [--reconnect-rate N] [--boxes 10]
 The fake Twitch and the chat boxes run in processes of their own (as OBS's browser sources do),
-so the app's process does only the app's work.
+so this process does only the app's work. To see where the app's time goes, run it under
+``py-spy record -r 100 -f raw -o burst.txt -- .venv/bin/python bench/twitch_burst.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from _common import free_port, percentile  # noqa: E402
-from _fake_twitch_process import chat_event  # noqa: E402
 
-from tests.fakes.twitch import CLIENT_ID, load_payload  # noqa: E402
+from tests.fakes.twitch import CLIENT_ID  # noqa: E402
+
+RECONNECT_WINDOW_S = 0.5  # messages sent this long after session_reconnect count as "around" it
+COLLECT_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class Series:
+    tag: str
+    count: int = 0  # back to back when rate is None
+    rate: int | None = None
+    seconds: float = 0.0
+    reconnect_after: float | None = None  # seconds into the burst
+
+    def body(self, target: str) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "count": self.count,
+            "rate": self.rate,
+            "seconds": self.seconds,
+            "target": target,
+            "reconnect_after": self.reconnect_after,
+        }
+
+
+@dataclass
+class Result:
+    sent: int
+    per_box: list[list[float | None]]  # latency by message number, per box
+    duplicates: int
+    reconnect_index: int | None = None  # session_reconnect went out before this message
+    move_ms: float | None = None  # from session_reconnect until the app closed the old socket
+    # CPU seconds each process spent on the series: the app (or the raw client), the fake, the
+    # chat boxes. Over 2 cores, their sum per second of burst says whether the machine kept up.
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def latencies(self) -> list[float]:
+        return [x for box in self.per_box for x in box[: self.sent] if x is not None]
+
+    @property
+    def lost(self) -> int:
+        return sum(1 for box in self.per_box for x in box[: self.sent] if x is None)
+
+    def p(self, pct: float) -> float:
+        return percentile(self.latencies, pct) * 1000
+
+    def worst_by_position(self, start: int, stop: int) -> list[float]:
+        """Per message number, the latest any box got it (ms)."""
+        return [
+            max((box[i] or 0.0) for box in self.per_box) * 1000
+            for i in range(start, min(stop, self.sent))
+        ]
 
 
 def peak_rss_mib() -> float:
@@ -46,45 +111,67 @@ def peak_rss_mib() -> float:
     return float("nan")
 
 
-class Box:
-    """One chat box: counts messages and records latency from the text's send time."""
+class RawClient:
+    """The baseline's bare WebSocket client: one JSON parse per message, nothing else."""
 
     def __init__(self) -> None:
-        self.latencies: list[float] = []
+        self.latency: dict[str, dict[int, float]] = defaultdict(dict)
+        self.seen: dict[str, set[str]] = defaultdict(set)
+        self.duplicates: dict[str, int] = defaultdict(int)
 
     async def read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for msg in ws:
-            if msg.type != aiohttp.WSMsgType.TEXT or "burst " not in msg.data:
+            if msg.type != aiohttp.WSMsgType.TEXT:
                 continue
             now = time.monotonic()
-            # The send time is the text's last word; a full JSON parse per box would make the
-            # ten clients, which share the app's process, the bottleneck being measured.
-            start = msg.data.index(" t=") + 3
-            self.latencies.append(now - float(msg.data[start : msg.data.index('"', start)]))
+            event = json.loads(msg.data)["payload"]["event"]
+            head, _, sent = event["message"]["text"].rpartition(" t=")
+            _, tag, number = head.split(" ")
+            if event["message_id"] in self.seen[tag]:
+                self.duplicates[tag] += 1
+                continue
+            self.seen[tag].add(event["message_id"])
+            self.latency[tag][int(number)] = now - float(sent)
+
+    async def collect(self, tag: str, sent: int) -> Result:
+        deadline = time.monotonic() + COLLECT_TIMEOUT_S
+        while len(self.latency[tag]) < sent and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        got = self.latency.pop(tag)
+        return Result(sent, [[got.get(i) for i in range(sent)]], self.duplicates.pop(tag, 0))
 
 
-async def paced(seconds: float, rate: int, send) -> int:
-    began = time.monotonic()
-    sent = 0
-    while (elapsed := time.monotonic() - began) < seconds:
-        due = int(elapsed * rate)
-        while sent < due:
-            await send(sent)
-            sent += 1
-        await asyncio.sleep(0.005)
-    return sent
+async def burst(http: aiohttp.ClientSession, control: str, series: Series, target: str) -> dict:
+    response = await http.post(
+        f"{control}/burst",
+        json=series.body(target),
+        timeout=aiohttp.ClientTimeout(total=series.seconds + 120),
+    )
+    return dict(await response.json())
 
 
-async def run_app(rate: int, seconds: float, boxes: int) -> dict:
+async def run_baseline(control: str, raw_url: str, series: list[Series]) -> dict[str, Result]:
+    client = RawClient()
+    results: dict[str, Result] = {}
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(raw_url, max_msg_size=0)
+        reader = asyncio.create_task(client.read(ws))
+        await asyncio.sleep(0.2)  # the fake has registered the socket
+        for s in series:
+            cpu = time.process_time()
+            answer = await burst(http, control, s, "raw")
+            results[s.tag] = await client.collect(s.tag, answer["sent"])
+            results[s.tag].cpu = {"raw client": time.process_time() - cpu, "fake": answer["cpu_s"]}
+        await ws.close()
+        reader.cancel()
+    return results
+
+
+async def run_app(
+    urls: dict[str, str], boxes: int, series: list[Series], loop: asyncio.AbstractEventLoop
+) -> dict[str, Result]:
     from streampai_desktop.app import App, AppOptions
 
-    fake = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "_fake_twitch_process.py")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert fake.stdout is not None
-    urls = json.loads(fake.stdout.readline())
     os.environ.update(
         STREAMPAI_TWITCH_EVENTSUB_URL=urls["eventsub"],
         STREAMPAI_TWITCH_API_URL=urls["api"],
@@ -92,148 +179,159 @@ async def run_app(rate: int, seconds: float, boxes: int) -> dict:
         STREAMPAI_TWITCH_CLIENT_ID=CLIENT_ID,
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
     )
-    try:
-        with tempfile.TemporaryDirectory() as data:
-            app = App(
-                AppOptions(
-                    data_dir=Path(data),
-                    port=free_port(),
-                    headless=True,
-                    demo=False,
-                    log_to_file=False,
-                )
+    control = urls["control"]
+    results: dict[str, Result] = {}
+    with tempfile.TemporaryDirectory() as data:
+        app = App(
+            AppOptions(
+                data_dir=Path(data), port=free_port(), headless=True, demo=False, log_to_file=False
             )
-            await app.start()
-            async with aiohttp.ClientSession() as http:
+        )
+        await app.start()
+        async with aiohttp.ClientSession() as http:
 
-                async def approve(code) -> None:
-                    await http.post(
-                        f"{urls['control']}/approve", json={"user_code": code.user_code}
-                    )
+            async def approve(code) -> None:
+                await http.post(f"{control}/approve", json={"user_code": code.user_code})
 
-                await app.platforms.sign_in("twitch", approve)
-                while not (await (await http.get(f"{urls['control']}/ready")).json())["ready"]:
-                    await asyncio.sleep(0.05)
-                await asyncio.sleep(0.5)
-                url = app.overlay_urls()["chat_box"].replace("/overlay/chat_box", "/overlay/ws")
-                boxes_proc = subprocess.Popen(
-                    [
-                        sys.executable,
-                        str(ROOT / "bench" / "_chat_boxes_process.py"),
-                        url,
-                        str(boxes),
-                    ],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
+            await app.platforms.sign_in("twitch", approve)
+            while not (await (await http.get(f"{control}/ready")).json())["ready"]:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
+            url = app.overlay_urls()["chat_box"].replace("/overlay/chat_box", "/overlay/ws")
+            proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "_chat_boxes_process.py"), url, str(boxes)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert proc.stdin is not None and proc.stdout is not None
+            assert (await loop.run_in_executor(None, proc.stdout.readline)).strip() == "ready"
+            for s in series:
+                cpu = time.process_time()
+                answer = await burst(http, control, s, "eventsub")
+                proc.stdin.write(f"collect {s.tag} {answer['sent']} {COLLECT_TIMEOUT_S}\n")
+                proc.stdin.flush()
+                answered = await loop.run_in_executor(None, proc.stdout.readline)
+                cpu = time.process_time() - cpu  # not counting the parse of the answer
+                report = json.loads(answered)
+                results[s.tag] = Result(
+                    answer["sent"],
+                    [box["latency"] for box in report["boxes"]],
+                    sum(box["duplicates"] for box in report["boxes"]),
+                    answer.get("reconnect_index"),
+                    answer.get("move_ms"),
+                    {
+                        "app": cpu,
+                        "fake": answer["cpu_s"],
+                        "chat boxes": report["cpu_s"],
+                    },
                 )
-                assert boxes_proc.stdin is not None and boxes_proc.stdout is not None
-                loop = asyncio.get_running_loop()
-                assert (
-                    await loop.run_in_executor(None, boxes_proc.stdout.readline)
-                ).strip() == "ready"
-                response = await http.post(
-                    f"{urls['control']}/burst",
-                    json={"rate": rate, "seconds": seconds},
-                    timeout=aiohttp.ClientTimeout(total=seconds + 60),
-                )
-                sent = (await response.json())["sent"]
-                boxes_proc.stdin.write(f"{sent} 30\n")
-                boxes_proc.stdin.flush()
-                per_box = json.loads(await loop.run_in_executor(None, boxes_proc.stdout.readline))
-                boxes_proc.wait(timeout=30)
-                boxes_proc.stdin.close()
-                boxes_proc.stdout.close()
-            await app.shutdown()
-    finally:
-        fake.terminate()
-        fake.wait(timeout=10)
-        fake.stdout.close()
-    latencies = [x for box in per_box for x in box]
-    return {
-        "sent": sent,
-        "rate": sent / seconds,
-        "lost": sum(max(0, sent - len(box)) for box in per_box),
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p95_ms": percentile(latencies, 95) * 1000,
-    }
+                await asyncio.sleep(0.5)  # the event log catches up between series
+            proc.stdin.write("quit\n")
+            proc.stdin.close()
+            await loop.run_in_executor(None, proc.wait, 30)
+            proc.stdout.close()
+        await app.shutdown()
+    return results
 
 
-async def run_baseline(rate: int, seconds: float) -> dict:
-    sockets: list[web.WebSocketResponse] = []
+def line(name: str, r: Result, boxes: int, base: Result | None = None) -> str:
+    delivered = (r.sent * boxes - r.lost) / boxes
+    text = (
+        f"  {name:<26} sent {r.sent:6,}  delivered {delivered:9,.0f}/box  lost {r.lost}"
+        f"  duplicates {r.duplicates}  p50 {r.p(50):7.1f} ms  p95 {r.p(95):7.1f} ms"
+    )
+    if base is not None:
+        text += f"  ({r.p(95) / base.p(95):.2f}x raw p95)"
+    cpu = ", ".join(f"{who} {s / r.sent * 1e6:.0f}" for who, s in r.cpu.items())
+    return f"{text}\n      CPU µs per message: {cpu}"
 
-    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        sockets.append(ws)
-        async for _ in ws:
-            pass
-        return ws
 
-    app = web.Application()
-    app.router.add_get("/ws", ws_handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    template = load_payload("chat_message")
-    box = Box()
-    async with aiohttp.ClientSession() as http:
-        client = await http.ws_connect(f"http://127.0.0.1:{port}/ws", max_msg_size=0)
-        while not sockets:
-            await asyncio.sleep(0.01)
-
-        async def send(i: int) -> None:
-            frame = copy.deepcopy(template)
-            frame["payload"]["event"] = chat_event(template["payload"]["event"], i)
-            # The bare client reads the same "t=" marker from the notification itself.
-            await sockets[0].send_str(json.dumps(frame))
-
-        async def read() -> None:
-            async for msg in client:
-                if msg.type == aiohttp.WSMsgType.TEXT:
-                    text = json.loads(msg.data)["payload"]["event"]["message"]["text"]
-                    box.latencies.append(time.monotonic() - float(text.rsplit("t=", 1)[1]))
-
-        reader = asyncio.create_task(read())
-        sent = await paced(seconds, rate, send)
-        deadline = time.monotonic() + 30
-        while len(box.latencies) < sent and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        await client.close()
-        reader.cancel()
-    await runner.cleanup()
-    return {
-        "sent": sent,
-        "rate": sent / seconds,
-        "lost": sent - len(box.latencies),
-        "p50_ms": statistics.median(box.latencies) * 1000,
-        "p95_ms": percentile(box.latencies, 95) * 1000,
-    }
+def reconnect_report(moved: Result, without_move: Result, seconds: float) -> str:
+    """The worst latency a message sent in the half second after ``session_reconnect`` gained,
+    against the same positions of a series without a reconnect."""
+    at = moved.reconnect_index
+    if at is None:
+        return "  the series never sent session_reconnect"
+    # At the rate the fake achieved: on a busy machine it falls behind its target.
+    window_end = min(
+        at + int(moved.sent / seconds * RECONNECT_WINDOW_S), moved.sent, without_move.sent
+    )
+    with_move = moved.worst_by_position(at, window_end)
+    without = without_move.worst_by_position(at, window_end)
+    added = max(a - b for a, b in zip(with_move, without, strict=True))
+    return (
+        f"      session_reconnect before #{at:,}; the app closed the old socket "
+        f"{moved.move_ms or float('nan'):.0f} ms later. The {len(with_move):,} messages sent in "
+        f"the {RECONNECT_WINDOW_S:g} s after it: worst {max(with_move):.1f} ms vs "
+        f"{max(without):.1f} ms without a reconnect; worst added to one message {added:+.1f} ms"
+    )
 
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--rate", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--reconnect-seconds", type=float, default=4.0)
+    parser.add_argument(
+        "--reconnect-rate",
+        type=int,
+        default=1000,
+        help="also measure a reconnect at this rate, against a series at the same rate without "
+        "one (0: don't)",
+    )
     parser.add_argument("--boxes", type=int, default=10)
     args = parser.parse_args()
-    base = await run_baseline(args.rate, args.seconds)
-    app = await run_app(args.rate, args.seconds, args.boxes)
-    print(f"twitch chat burst: {args.rate:,} msg/s offered for {args.seconds:.0f} s")
-    print(
-        f"  baseline: raw WebSocket, 1 client  {base['rate']:8,.0f} msg/s  lost {base['lost']}"
-        f"  p50 {base['p50_ms']:7.1f} ms  p95 {base['p95_ms']:7.1f} ms"
+    fast = Series("fast", count=args.count)
+    paced = Series("paced", rate=args.rate, seconds=args.seconds)
+    during = {"seconds": args.reconnect_seconds, "reconnect_after": args.reconnect_seconds / 2}
+    # (series with a reconnect, series with the same positions without one)
+    moves = [(Series("reconnect", rate=args.rate, **during), paced)]
+    if args.reconnect_rate:
+        steady = Series("steady", rate=args.reconnect_rate, seconds=args.reconnect_seconds)
+        moves.append((Series("moving", rate=args.reconnect_rate, **during), steady))
+    loop = asyncio.get_running_loop()
+    fake = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "_fake_twitch_process.py")],
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert fake.stdout is not None
+    try:
+        urls = json.loads(fake.stdout.readline())
+        base = await run_baseline(urls["control"], urls["raw"], [fast, paced])
+        series = [fast, paced] + [s for pair in moves for s in (pair[1], pair[0]) if s is not paced]
+        app = await run_app(urls, args.boxes, series, loop)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
+        fake.stdout.close()
+
+    print(f"twitch chat burst, fake Twitch → app → {args.boxes} chat boxes")
+    print(line(f"raw, {args.count:,} back to back", base["fast"], 1))
+    print(line(f"app, {args.count:,} back to back", app["fast"], args.boxes, base["fast"]))
+    paced_name = f"{args.rate:,}/s for {args.seconds:g} s"
+    print(line(f"raw, {paced_name}", base["paced"], 1))
+    print(line(f"app, {paced_name}", app["paced"], args.boxes, base["paced"]))
+    for moving, steady in moves:
+        name = f"{moving.rate:,}/s for {moving.seconds:g} s"
+        if steady is not paced:
+            print(line(f"app, {name}", app[steady.tag], args.boxes))
+        print(line(f"app, {name}, reconnect", app[moving.tag], args.boxes))
+        print(reconnect_report(app[moving.tag], app[steady.tag], args.reconnect_seconds))
+    ratios = [app[s].p(95) / base[s].p(95) for s in ("fast", "paced")]
+    cost = [
+        (app[s].cpu["app"] / app[s].sent) / (base[s].cpu["raw client"] / base[s].sent)
+        for s in ("fast", "paced")
+    ]
+    clean = all(r.lost == 0 and r.duplicates == 0 for r in app.values())
     print(
-        f"  app → {args.boxes} chat boxes          {app['rate']:8,.0f} msg/s  lost {app['lost']}"
-        f"  p50 {app['p50_ms']:7.1f} ms  p95 {app['p95_ms']:7.1f} ms"
+        f"  p95 ratio to raw: fast {ratios[0]:.2f}x, paced {ratios[1]:.2f}x (target ≤ 2x); CPU "
+        f"per message, app ÷ raw client: {cost[0]:.1f}x, {cost[1]:.1f}x; peak RSS "
+        f"{peak_rss_mib():.0f} MiB; lost/duplicated must be 0: {'ok' if clean else 'FAILED'}"
     )
-    print(
-        f"  peak RSS {peak_rss_mib():.0f} MiB; app p95 {app['p95_ms'] / base['p95_ms']:.1f}x "
-        f"baseline; loss must be 0: {'ok' if app['lost'] == 0 else 'LOST'}"
-    )
-    return 0 if app["lost"] == 0 else 1
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import {
   alertView,
   DEFAULT_SETTINGS,
   DEFAULT_TEMPLATES,
+  eventAmount,
   fitMedia,
   mediaStyle,
   parseTemplate,
@@ -29,9 +30,11 @@ describe('parseTemplate', () => {
   })
 
   it('knows every placeholder of the contract', () => {
-    const all = '{name}{amount}{currency}{months}{count}{tier}{viewers}{message}{platform}{reward}'
+    const all =
+      '{name}{amount}{currency}{months}{count}{tier}{viewers}{message}{platform}{reward}{charity}{level}'
     expect(parseTemplate(all).map((p) => p.placeholder)).toEqual([
       'name', 'amount', 'currency', 'months', 'count', 'tier', 'viewers', 'message', 'platform', 'reward',
+      'charity', 'level',
     ])
   })
 
@@ -160,6 +163,27 @@ describe('renderTemplate', () => {
     ['raid', { viewers: 1200 }, 'Eve is raiding with 1,200 viewers!'],
   ])('the default %s template reads right for %j', (kind, fields, text) => {
     expect(words(DEFAULT_TEMPLATES[kind], event(kind, fields, 'Eve'))).toBe(text)
+  })
+
+  it('renders the charity donation and hype train defaults from their own fields', () => {
+    const charity = event('charity_donation', {
+      amount: { minor: 10000, currency: 'USD' },
+      charity_name: 'Example name',
+    }, 'GenerousUser1')
+    expect(words(DEFAULT_TEMPLATES.charity_donation, charity)).toBe(
+      'GenerousUser1 donated $100.00 to Example name!',
+    )
+    expect(words(DEFAULT_TEMPLATES.hype_train_begin, event('hype_train_begin', { level: 1 }))).toBe(
+      'The Hype Train has started at level 1!',
+    )
+    expect(words(DEFAULT_TEMPLATES.hype_train_level_up, event('hype_train_level_up', { level: 3 }))).toBe(
+      'Hype Train level 3!',
+    )
+  })
+
+  it('compares a hype train by its level and a charity donation by its amount', () => {
+    expect(eventAmount(event('hype_train_level_up', { level: 4 }))).toBe(4)
+    expect(eventAmount(event('charity_donation', { amount: { minor: 250, currency: 'EUR' } }))).toBe(250)
   })
 
   it('highlights the number and leaves the noun plain', () => {

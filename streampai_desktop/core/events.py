@@ -19,6 +19,7 @@ import re
 import types
 import typing
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -157,6 +158,12 @@ class Event:
 
     kind: ClassVar[str] = "event"
     alertable: ClassVar[bool] = False
+    # Whether a person does this kind of thing ("Anonymous" when none is named); False for what
+    # the channel itself goes through (a hype train, a poll, an ad break).
+    has_actor: ClassVar[bool] = True
+    # A running update of something already under way (hype train points, poll votes): frequent,
+    # so lists of the stream's moments (the Dashboard's activity) can leave these out.
+    running_update: ClassVar[bool] = False
 
     platform: Platform
     id: str = field(default_factory=new_event_id)
@@ -184,7 +191,9 @@ class Event:
         """A JSON-ready dict with a ``kind`` key."""
         out: dict[str, Any] = {"kind": self.kind}
         for name in _field_names(type(self)):
-            out[name] = _dump(getattr(self, name))
+            value = getattr(self, name)
+            # Most fields are plain: skip the call (this runs for every chat message, twice).
+            out[name] = value if type(value) in _PLAIN_TYPES else _dump(value)
         return out
 
 
@@ -337,6 +346,267 @@ class ViewerCount(Event):
     viewers: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatNotification(Event):
+    """A line the platform puts in chat for something that happened: a sub or resub notice, a
+    gift, a raid, an announcement, a gift paid forward, a new bits badge (Twitch's
+    ``channel.chat.notification``). The alert for a sub, gift or raid comes from that thing's own
+    event; this is its line in chat, in the platform's words (``system_message``).
+
+    ``notice_type`` is the platform's name for it (Twitch: ``sub``, ``resub``, ``sub_gift``,
+    ``community_sub_gift``, ``raid``, ``announcement``, ``pay_it_forward``, ``bits_badge_tier``,
+    …; a shared chat's ``shared_chat_`` notices carry the plain name). ``user`` is the chatter
+    (None when anonymous), ``text`` their own words, if any. Like a chat message, one that
+    reached the app through a shared chat has ``source_message_id``, its id where it was written.
+    """
+
+    kind: ClassVar[str] = "chat_notification"
+    notice_type: str
+    system_message: str = ""
+    text: str = ""
+    fragments: tuple[Fragment, ...] = ()
+    color: str = ""  # an announcement's colour: PRIMARY, BLUE, GREEN, ORANGE or PURPLE
+    badge_tier: int = 0  # bits_badge_tier: the bits badge just earned (1000, 10000, …)
+    viewers: int = 0  # raid: how many viewers came along
+    recipient: User | None = None  # a sub gift or a gift paid forward: who received it
+    source_message_id: str | None = None
+
+    @property
+    def dedupe_key(self) -> tuple[str, str]:
+        """As for chat messages: one notice seen through two channels of a shared chat is one."""
+        return (self.platform.value, self.source_message_id or self.id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CharityDonation(Event):
+    """A viewer donated to the charity campaign the channel runs (``user`` is the donor)."""
+
+    kind: ClassVar[str] = "charity_donation"
+    alertable: ClassVar[bool] = True
+    amount: Money
+    charity_name: str = ""
+    campaign_id: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HypeTrainEvent(Event):
+    """Fields every hype train event has (not a kind itself).
+
+    ``level`` is the level it is at, ``progress`` the points towards the next one, ``goal`` the
+    points that level needs and ``total`` every point so far; ``ends_at`` is when it runs out
+    unless someone contributes (each level up pushes it back). ``train_type`` is the platform's
+    name (Twitch: ``regular``, ``golden_kappa``, ``treasure``); a train shared between channels
+    has ``shared`` set and the other channels in ``shared_with``.
+    """
+
+    has_actor: ClassVar[bool] = False
+    train_id: str = ""
+    level: int = 1
+    total: int = 0
+    progress: int = 0
+    goal: int = 0
+    ends_at: datetime | None = None
+    train_type: str = "regular"
+    shared: bool = False
+    shared_with: tuple[User, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HypeTrainBegin(HypeTrainEvent):
+    """A hype train started (``all_time_high_level``: the channel's record, 0 when unknown)."""
+
+    kind: ClassVar[str] = "hype_train_begin"
+    alertable: ClassVar[bool] = True
+    all_time_high_level: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HypeTrainProgress(HypeTrainEvent):
+    """Someone contributed to the running hype train (every contribution, so: often)."""
+
+    kind: ClassVar[str] = "hype_train_progress"
+    running_update: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HypeTrainLevelUp(HypeTrainEvent):
+    """The running hype train reached ``level`` (a platform reports progress; the connector
+    notices the new level). Its id is the train's and the level's, so each level alerts once."""
+
+    kind: ClassVar[str] = "hype_train_level_up"
+    alertable: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HypeTrainEnd(HypeTrainEvent):
+    """The hype train ended at ``level``; the next one can start at ``cooldown_ends_at``."""
+
+    kind: ClassVar[str] = "hype_train_end"
+    cooldown_ends_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollChoice:
+    """One answer of a poll and its votes so far (``votes`` counts every way of voting)."""
+
+    id: str
+    title: str
+    votes: int = 0
+    channel_points_votes: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollEvent(Event):
+    """Fields every poll event has (not a kind itself); ``ends_at`` while it runs."""
+
+    has_actor: ClassVar[bool] = False
+    poll_id: str = ""
+    title: str
+    choices: tuple[PollChoice, ...] = ()
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollBegin(PollEvent):
+    kind: ClassVar[str] = "poll_begin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollProgress(PollEvent):
+    """Someone voted: the choices with their votes now."""
+
+    kind: ClassVar[str] = "poll_progress"
+    running_update: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollEnd(PollEvent):
+    """The poll ended: ``completed`` (ran out or ended early), ``terminated`` (stopped, no
+    result) or ``archived`` (taken off the channel)."""
+
+    kind: ClassVar[str] = "poll_end"
+    status: str = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionOutcome:
+    """One outcome viewers can bet on: how many did and with how many channel points."""
+
+    id: str
+    title: str
+    color: str = ""  # Twitch: blue or pink
+    users: int = 0
+    channel_points: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredictionEvent(Event):
+    """Fields every prediction event has (not a kind itself); ``locks_at`` while it takes bets."""
+
+    has_actor: ClassVar[bool] = False
+    prediction_id: str = ""
+    title: str
+    outcomes: tuple[PredictionOutcome, ...] = ()
+    locks_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredictionBegin(PredictionEvent):
+    kind: ClassVar[str] = "prediction_begin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredictionProgress(PredictionEvent):
+    """Someone bet: the outcomes with their bets now."""
+
+    kind: ClassVar[str] = "prediction_progress"
+    running_update: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredictionLock(PredictionEvent):
+    """Bets are closed; the result is still to come."""
+
+    kind: ClassVar[str] = "prediction_lock"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PredictionEnd(PredictionEvent):
+    """The prediction ended: ``resolved`` (``winning_outcome_id`` won) or ``canceled`` (points
+    went back)."""
+
+    kind: ClassVar[str] = "prediction_end"
+    status: str = "resolved"
+    winning_outcome_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShoutoutSent(Event):
+    """The channel gave a shoutout: ``user`` is the channel shouted out, ``moderator`` who did
+    it, ``viewers`` how many watched when it went out."""
+
+    kind: ClassVar[str] = "shoutout_sent"
+    viewers: int = 0
+    moderator: User | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShoutoutReceived(Event):
+    """Another channel (``user``) gave this one a shoutout in front of ``viewers`` viewers."""
+
+    kind: ClassVar[str] = "shoutout_received"
+    viewers: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdBreak(Event):
+    """An ad break started (``at``) and runs ``duration_s`` seconds; ``user`` is who ran it
+    (for an automatic one, the platform names the channel)."""
+
+    kind: ClassVar[str] = "ad_break"
+    has_actor: ClassVar[bool] = False
+    duration_s: int
+    automatic: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoalEvent(Event):
+    """Fields every creator goal event has (not a kind itself). ``goal_type`` is the platform's
+    name for what is counted (Twitch: ``follow``, ``subscription``, ``new_bit``, …)."""
+
+    has_actor: ClassVar[bool] = False
+    goal_id: str = ""
+    goal_type: str = ""
+    description: str = ""
+    current: int = 0
+    target: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoalBegin(GoalEvent):
+    kind: ClassVar[str] = "goal_begin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoalProgress(GoalEvent):
+    kind: ClassVar[str] = "goal_progress"
+    running_update: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoalEnd(GoalEvent):
+    kind: ClassVar[str] = "goal_end"
+    achieved: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RaidSent(Event):
+    """The channel raided another one (``user``, the channel raided) with ``viewers`` viewers."""
+
+    kind: ClassVar[str] = "raid_sent"
+    viewers: int = 0
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -356,6 +626,26 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StreamOnline,
         StreamOffline,
         ViewerCount,
+        ChatNotification,
+        CharityDonation,
+        HypeTrainBegin,
+        HypeTrainProgress,
+        HypeTrainLevelUp,
+        HypeTrainEnd,
+        PollBegin,
+        PollProgress,
+        PollEnd,
+        PredictionBegin,
+        PredictionProgress,
+        PredictionLock,
+        PredictionEnd,
+        ShoutoutSent,
+        ShoutoutReceived,
+        AdBreak,
+        GoalBegin,
+        GoalProgress,
+        GoalEnd,
+        RaidSent,
     )
 }
 """Every kind, by its JSON name: the one list of kinds; nothing else enumerates them."""
@@ -389,6 +679,7 @@ def event_from_json(data: Any) -> Event:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -399,20 +690,58 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 
 def _dump(value: Any) -> Any:
-    # Ordered by how often each comes up: this runs for every field of every chat message.
-    if isinstance(value, _PLAIN) and not isinstance(value, enum.Enum | Platform):
+    # This runs for every field of every chat message, twice (overlay frame, event log): look
+    # the conversion up by exact type instead of walking isinstance checks each time.
+    cls = type(value)
+    if cls in _PLAIN_TYPES:
         return value
-    if isinstance(value, Platform):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_dump(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _dump(getattr(value, name)) for name in _field_names(type(value))}
+    dumper = _DUMPERS.get(cls)
+    if dumper is None:
+        dumper = _DUMPERS[cls] = _dumper_for(cls)
+    return dumper(value)
+
+
+_DUMPERS: dict[type, Callable[[Any], Any]] = {}
+"""Exact type → its JSON conversion, learned on first sight (see :func:`_dumper_for`)."""
+
+
+def _dumper_for(cls: type) -> Callable[[Any], Any]:
+    """How to convert a value of ``cls`` (in this order: a str-valued enum is an enum)."""
+    if issubclass(cls, _PLAIN) and not issubclass(cls, enum.Enum | Platform):
+        return _as_is
+    if issubclass(cls, Platform):
+        return str.__str__
+    if issubclass(cls, tuple | list):
+        return _dump_items
+    if issubclass(cls, enum.Enum):
+        return _enum_value
+    if issubclass(cls, datetime):
+        return _dump_time
+    if dataclasses.is_dataclass(cls):
+        names = _field_names(cls)
+        return lambda value: {
+            name: v if type(v := getattr(value, name)) in _PLAIN_TYPES else _dump(v)
+            for name in names
+        }
+    return _as_is
+
+
+def _as_is(value: Any) -> Any:
     return value
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value
+
+
+def _dump_items(value: Any) -> list[Any]:
+    return [v if type(v) in _PLAIN_TYPES else _dump(v) for v in value]
+
+
+def _dump_time(value: datetime) -> str:
+    if value.tzinfo is not UTC:  # astimezone also reads a naive time as local time, as before
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def _parse_platform(value: Any) -> Platform:

@@ -10,7 +10,7 @@ cross the boundary: :class:`AuthFailed` ("sign in again": retrying cannot help) 
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -129,6 +129,21 @@ class StreamInfo:
             "followers": self.followers,
             "subscribers": self.subscribers,
         }
+
+
+PERMISSIONS_PROMPT = "Sign in again to allow: "
+
+
+def permissions_prompt(features: Sequence[str]) -> str:
+    """A connected account's status when its sign-in lacks permissions the app asks for today
+    (signed in before they were added): "Sign in again to allow: hype trains, polls."."""
+    return f"{PERMISSIONS_PROMPT}{', '.join(features)}." if features else ""
+
+
+def asks_for_permissions(status: ConnectorStatus) -> bool:
+    """Whether the account works but a new sign-in would bring more (the Platforms page then
+    offers "Sign in again" beside a connected account)."""
+    return status.state is ConnectorState.CONNECTED and status.reason.startswith(PERMISSIONS_PROMPT)
 
 
 def _iso(value: datetime | None) -> str | None:

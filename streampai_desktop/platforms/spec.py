@@ -32,6 +32,8 @@ class Capabilities:
     memberships: bool = False
     raids: bool = False
     channel_points: bool = False
+    hype_trains: bool = False
+    charity: bool = False  # donations to a charity campaign the channel runs
     donations: bool = False
     viewer_count: bool = True
     follower_count: bool = False

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import orjson
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +30,17 @@ DB_FILENAME = "streampai.db"
 BUSY_TIMEOUT_MS = 5000
 
 # Compact JSON that keeps emoji and non-Latin names readable in the file.
-_json_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+_stdlib_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_dumps(value: object) -> str:
+    """orjson first: every logged event is serialised here, on the event log's thread, and
+    json.dumps cost more than the rest of the chat path (it held the GIL the overlays need).
+    What orjson refuses (non-str dict keys, ints beyond 64 bits) goes the standard way."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _stdlib_dumps(value)
 
 
 def create_sqlite_engine(path: Path, *, foreign_keys: bool = True, pooled: bool = True) -> Engine:

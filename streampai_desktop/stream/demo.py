@@ -25,6 +25,7 @@ from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.events import (
     Badge,
     ChannelPointRedemption,
+    CharityDonation,
     ChatMessage,
     Cheer,
     Donation,
@@ -32,6 +33,8 @@ from streampai_desktop.core.events import (
     Follow,
     Fragment,
     GiftSubscription,
+    HypeTrainBegin,
+    HypeTrainLevelUp,
     Membership,
     Money,
     Platform,
@@ -306,6 +309,43 @@ class DemoSource:
             test=True,
             level_name="Member",
             months=self._random.choice([1, 3, 12]),
+        )
+
+    # Rare moments, not in the demo's rotation: their alert types' test buttons use these.
+
+    def charity_donation(self) -> CharityDonation:
+        return CharityDonation(
+            platform=self._platform("charity"),
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            amount=Money(self._random.choice([500, 1000, 2500]), "USD"),
+            charity_name=self._random.choice(["Direct Relief", "St. Jude", "Water.org"]),
+        )
+
+    def hype_train_begin(self) -> HypeTrainBegin:
+        return HypeTrainBegin(
+            platform=self._platform("hype_trains"),
+            id=self._id(),
+            test=True,
+            train_id=self._id(),
+            level=1,
+            total=600,
+            progress=600,
+            goal=1800,
+        )
+
+    def hype_train_level_up(self) -> HypeTrainLevelUp:
+        level = self._random.randint(2, 5)
+        return HypeTrainLevelUp(
+            platform=self._platform("hype_trains"),
+            id=self._id(),
+            test=True,
+            train_id=self._id(),
+            level=level,
+            total=level * 2000,
+            progress=150,
+            goal=1000 + level * 800,
         )
 
     def redemption(self) -> ChannelPointRedemption:

@@ -7,7 +7,10 @@ unexpectedly is logged with its traceback and restarted with capped exponential 
 (its state says when the next attempt is); one that raises :class:`AuthFailed` waits in "needs
 sign-in" until the streamer signs in again. Every state change is published as a
 :class:`~streampai_desktop.core.notices.PlatformStateChanged` notice and every stream-state change
-as a :class:`~streampai_desktop.core.notices.StreamStateChanged`. Events go through ``submit`` (the
+as a :class:`~streampai_desktop.core.notices.StreamStateChanged`; what runs on each channel (poll,
+prediction, hype train, ad break, goals, outgoing raid) is kept from its events and published as a
+:class:`~streampai_desktop.core.notices.ChannelActivityChanged` (``stream/channel_activity.py``).
+Events go through ``submit`` (the
 ingest path: dedupe → event log → bus); viewer counts are sampled into metrics while live, queued
 (bounded) and written in batches by one worker, so a slow disk never holds up a connector.
 """
@@ -35,6 +38,7 @@ from streampai_desktop.platforms.base import (
 )
 from streampai_desktop.platforms.registry import create_connector
 from streampai_desktop.store.records import Account, MetricSample
+from streampai_desktop.stream.channel_activity import ChannelActivity, ChannelActivityTracker
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,7 @@ class StreamManager:
         self._slots: dict[str, _Slot] = {}
         self._metric_queue: list[MetricSample] = []
         self.metrics_dropped = 0
+        self.activity = ChannelActivityTracker(bus)
         self._metric_writer = Worker(
             "metrics writer", self._drain_metrics, restart=Backoff(1.0, 60.0), logger=log
         )
@@ -100,7 +105,7 @@ class StreamManager:
         await self.disable(account.id)
         slot_ref: list[_Slot] = []
         deps = ConnectorDeps(
-            submit=self._submit_event,
+            submit=lambda event: self._submit_event(slot_ref[0], event),
             on_state=lambda status: self._on_state(slot_ref[0], status),
             on_stream=lambda info: self._on_stream(slot_ref[0], info),
         )
@@ -138,6 +143,7 @@ class StreamManager:
         if slot.worker is not None:
             await slot.worker.stop()  # connector.stop(), then cancelled only if it hangs
         self._on_state(slot, ConnectorStatus(ConnectorState.STOPPED))
+        self.activity.forget(account_id)
         if slot.stream.live:
             self._on_stream(slot, StreamInfo())
 
@@ -153,6 +159,7 @@ class StreamManager:
         for account_id in list(self._slots):
             await self.disable(account_id)
         await self._metric_writer.stop()  # writes what is still queued
+        self.activity.stop()
 
     async def _run_connector(self, slot: _Slot) -> None:
         """One run of the connector; a return (stopped, or needs sign-in) is not restarted."""
@@ -176,6 +183,10 @@ class StreamManager:
     def states(self) -> dict[str, ConnectorStatus]:
         """Account id → the connector's visible state."""
         return {aid: slot.status for aid, slot in self._slots.items()}
+
+    def channel_activity(self) -> dict[str, ChannelActivity]:
+        """Account id → what runs on that channel now (poll, prediction, hype train, …)."""
+        return self.activity.all()
 
     def stream_states(self) -> dict[str, StreamInfo]:
         """Account id → that platform's stream state."""
@@ -212,7 +223,8 @@ class StreamManager:
             now = datetime.now(UTC)
             self._record(MetricSample(slot.account.platform, FOLLOWERS_METRIC, now, info.followers))
 
-    async def _submit_event(self, event: Event) -> bool:
+    async def _submit_event(self, slot: _Slot, event: Event) -> bool:
+        self.activity.observe(slot.account.id, slot.account.platform, event)
         # Every viewer poll while live arrives as a ViewerCount event: that is the sample.
         if isinstance(event, ViewerCount) and not event.test:
             self._record(

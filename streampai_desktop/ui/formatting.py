@@ -7,6 +7,7 @@ a new kind is one new line here (and falls back to an empty summary until then).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,26 @@ KIND_LABELS: dict[str, str] = {
     "stream_online": "Stream online",
     "stream_offline": "Stream offline",
     "viewer_count": "Viewers",
+    "chat_notification": "Chat notice",
+    "charity_donation": "Charity",
+    "hype_train_begin": "Hype Train",
+    "hype_train_progress": "Hype Train points",
+    "hype_train_level_up": "Hype Train level",
+    "hype_train_end": "Hype Train end",
+    "poll_begin": "Poll",
+    "poll_progress": "Poll votes",
+    "poll_end": "Poll result",
+    "prediction_begin": "Prediction",
+    "prediction_progress": "Prediction bets",
+    "prediction_lock": "Prediction locked",
+    "prediction_end": "Prediction result",
+    "shoutout_sent": "Shoutout given",
+    "shoutout_received": "Shoutout",
+    "ad_break": "Ad break",
+    "goal_begin": "Goal",
+    "goal_progress": "Goal progress",
+    "goal_end": "Goal end",
+    "raid_sent": "Raid sent",
 }
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
@@ -56,6 +77,26 @@ def format_money(money: Money) -> str:
 def format_time(at: datetime) -> str:
     """Local wall-clock time, as the streamer reads it off their own clock."""
     return at.astimezone().strftime("%H:%M:%S")
+
+
+def format_countdown(seconds: float) -> str:
+    """Time left as a clock reads it: ``0:09``, ``1:23``, ``1:02:03``. Rounded up, so it shows
+    ``0:01`` until the very end and ``0:00`` only once nothing is left."""
+    whole = max(0, math.ceil(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_percent(value: float) -> str:
+    """A share for a bar's caption, whole percent: ``36%``; a sliver is ``<1%`` and nearly all
+    is ``>99%``, never ``0%`` or ``100%`` while the others have some."""
+    whole = round(value)
+    if whole == 0 and value > 0:
+        return "<1%"
+    if whole == 100 and value < 100:
+        return ">99%"
+    return f"{whole}%"
 
 
 def _tier(tier: str) -> str:
@@ -110,6 +151,78 @@ def _redemption(e: Any) -> str:
     return _with_message(f"redeemed {e.reward_title} ({_plural(e.cost, 'point')})", e.user_input)
 
 
+def _chat_notification(e: Any) -> str:
+    said = e.system_message or e.notice_type.replace("_", " ")
+    if e.text and said.endswith((".", "!", "?")):
+        return f"{said} — {e.text}"  # Twitch's sentence, then the viewer's own words
+    return _with_message(said, e.text)
+
+
+def _hype_train(e: Any) -> str:
+    # The kind column says "Hype Train"; this says what happened to it.
+    if isinstance(e, ev.HypeTrainBegin):
+        text = f"started at level {e.level}"
+    elif isinstance(e, ev.HypeTrainLevelUp):
+        text = f"reached level {e.level}"
+    elif isinstance(e, ev.HypeTrainEnd):
+        text = f"ended at level {e.level} ({_plural(e.total, 'point')} in all)"
+    else:
+        text = f"level {e.level}: {e.progress:,} of {_plural(e.goal, 'point')}"
+    if e.train_type == "golden_kappa":
+        text += " (Golden Kappa)"
+    if e.shared and e.shared_with:
+        text += " — shared with " + ", ".join(u.display_name for u in e.shared_with)
+    return text
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "0%"
+
+
+def _poll(e: Any) -> str:
+    choices = e.choices
+    if isinstance(e, ev.PollBegin) or not choices:
+        return _with_message(e.title, " / ".join(c.title for c in choices))
+    total = sum(c.votes for c in choices)
+    if isinstance(e, ev.PollEnd):
+        if e.status != "completed":
+            return f"{e.title} — stopped without a result"
+        best = max(choices, key=lambda c: c.votes)
+        votes = f"{_plural(best.votes, 'vote')} ({_share(best.votes, total)})"
+        return f"{e.title} — {best.title} won with {votes}"
+    return _with_message(e.title, ", ".join(f"{c.title} {c.votes:,}" for c in choices))
+
+
+def _prediction(e: Any) -> str:
+    outcomes = e.outcomes
+    total = sum(o.channel_points for o in outcomes)
+    if isinstance(e, ev.PredictionBegin):
+        return _with_message(e.title, " / ".join(o.title for o in outcomes))
+    if isinstance(e, ev.PredictionLock):
+        return f"{e.title} — bets closed ({_plural(total, 'point')} bet)"
+    if isinstance(e, ev.PredictionEnd):
+        if e.status != "resolved":
+            return f"{e.title} — canceled, points returned"
+        winner = next((o for o in outcomes if o.id == e.winning_outcome_id), None)
+        won = winner.title if winner else "?"
+        return f"{e.title} — {won} won ({_plural(total, 'point')} bet)"
+    return _with_message(
+        e.title, ", ".join(f"{o.title} {_plural(o.channel_points, 'point')}" for o in outcomes)
+    )
+
+
+def _goal(e: Any) -> str:
+    what = e.description or e.goal_type.replace("_", " ")
+    text = f"{what}: {e.current:,} of {e.target:,}"
+    if isinstance(e, ev.GoalEnd):
+        text += " — reached" if e.achieved else " — ended before it was reached"
+    return text
+
+
+def _ad_break(e: Any) -> str:
+    return _plural(e.duration_s, "second") + (" (automatic)" if e.automatic else "")
+
+
 _SUMMARIES: dict[type[Event], Callable[[Any], str]] = {
     ev.ChatMessage: _chat,
     ev.Follow: lambda e: "followed",
@@ -124,6 +237,26 @@ _SUMMARIES: dict[type[Event], Callable[[Any], str]] = {
     ev.StreamOnline: _stream_online,
     ev.StreamOffline: lambda e: "went offline",
     ev.ViewerCount: lambda e: _plural(e.viewers, "viewer"),
+    ev.ChatNotification: _chat_notification,
+    ev.CharityDonation: lambda e: f"{format_money(e.amount)} to {e.charity_name or 'charity'}",
+    ev.HypeTrainBegin: _hype_train,
+    ev.HypeTrainProgress: _hype_train,
+    ev.HypeTrainLevelUp: _hype_train,
+    ev.HypeTrainEnd: _hype_train,
+    ev.PollBegin: _poll,
+    ev.PollProgress: _poll,
+    ev.PollEnd: _poll,
+    ev.PredictionBegin: _prediction,
+    ev.PredictionProgress: _prediction,
+    ev.PredictionLock: _prediction,
+    ev.PredictionEnd: _prediction,
+    ev.ShoutoutSent: lambda e: f"got a shoutout from you ({_plural(e.viewers, 'viewer')})",
+    ev.ShoutoutReceived: lambda e: f"gave you a shoutout ({_plural(e.viewers, 'viewer')})",
+    ev.AdBreak: _ad_break,
+    ev.GoalBegin: _goal,
+    ev.GoalProgress: _goal,
+    ev.GoalEnd: _goal,
+    ev.RaidSent: lambda e: f"was raided by you with {_plural(e.viewers, 'viewer')}",
 }
 
 
@@ -138,8 +271,12 @@ def one_line(event: Event) -> str:
     summary = summarize(event)
     if isinstance(event, ev.ChatMessage):
         return f"{event.actor_name}: {summary}"
-    if isinstance(event, ev.StreamOnline | ev.StreamOffline | ev.ViewerCount):
+    if isinstance(event, ev.StreamOnline | ev.StreamOffline | ev.ViewerCount) or not (
+        event.has_actor
+    ):
         return f"{kind_label(event.kind)}: {summary}"
-    if isinstance(event, ev.Donation | ev.SuperChat):
+    if isinstance(event, ev.ChatNotification):
+        return summary if event.system_message else f"{event.actor_name}: {summary}"
+    if isinstance(event, ev.Donation | ev.SuperChat | ev.CharityDonation):
         return f"{event.actor_name} sent {summary}"
     return f"{event.actor_name} {summary}"

@@ -16,10 +16,12 @@ from streampai_desktop.core.bus import TOPIC_ALERTS
 from streampai_desktop.core.events import (
     ALERT_KINDS,
     ChannelPointRedemption,
+    CharityDonation,
     Cheer,
     Donation,
     Event,
     GiftSubscription,
+    HypeTrainEvent,
     Membership,
     Money,
     Raid,
@@ -49,6 +51,11 @@ KIND_TITLES = {
     "channel_point_redemption": "Channel points",
     "super_chat": "Super Chat",
     "membership": "Membership",
+    "charity_donation": "Charity donation",
+    # Two types, not one with a level: a streamer wants the start to be the big moment and each
+    # level up shorter (or off, or only from level 3), with their own sound.
+    "hype_train_begin": "Hype Train start",
+    "hype_train_level_up": "Hype Train level up",
 }
 assert set(KIND_TITLES) == set(ALERT_KINDS), "every alertable kind needs an alert type"
 
@@ -85,6 +92,21 @@ _KIND_DEFAULTS: dict[str, tuple[str, str, str]] = {
         "builtin/coins.wav",
     ),
     "membership": ("{name} became a member!", "builtin/subscription.svg", "builtin/fanfare.wav"),
+    "charity_donation": (
+        "{name} donated {amount} to {charity}!",
+        "builtin/charity.svg",
+        "builtin/coins.wav",
+    ),
+    "hype_train_begin": (
+        "The Hype Train has started at level {level}!",
+        "builtin/hype_train.svg",
+        "builtin/fanfare.wav",
+    ),
+    "hype_train_level_up": (
+        "Hype Train level {level}!",
+        "builtin/hype_train.svg",
+        "builtin/chime.wav",
+    ),
 }
 
 
@@ -104,6 +126,9 @@ AMOUNTS: dict[str, tuple[str, str, str]] = {
     "channel_point_redemption": ("Minimum cost", "points", "Cost (points)"),
     "super_chat": ("Minimum amount", "money", "Amount"),
     "membership": ("Minimum months", "months", "Months"),
+    "charity_donation": ("Minimum amount", "money", "Amount"),
+    "hype_train_begin": ("Minimum level", "level", "Level"),
+    "hype_train_level_up": ("Minimum level", "level", "Level"),
 }
 # Kinds whose event carries the viewer's own words (a resub message, a cheer's or donation's
 # message, a redemption's input): only these show "Show the viewer's message".
@@ -130,6 +155,9 @@ KIND_CONDITIONS: dict[str, tuple[str, ...]] = {
     "channel_point_redemption": ("amount", "platform"),
     "super_chat": ("amount", "platform"),
     "membership": ("months", "platform"),
+    "charity_donation": ("amount", "platform"),
+    "hype_train_begin": ("amount", "platform"),
+    "hype_train_level_up": ("amount", "platform"),
 }
 assert set(AMOUNTS) | {"follow"} == set(KIND_TITLES) == set(KIND_CONDITIONS)
 
@@ -145,7 +173,7 @@ def _amount_field(kind: str, key: str, label: str, default_help: str) -> Field:
         0,
         0,
         10**9,
-        suffix="" if money else unit,
+        suffix="" if money or unit == "level" else unit,  # "Minimum level 3", not "3 level"
         display="money" if money else "",
         help=default_help,
     )
@@ -164,7 +192,8 @@ def type_fields(kind: str) -> tuple[Field, ...]:
             "template",
             template,
             help="Placeholders: {name} {amount} {currency} {months} {count} {tier} "
-            "{viewers} {message} {platform} {reward}. A count with its word in both forms, "
+            "{viewers} {message} {platform} {reward} {charity} {level}. A count with its word "
+            "in both forms, "
             "like {count:sub|subs}, reads right for one and for many.",
         ),
         Field(
@@ -494,12 +523,16 @@ def event_amount(event: Event) -> int | None:
             return event.months
         case ChannelPointRedemption():
             return event.cost
+        case CharityDonation():
+            return event.amount.minor
+        case HypeTrainEvent():
+            return event.level
     return None
 
 
 def amount_text(event: Event) -> str:
     match event:
-        case Donation() | SuperChat():
+        case Donation() | SuperChat() | CharityDonation():
             return format_money(event.amount)
         case Cheer():
             return f"{event.bits:,} {'bit' if event.bits == 1 else 'bits'}"

@@ -16,7 +16,13 @@ and OAuth, aiohttp for the EventSub socket) cannot tell the difference:
   does the fake close it, with 4004. :attr:`Session.closed_by` records who closed each socket.
 * Helix (``/helix``): eventsub subscriptions create/list/delete with cost and limits, streams,
   users, channels, channels/followers, chat/messages, every answer with ``Ratelimit-*`` headers;
-  a 429 when the bucket is empty (or forced by a test).
+  a 429 when the bucket is empty (or forced by a test). A subscription needs the scope Twitch's
+  subscription-types reference names for its type (403 "subscription missing proper
+  authorization" without it) and a version Twitch still offers (400 otherwise: the hype train
+  v1 events were withdrawn in January 2026).
+* Notifications go to the subscriptions whose condition they match (a raid from the streamer
+  reaches the ``from_broadcaster_user_id`` subscription, one to the streamer the
+  ``to_broadcaster_user_id`` one), as on Twitch.
 * OAuth (``/oauth2``): device code flow (``authorization_pending``, ``slow_down``, success),
   refresh tokens (single use, as for public clients), validate, revoke.
 
@@ -53,6 +59,56 @@ CLOSE_RECONNECT_GRACE_EXPIRED = 4004
 CLOSE_NETWORK_TIMEOUT = 4005
 CLOSE_NETWORK_ERROR = 4006
 CLOSE_INVALID_RECONNECT = 4007
+
+
+# The scopes each subscription type needs, from Twitch's EventSub subscription-types reference
+# (one of them is enough; a type not listed needs none). Kept apart from the app's own table on
+# purpose: the fake plays Twitch, so a scope the app forgot to ask for is refused here.
+SUBSCRIPTION_SCOPES: dict[str, tuple[str, ...]] = {
+    "channel.chat.message": ("user:read:chat",),
+    "channel.chat.message_delete": ("user:read:chat",),
+    "channel.chat.clear": ("user:read:chat",),
+    "channel.chat.clear_user_messages": ("user:read:chat",),
+    "channel.chat.notification": ("user:read:chat",),
+    "channel.follow": ("moderator:read:followers", "moderator:manage:followers"),
+    "channel.subscribe": ("channel:read:subscriptions",),
+    "channel.subscription.message": ("channel:read:subscriptions",),
+    "channel.subscription.gift": ("channel:read:subscriptions",),
+    "channel.cheer": ("bits:read",),
+    "channel.ban": ("channel:moderate",),
+    "channel.channel_points_custom_reward_redemption.add": (
+        "channel:read:redemptions",
+        "channel:manage:redemptions",
+    ),
+    "channel.hype_train.begin": ("channel:read:hype_train",),
+    "channel.hype_train.progress": ("channel:read:hype_train",),
+    "channel.hype_train.end": ("channel:read:hype_train",),
+    "channel.poll.begin": ("channel:read:polls", "channel:manage:polls"),
+    "channel.poll.progress": ("channel:read:polls", "channel:manage:polls"),
+    "channel.poll.end": ("channel:read:polls", "channel:manage:polls"),
+    "channel.prediction.begin": ("channel:read:predictions", "channel:manage:predictions"),
+    "channel.prediction.progress": ("channel:read:predictions", "channel:manage:predictions"),
+    "channel.prediction.lock": ("channel:read:predictions", "channel:manage:predictions"),
+    "channel.prediction.end": ("channel:read:predictions", "channel:manage:predictions"),
+    "channel.shoutout.create": ("moderator:read:shoutouts", "moderator:manage:shoutouts"),
+    "channel.shoutout.receive": ("moderator:read:shoutouts", "moderator:manage:shoutouts"),
+    "channel.ad_break.begin": ("channel:read:ads",),
+    "channel.goal.begin": ("channel:read:goals",),
+    "channel.goal.progress": ("channel:read:goals",),
+    "channel.goal.end": ("channel:read:goals",),
+    "channel.charity_campaign.donate": ("channel:read:charity",),
+}
+# The versions Twitch offers of the types whose versions changed (others: any).
+SUBSCRIPTION_VERSIONS: dict[str, frozenset[str]] = {
+    "channel.follow": frozenset({"2"}),
+    "channel.update": frozenset({"2"}),
+    "channel.hype_train.begin": frozenset({"2"}),
+    "channel.hype_train.progress": frozenset({"2"}),
+    "channel.hype_train.end": frozenset({"2"}),
+}
+# The condition fields that name a channel: a notification reaches a subscription only when the
+# channels it names are the subscription's.
+CHANNEL_FIELDS = ("broadcaster_user_id", "to_broadcaster_user_id", "from_broadcaster_user_id")
 
 
 def load_payload(name: str) -> dict[str, Any]:
@@ -172,6 +228,10 @@ class FakeTwitch:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every HTTP request
         self.silent = False
         self.force_429 = 0
+        # Subscription types answered with 403 whatever the token's scopes (a test's Twitch that
+        # refuses one type), and every subscription Twitch refused: (type, HTTP status).
+        self.forbid: set[str] = set()
+        self.refused: list[tuple[str, int]] = []
         self.welcomes = 0
         self.notifications_sent = 0
         self._bucket: dict[str, tuple[int, float]] = {}
@@ -311,6 +371,11 @@ class FakeTwitch:
                 continue
             if to is not None and sub.condition.get("broadcaster_user_id") != to:
                 continue
+            if any(
+                key in event and sub.condition.get(key, event[key]) != event[key]
+                for key in CHANNEL_FIELDS
+            ):
+                continue  # about another channel than the one this subscription names
             session = self.sessions.get(sub.session_id)
             if session is None or session.closed:
                 continue
@@ -709,7 +774,14 @@ class FakeTwitch:
                 return self._bad(409, "subscription already exists")
         if token.user_id not in body["condition"].values():
             # Websocket subscriptions need a user token of the user named in the condition.
-            return self._bad(403, "subscription missing proper authorization")
+            return self._refuse(body, 403, "subscription missing proper authorization")
+        versions = SUBSCRIPTION_VERSIONS.get(body["type"])
+        if versions is not None and str(body.get("version")) not in versions:
+            return self._refuse(body, 400, "invalid subscription version")
+        needed = SUBSCRIPTION_SCOPES.get(body["type"], ())
+        lacking = needed and not set(needed) & set(token.scopes)
+        if lacking or body["type"] in self.forbid:
+            return self._refuse(body, 403, "subscription missing proper authorization")
         sub = Sub(
             id=str(uuid.uuid4()),
             type=body["type"],
@@ -725,6 +797,10 @@ class FakeTwitch:
         return web.json_response(
             {"data": [sub.to_json()], **self._sub_totals(CLIENT_ID)}, status=202
         )
+
+    def _refuse(self, body: dict[str, Any], status: int, message: str) -> web.Response:
+        self.refused.append((str(body.get("type")), status))
+        return self._bad(status, message)
 
     async def _sub_list(self, request: web.Request, token: Token) -> web.Response:
         data = [s.to_json() for s in self.subs.values() if s.client_id == CLIENT_ID]

@@ -19,7 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streampai_desktop.core.events import Cheer, Follow, Platform, User
+from streampai_desktop.core.events import (
+    ChatNotification,
+    Cheer,
+    Follow,
+    Platform,
+    PollChoice,
+    PollProgress,
+    User,
+)
 from streampai_desktop.stream.demo_control import FORCED_REASON
 from streampai_desktop.ui.pages.dashboard import DashboardPage
 from streampai_desktop.ui.session import GuiSession
@@ -61,6 +69,28 @@ def test_counters_count_this_sessions_events(gui: Gui) -> None:
     assert dashboard.alerts_stat.value.text() == "1"
     assert dashboard.chat_stat.value.text() == "0"
     assert "followed" in dashboard.activity.item(0).text()
+
+
+def test_latest_events_skip_running_progress_and_chat_notices(gui: Gui) -> None:
+    # A poll reports every vote and Twitch repeats each sub in chat: the list keeps to what
+    # happened once (the poll has its own card; the sub is its own event).
+    dashboard = gui.window.dashboard
+    choices = (PollChoice(id="a", title="Yes", votes=3), PollChoice(id="b", title="No", votes=1))
+
+    async def events() -> None:
+        await gui.app.ingest.submit(
+            PollProgress(platform=Platform.TWITCH, title="Q", choices=choices)
+        )
+        await gui.app.ingest.submit(
+            ChatNotification(platform=Platform.TWITCH, notice_type="sub", system_message="subbed")
+        )
+        await gui.app.ingest.submit(Follow(platform=Platform.TWITCH))
+        await until(lambda: dashboard.events_stat.value.text() == "3", what="counter")
+        await until(lambda: dashboard.activity.count() >= 1, what="the follow listed")
+
+    gui.run(events())
+    rows = [dashboard.activity.item(i).text() for i in range(dashboard.activity.count())]
+    assert len(rows) == 1 and "followed" in rows[0], rows
 
 
 def test_the_alert_queue_panel_follows_the_queue_and_its_buttons_call_through(gui: Gui) -> None:

@@ -16,7 +16,7 @@ from streampai_desktop.platforms.base import (
     ConnectorStatus,
     StreamInfo,
 )
-from streampai_desktop.platforms.twitch.auth import TokenStore
+from streampai_desktop.platforms.twitch.auth import SCOPES, TokenStore
 from streampai_desktop.platforms.twitch.client import TokenPair, TwitchEndpoints
 from streampai_desktop.platforms.twitch.connector import TwitchConnector, TwitchOptions
 from streampai_desktop.secrets import KeyringBackend, SecretStore
@@ -80,7 +80,8 @@ class Harness:
 
 @pytest.fixture
 async def signed_in(twitch: FakeTwitch, secrets: SecretStore) -> TokenPair:
-    token = twitch.issue_token("1337", ["user:read:chat"])
+    # Everything the app asks for at sign-in (an account signed in today).
+    token = twitch.issue_token("1337", list(SCOPES))
     pair = TokenPair(token.access, token.refresh)
     await TokenStore(secrets, "1337").save(pair)
     return pair

@@ -107,13 +107,53 @@ async def test_a_move_delays_nothing_keeps_order_and_the_app_closes_the_old_sock
     assert not any(s.state is ConnectorState.RECONNECTING for s in harness.states)
 
 
+async def test_a_move_while_the_app_reads_behind_loses_nothing(
+    twitch: FakeTwitch, harness: Harness
+) -> None:
+    """In a chat burst the app reads the old socket behind Twitch: when the new connection's
+    welcome arrives, part of what Twitch sent on the old one is still in the sockets' buffers.
+    All of it is delivered, in order, before the first message of the new connection."""
+    harness.start()
+    await harness.connected()
+    burst = 1500
+
+    async def a_burst_right_before_the_welcome() -> None:
+        for i in range(burst):
+            await twitch.push("channel.chat.message", chat_event(f"old-{i}"))
+
+    twitch.before_move_welcome = a_burst_right_before_the_welcome
+    await twitch.trigger_reconnect()
+    await harness.wait_for(lambda: twitch.welcomes == 2)
+    for i in range(3):
+        await twitch.push("channel.chat.message", chat_event(f"new-{i}"))
+    await harness.wait_for(lambda: "new-2" in texts(harness))
+    got = texts(harness)
+    assert len(got) == burst + 3, f"{burst + 3 - len(got)} message(s) lost in the move"
+    assert got == [*(f"old-{i}" for i in range(burst)), *(f"new-{i}" for i in range(3))]
+    (old,) = twitch.moved
+    await harness.wait_for(lambda: old.closed, within=2)
+    assert (old.closed_by, old.close_code) == ("client", 1000)
+
+
+async def test_a_message_with_half_an_emoji_is_still_delivered(
+    twitch: FakeTwitch, harness: Harness
+) -> None:
+    """A lone surrogate escape (half an emoji) is valid JSON that the fast parser (orjson)
+    refuses; the message is read by the standard one instead, not dropped."""
+    harness.start()
+    await harness.connected()
+    await twitch.push("channel.chat.message", chat_event("half an emoji \ud83d"))
+    await twitch.push("channel.chat.message", chat_event("next"))
+    await harness.wait_for(lambda: texts(harness) == ["half an emoji \ud83d", "next"])
+
+
 async def test_the_fake_closes_an_old_socket_the_client_keeps_with_4004(
     twitch: FakeTwitch,
 ) -> None:
     """Twitch's side of the move, as the fake plays it for clients that don't close the old
     connection: 4004 "reconnect grace time expired" (30 s on Twitch; shortened here)."""
     twitch.reconnect_grace_s = 0.3
-    token = twitch.issue_token("1337")
+    token = twitch.issue_token("1337", ["moderator:read:followers"])
     async with aiohttp.ClientSession() as http:
         first = await http.ws_connect(twitch.eventsub_url)
         welcome = json.loads((await first.receive()).data)

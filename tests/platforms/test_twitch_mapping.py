@@ -21,6 +21,24 @@ def one(name: str) -> ev.Event:
     return event
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Twitch's own form, read directly (nanoseconds cut to microseconds).
+        ("2024-05-04T18:21:04.123456789Z", datetime(2024, 5, 4, 18, 21, 4, 123456, tzinfo=UTC)),
+        ("2024-05-04T18:21:04Z", datetime(2024, 5, 4, 18, 21, 4, tzinfo=UTC)),
+        ("2024-05-04T20:21:04.5+02:00", datetime(2024, 5, 4, 18, 21, 4, 500000, tzinfo=UTC)),
+        ("2024-05-04T18:21:04", datetime(2024, 5, 4, 18, 21, 4, tzinfo=UTC)),  # no offset: UTC
+        # Looser forms go through the slower preparation.
+        (" 2024-05-04T18:21:04.1234567890Z ", datetime(2024, 5, 4, 18, 21, 4, 123456, tzinfo=UTC)),
+    ],
+)
+def test_times_become_utc(text: str, expected: datetime) -> None:
+    parsed = mapping.parse_time(text)
+    assert parsed == expected
+    assert parsed is not None and parsed.tzinfo is UTC
+
+
 def test_every_subscribed_type_has_a_mapper() -> None:
     assert {s.type for s in SUBSCRIPTIONS} <= set(mapping.MAPPERS)
 

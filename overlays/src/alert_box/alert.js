@@ -27,6 +27,8 @@ export const PLACEHOLDERS = Object.freeze([
   'message',
   'platform',
   'reward',
+  'charity',
+  'level',
 ])
 const PLACEHOLDER_SET = new Set(PLACEHOLDERS)
 // Placeholders that are a count of something, so they may carry their noun in both forms:
@@ -56,6 +58,9 @@ export const DEFAULT_TEMPLATES = Object.freeze({
   channel_point_redemption: '{name} redeemed {reward}',
   super_chat: '{name} sent a Super Chat: {amount}',
   membership: '{name} became a member!',
+  charity_donation: '{name} donated {amount} to {charity}!',
+  hype_train_begin: 'The Hype Train has started at level {level}!',
+  hype_train_level_up: 'Hype Train level {level}!',
 })
 const FALLBACK_TEMPLATE = '{name}'
 
@@ -124,12 +129,17 @@ export function tierName(tier) {
   return own(TIERS, key) ? TIERS[key] : tier.trim()
 }
 
-/** The number an alert is "worth" (money in minor units, bits, viewers, gifts), or null. */
+/** The number an alert is "worth" (money in minor units, bits, viewers, gifts, a hype train's
+ * level), or null. */
 export function eventAmount(event) {
   switch (event?.kind) {
     case 'donation':
     case 'super_chat':
+    case 'charity_donation':
       return Number.isFinite(event.amount?.minor) ? event.amount.minor : null
+    case 'hype_train_begin':
+    case 'hype_train_level_up':
+      return Number.isFinite(event.level) ? event.level : null
     case 'cheer':
       return Number.isFinite(event.bits) ? event.bits : null
     case 'raid':
@@ -154,6 +164,7 @@ function amountFallback(event, locale) {
   switch (event.kind) {
     case 'donation':
     case 'super_chat':
+    case 'charity_donation':
       return formatMoney(event.amount, locale)
     case 'cheer': {
       const bits = int(event.bits)
@@ -196,6 +207,8 @@ export function placeholderValues(event, settings = {}, locale) {
     message: alertMessage(e),
     platform: platformLabel(e.platform),
     reward: str(e.reward_title),
+    charity: str(e.charity_name),
+    level: num(e.level),
   }
 }
 

@@ -35,8 +35,17 @@ SCOPES: tuple[str, ...] = (
     "channel:read:subscriptions",  # subscribe / subscription.message / subscription.gift
     "bits:read",  # channel.cheer
     "channel:read:redemptions",  # channel-point redemptions
+    "channel:read:hype_train",  # channel.hype_train.begin/progress/end v2: the hype train alerts
+    "channel:read:polls",  # channel.poll.begin/progress/end: the current poll and its votes
+    "channel:read:predictions",  # channel.prediction.*: the current prediction and its bets
+    "moderator:read:shoutouts",  # channel.shoutout.create/receive: shoutouts given and received
+    "channel:read:ads",  # channel.ad_break.begin: the ad break countdown
+    "channel:read:goals",  # channel.goal.begin/progress/end: creator goals
+    "channel:read:charity",  # channel.charity_campaign.donate: the charity donation alert
 )
-"""What the app asks for, and why (shown on the consent page by Twitch)."""
+"""What the app asks for, and why (shown on the consent page by Twitch). An account signed in
+before a scope was added keeps what it granted: the connector subscribes to what its token
+allows and its status asks the streamer to sign in again for the rest."""
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 

@@ -78,6 +78,11 @@ def configure_endpoints(endpoints: TwitchEndpoints) -> None:
     Route.ID_BASE = auth.removesuffix("oauth2")
 
 
+class MissingPermission(AuthFailed):
+    """Twitch refused one request because the sign-in lacks a scope (HTTP 403). The sign-in
+    itself still works: a connector skips what needs the scope and asks to sign in again."""
+
+
 @dataclass(frozen=True, slots=True)
 class TokenPair:
     access: str
@@ -259,7 +264,7 @@ def _translate(exc: HTTPException, retry_after: float | None = None) -> Exceptio
         # A 401 twitchio could not fix by refreshing, or a refresh Twitch refused.
         return AuthFailed("Twitch no longer accepts this sign-in; sign in again.")
     if exc.status == 403:
-        return AuthFailed(
+        return MissingPermission(
             f"Twitch refused access ({message or 'missing permission'}); sign in again."
         )
     if exc.status == 429:

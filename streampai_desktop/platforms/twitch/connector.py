@@ -2,7 +2,10 @@
 
 One pass of :meth:`TwitchConnector._session` = validate tokens (twitchio refreshes them), load the
 channel (title, category, live?, viewers, followers), open EventSub, subscribe every type in
-:data:`SUBSCRIPTIONS`, then read notifications until the socket drops. :meth:`run` repeats passes
+:data:`SUBSCRIPTIONS` the sign-in's scopes allow (a sign-in from before a type was added keeps
+working without it, and its status says "Sign in again to allow: hype trains, …"), then read
+notifications until the socket drops. Hype train level ups are noticed here (Twitch reports
+progress, not levels reached). :meth:`run` repeats passes
 with capped exponential backoff and jitter (or the wait Twitch asked for) and shows
 "reconnecting, next attempt at …" meanwhile; :class:`AuthFailed` ends it ("needs sign-in").
 """
@@ -13,12 +16,22 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from streampai_desktop.core.backoff import Backoff
-from streampai_desktop.core.events import Platform, StreamOnline, ViewerCount
+from streampai_desktop.core.events import (
+    Event,
+    EventError,
+    HypeTrainBegin,
+    HypeTrainEnd,
+    HypeTrainProgress,
+    Platform,
+    StreamOnline,
+    ViewerCount,
+)
 from streampai_desktop.platforms.base import (
     AuthFailed,
     ConnectorDeps,
@@ -26,10 +39,11 @@ from streampai_desktop.platforms.base import (
     ConnectorStatus,
     NotReady,
     StreamInfo,
+    permissions_prompt,
 )
 from streampai_desktop.platforms.twitch import mapping
 from streampai_desktop.platforms.twitch.auth import TokenStore
-from streampai_desktop.platforms.twitch.client import TwitchApi, TwitchEndpoints
+from streampai_desktop.platforms.twitch.client import MissingPermission, TwitchApi, TwitchEndpoints
 from streampai_desktop.platforms.twitch.eventsub import EventSubSocket
 from streampai_desktop.secrets import SecretStore
 
@@ -41,26 +55,78 @@ class SubSpec:
     type: str
     version: str
     condition: str  # which condition shape; see _condition
+    scopes: tuple[str, ...] = ()  # any one of them lets a token subscribe; () needs none
+    feature: str = ""  # what the streamer goes without when the token has none of the scopes
 
+    def allowed(self, granted: Collection[str]) -> bool:
+        """Whether a token with the ``granted`` scopes may subscribe."""
+        return not self.scopes or any(scope in granted for scope in self.scopes)
+
+
+# The scopes Twitch's subscription-types reference names for each type (one of them is enough).
+_CHAT = ("user:read:chat",)
+_SUBS = ("channel:read:subscriptions",)
+_REDEMPTIONS = ("channel:read:redemptions", "channel:manage:redemptions")
+_HYPE_TRAIN = ("channel:read:hype_train",)
+_POLLS = ("channel:read:polls", "channel:manage:polls")
+_PREDICTIONS = ("channel:read:predictions", "channel:manage:predictions")
+_SHOUTOUTS = ("moderator:read:shoutouts", "moderator:manage:shoutouts")
+_GOALS = ("channel:read:goals",)
 
 SUBSCRIPTIONS: tuple[SubSpec, ...] = (
-    SubSpec("channel.chat.message", "1", "chat"),
-    SubSpec("channel.chat.message_delete", "1", "chat"),
-    SubSpec("channel.chat.clear", "1", "chat"),
+    SubSpec("channel.chat.message", "1", "chat", _CHAT, "chat"),
+    SubSpec("channel.chat.message_delete", "1", "chat", _CHAT, "chat"),
+    SubSpec("channel.chat.clear", "1", "chat", _CHAT, "chat"),
     # A ban or timeout clears the user's messages; this covers both without channel:moderate.
-    SubSpec("channel.chat.clear_user_messages", "1", "chat"),
-    SubSpec("channel.follow", "2", "moderator"),
-    SubSpec("channel.subscribe", "1", "broadcaster"),
-    SubSpec("channel.subscription.message", "1", "broadcaster"),
-    SubSpec("channel.subscription.gift", "1", "broadcaster"),
-    SubSpec("channel.cheer", "1", "broadcaster"),
+    SubSpec("channel.chat.clear_user_messages", "1", "chat", _CHAT, "chat"),
+    # Sub notices, raids, announcements … as the lines Twitch shows in chat (not alerts).
+    SubSpec("channel.chat.notification", "1", "chat", _CHAT, "chat"),
+    SubSpec("channel.follow", "2", "moderator", ("moderator:read:followers",), "follows"),
+    SubSpec("channel.subscribe", "1", "broadcaster", _SUBS, "subscriptions"),
+    SubSpec("channel.subscription.message", "1", "broadcaster", _SUBS, "subscriptions"),
+    SubSpec("channel.subscription.gift", "1", "broadcaster", _SUBS, "subscriptions"),
+    SubSpec("channel.cheer", "1", "broadcaster", ("bits:read",), "cheers"),
     SubSpec("channel.raid", "1", "raid_to"),
-    SubSpec("channel.channel_points_custom_reward_redemption.add", "1", "broadcaster"),
+    # The same type the other way round: the streamer's own raid ("raiding X"), no scope needed.
+    SubSpec("channel.raid", "1", "raid_from"),
+    SubSpec(
+        "channel.channel_points_custom_reward_redemption.add",
+        "1",
+        "broadcaster",
+        _REDEMPTIONS,
+        "channel points",
+    ),
     SubSpec("stream.online", "1", "broadcaster"),
     SubSpec("stream.offline", "1", "broadcaster"),
     SubSpec("channel.update", "2", "broadcaster"),
+    # Version 2: Twitch withdrew the v1 hype train events in January 2026.
+    SubSpec("channel.hype_train.begin", "2", "broadcaster", _HYPE_TRAIN, "hype trains"),
+    SubSpec("channel.hype_train.progress", "2", "broadcaster", _HYPE_TRAIN, "hype trains"),
+    SubSpec("channel.hype_train.end", "2", "broadcaster", _HYPE_TRAIN, "hype trains"),
+    SubSpec("channel.poll.begin", "1", "broadcaster", _POLLS, "polls"),
+    SubSpec("channel.poll.progress", "1", "broadcaster", _POLLS, "polls"),
+    SubSpec("channel.poll.end", "1", "broadcaster", _POLLS, "polls"),
+    SubSpec("channel.prediction.begin", "1", "broadcaster", _PREDICTIONS, "predictions"),
+    SubSpec("channel.prediction.progress", "1", "broadcaster", _PREDICTIONS, "predictions"),
+    SubSpec("channel.prediction.lock", "1", "broadcaster", _PREDICTIONS, "predictions"),
+    SubSpec("channel.prediction.end", "1", "broadcaster", _PREDICTIONS, "predictions"),
+    SubSpec("channel.shoutout.create", "1", "moderator", _SHOUTOUTS, "shoutouts"),
+    SubSpec("channel.shoutout.receive", "1", "moderator", _SHOUTOUTS, "shoutouts"),
+    SubSpec("channel.ad_break.begin", "1", "broadcaster", ("channel:read:ads",), "ad breaks"),
+    SubSpec("channel.goal.begin", "1", "broadcaster", _GOALS, "goals"),
+    SubSpec("channel.goal.progress", "1", "broadcaster", _GOALS, "goals"),
+    SubSpec("channel.goal.end", "1", "broadcaster", _GOALS, "goals"),
+    SubSpec(
+        "channel.charity_campaign.donate",
+        "1",
+        "broadcaster",
+        ("channel:read:charity",),
+        "charity donations",
+    ),
 )
 """What the app listens to, as data."""
+
+SUBSCRIBE_CONCURRENCY = 8  # subscription requests in flight at once (Twitch answers each in ~0.1 s)
 
 
 def _condition(kind: str, user_id: str) -> dict[str, str]:
@@ -69,6 +135,7 @@ def _condition(kind: str, user_id: str) -> dict[str, str]:
         "moderator": {"broadcaster_user_id": user_id, "moderator_user_id": user_id},
         "broadcaster": {"broadcaster_user_id": user_id},
         "raid_to": {"to_broadcaster_user_id": user_id},
+        "raid_from": {"from_broadcaster_user_id": user_id},
     }[kind]
 
 
@@ -105,6 +172,9 @@ class TwitchConnector:
         self.stream = StreamInfo()
         self.login = ""
         self.notice = ""  # a non-fatal problem worth showing (e.g. one subscription revoked)
+        # What this sign-in's scopes leave out ("hype trains", …): the status asks to sign in again.
+        self.missing: tuple[str, ...] = ()
+        self._hype_levels: dict[str, int] = {}  # running hype train id → the level last seen
         self._api: TwitchApi | None = None
         self._socket: EventSubSocket | None = None
         self._stop = asyncio.Event()
@@ -191,7 +261,7 @@ class TwitchConnector:
                 session_id = await sock.connect()
                 await self._subscribe_all(api, session_id)
                 self.backoff.reset()
-                self._set_state(ConnectorState.CONNECTED)
+                self._set_state(ConnectorState.CONNECTED, self._connected_reason())
                 await self._read_and_poll(api, sock)
         finally:
             self._api = None
@@ -212,10 +282,37 @@ class TwitchConnector:
         self._patch_stream(**fields)
 
     async def _subscribe_all(self, api: TwitchApi, session_id: str) -> None:
-        for spec in SUBSCRIPTIONS:
-            await api.subscribe(
-                spec.type, spec.version, _condition(spec.condition, self.user_id), session_id
-            )
+        """Subscribe to every type the token's scopes allow, a few requests at a time. A type
+        Twitch refuses for a missing scope (403) is left out and the rest go on; what is left out
+        is named in the status ("Sign in again to allow: hype trains, polls.")."""
+        granted = set(api.scopes)
+        wanted = [spec for spec in SUBSCRIPTIONS if spec.allowed(granted)]
+        skipped = [spec for spec in SUBSCRIPTIONS if not spec.allowed(granted)]
+        gate = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
+
+        async def subscribe(spec: SubSpec) -> SubSpec | None:
+            condition = _condition(spec.condition, self.user_id)
+            async with gate:
+                try:
+                    await api.subscribe(spec.type, spec.version, condition, session_id)
+                except MissingPermission as exc:
+                    log.warning("Twitch refused %s: %s", spec.type, exc)
+                    return spec
+            return None
+
+        results = await asyncio.gather(*(subscribe(s) for s in wanted), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        refused = [r for r in results if isinstance(r, SubSpec)]
+        missing = [s.feature or s.type for s in SUBSCRIPTIONS if s in skipped or s in refused]
+        self.missing = tuple(dict.fromkeys(missing))  # in table order, each once
+        if self.missing:
+            log.info("Twitch sign-in lacks scopes for: %s", ", ".join(self.missing))
+
+    def _connected_reason(self) -> str:
+        """What the status says while connected: what needs a new sign-in, and any notice."""
+        return " ".join(p for p in (permissions_prompt(self.missing), self.notice) if p)
 
     async def _read_and_poll(self, api: TwitchApi, sock: EventSubSocket) -> None:
         reader = asyncio.create_task(self._read(sock), name=f"twitch-read-{self.user_id}")
@@ -247,15 +344,36 @@ class TwitchConnector:
     async def _on_notification(self, message: dict[str, Any]) -> None:
         sub_type = message["metadata"].get("subscription_type", "")
         event_raw = message["payload"]["event"]
-        patch = mapping.stream_patch(sub_type, event_raw)
+        try:
+            patch = mapping.stream_patch(sub_type, event_raw)
+            events = mapping.map_notification(message)
+        except (EventError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            # One notification Twitch shaped differently must not take the connection down.
+            log.warning("ignored a %s notification the app cannot read: %r", sub_type, exc)
+            return
         if patch:
             self._patch_stream(**patch)
-        for event in mapping.map_notification(message):
+        for event in events:
             if isinstance(event, StreamOnline):
                 event = dataclasses.replace(
                     event, title=self.stream.title, category=self.stream.category
                 )
             await self.deps.submit(event)
+            level_up = self._track_hype_train(event)
+            if level_up is not None:
+                await self.deps.submit(level_up)
+
+    def _track_hype_train(self, event: Event) -> Event | None:
+        """The level-up a hype train event shows, if any (Twitch reports progress; reaching a
+        new level is ours to notice). An ended train is forgotten."""
+        if isinstance(event, HypeTrainEnd):
+            self._hype_levels.pop(event.train_id, None)
+            return None
+        if not isinstance(event, HypeTrainBegin | HypeTrainProgress):
+            return None
+        known = self._hype_levels.get(event.train_id)
+        self._hype_levels[event.train_id] = max(known or 0, event.level)
+        return mapping.level_up(known, event)
 
     def _on_revocation(self, message: dict[str, Any]) -> None:
         sub = message["payload"]["subscription"]
@@ -271,7 +389,7 @@ class TwitchConnector:
         # version_removed and friends: keep the rest of the events flowing, say what stopped.
         self.notice = f"Twitch stopped sending {sub.get('type')} ({status}); update the app."
         log.warning("%s", self.notice)
-        self._set_state(ConnectorState.CONNECTED, self.notice)
+        self._set_state(ConnectorState.CONNECTED, self._connected_reason())
 
     async def _poll(self, api: TwitchApi) -> None:
         """Viewer count (Helix streams) while live; a stream found offline updates the state."""

@@ -12,9 +12,11 @@ What Twitch's "Getting Events Using WebSockets" page says, and what this module 
   receive a Welcome message on the new connection", and "the old connection receives events up
   until you connect to the new URL and receive the welcome message". So while the new connection
   opens, notifications on the old one are delivered as they arrive; once the new welcome is in,
-  whatever already arrived on the old one is delivered (it was sent first), then *we* close the
-  old connection — Twitch closes it with 4004 only when a client never does (30 s). Subscriptions
-  move with the session, so nothing is re-subscribed, and nothing waits on a timer.
+  *we* close the old connection (Twitch closes it with 4004 only when a client never does, after
+  30 s) and deliver everything it still holds, up to Twitch's answering close frame, before the
+  first message of the new one: what was sent there was sent first, and in a burst much of it
+  may not have been read yet. Subscriptions move with the session, so nothing is re-subscribed,
+  and nothing waits on a timer.
 * Twitch delivers at least once (a resend keeps its ``message_id``), and a move can overlap:
   notifications are de-duplicated by ``message_id`` over a bounded window.
 * A close frame from Twitch ends the session with :class:`NotReady` naming the close code.
@@ -31,6 +33,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import orjson
 
 from streampai_desktop.platforms.base import NotReady
 
@@ -38,9 +41,14 @@ log = logging.getLogger(__name__)
 
 DEDUPE_WINDOW = 2000
 WELCOME_TIMEOUT_S = 10.0
+MOVE_CLOSE_TIMEOUT_S = 2.0
+"""After a move, how long the old connection may stay silent before Twitch's answer to our close
+frame (which comes after everything it sent there) is given up on."""
 KEEPALIVE_JITTER_S = 1.0
 """Past ``keepalive_timeout_seconds`` of silence the connection is gone; this much more absorbs
 timer jitter (ours and Twitch's), nothing else."""
+
+_CLOSED_TYPES = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
 
 CLOSE_REASONS = {
     4000: "internal server error",
@@ -121,11 +129,7 @@ class EventSubSocket:
             self.keepalive_s = float(session["keepalive_timeout_seconds"])
 
     def _parse(self, ws: aiohttp.ClientWebSocketResponse, msg: aiohttp.WSMessage) -> Any:
-        if msg.type in (
-            aiohttp.WSMsgType.CLOSE,
-            aiohttp.WSMsgType.CLOSED,
-            aiohttp.WSMsgType.CLOSING,
-        ):
+        if msg.type in _CLOSED_TYPES:
             code = ws.close_code
             reason = CLOSE_REASONS.get(code or 0, "connection closed")
             raise NotReady(f"Twitch closed the EventSub connection: {reason} ({code})")
@@ -134,6 +138,12 @@ class EventSubSocket:
         if msg.type is not aiohttp.WSMsgType.TEXT:
             return None
         try:
+            # orjson: every chat message is parsed here, and it takes half the time json does.
+            return orjson.loads(msg.data)
+        except ValueError:
+            pass
+        try:
+            # What orjson refuses and the standard parser takes (a lone surrogate escape, say).
             return json.loads(msg.data)
         except ValueError:
             log.warning("EventSub sent a message that is not JSON; ignored")
@@ -156,21 +166,20 @@ class EventSubSocket:
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         """Notifications and revocations, in order, each once; raises NotReady when it drops."""
         assert self._ws is not None, "connect first"
-        while not self._closed:
-            limit = silence_limit(self.keepalive_s)
-            try:
-                async with asyncio.timeout(limit):
-                    msg = await self._ws.receive()
-            except TimeoutError:
-                raise NotReady(f"no message or keepalive from Twitch for {limit:g} s") from None
-            data = self._parse(self._ws, msg)
-            if data is None:
-                continue
-            if self._deliverable(data):
-                yield data
-            elif data["metadata"]["message_type"] == "session_reconnect":
-                async for moved in self._move(data["payload"]["session"]["reconnect_url"]):
-                    yield moved
+        silence = _SilenceWatch()
+        try:
+            while not self._closed:
+                msg = await silence.receive(self._ws, silence_limit(self.keepalive_s))
+                data = self._parse(self._ws, msg)
+                if data is None:
+                    continue
+                if self._deliverable(data):
+                    yield data
+                elif data["metadata"]["message_type"] == "session_reconnect":
+                    async for moved in self._move(data["payload"]["session"]["reconnect_url"]):
+                        yield moved
+        finally:
+            silence.stop()
 
     async def _move(self, url: str) -> AsyncIterator[dict[str, Any]]:
         """Follow a session_reconnect: read the old socket until ``url`` welcomes us, deliver what
@@ -200,24 +209,45 @@ class EventSubSocket:
         self._on_welcome(welcome)
         self.reconnects += 1
         if old_open:
-            # The welcome is in: anything Twitch sent on the old socket was sent before it. What
-            # has arrived is buffered; deliver it, in order, before the first new message.
-            while True:
-                try:
-                    # A zero timeout: take what is buffered, never wait for more.
-                    async with asyncio.timeout(0):
-                        msg = await old.receive()
-                except TimeoutError:
-                    break
-                data, old_open = self._read_old(old, msg)
-                if data is not None:
-                    yield data
-                if not old_open:
-                    break
+            async for data in self._drain_and_close(old):
+                yield data
         # The client closes the old connection (Twitch only steps in, with 4004, when it doesn't).
         with contextlib.suppress(Exception):
             await old.close()
         log.info("EventSub moved to the new connection; the old one is closed")
+
+    async def _drain_and_close(
+        self, old: aiohttp.ClientWebSocketResponse
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Everything Twitch sent on ``old``, in order, then ``old`` closed by us.
+
+        The welcome is in, so Twitch sends nothing more there; but in a burst, what it sent
+        before may not have been read yet (it waits in the sockets' buffers while the app
+        catches up). Our close frame gets Twitch's answering close frame, which arrives after
+        everything sent before it: read up to that, and nothing sent on the old socket is left
+        behind. (aiohttp's ``close()`` would discard those messages while it waits.)
+        """
+        try:
+            await old.send_frame(aiohttp.WSCloseCode.OK.to_bytes(2, "big"), aiohttp.WSMsgType.CLOSE)
+        except Exception as exc:  # the old socket is already gone: nothing more to read
+            log.info("old EventSub connection closed during the move (%s)", exc)
+            return
+        while True:
+            try:
+                msg = await old.receive(timeout=MOVE_CLOSE_TIMEOUT_S)
+            except TimeoutError:
+                log.warning(
+                    "Twitch did not answer the close of the old EventSub connection within %g s",
+                    MOVE_CLOSE_TIMEOUT_S,
+                )
+                return
+            if msg.type in _CLOSED_TYPES:
+                return
+            data, old_open = self._read_old(old, msg)
+            if data is not None:
+                yield data
+            if not old_open:
+                return
 
     def _read_old(
         self, old: aiohttp.ClientWebSocketResponse, msg: aiohttp.WSMessage
@@ -230,6 +260,56 @@ class EventSubSocket:
             log.info("old EventSub connection closed during the move: %s", exc)
             return None, False
         return (data if self._deliverable(data) else None), True
+
+
+class _SilenceWatch:
+    """``receive`` that raises :class:`NotReady` after ``limit`` seconds without a message.
+
+    What ``asyncio.timeout`` around each receive does, with one timer that is moved on lazily
+    instead of a timer made and cancelled per message: in a chat burst, that per-message timer
+    cost the app about as much as parsing the message (bench/twitch_burst.py under py-spy).
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline = 0.0
+        self._waiting: asyncio.Task[Any] | None = None  # the task inside receive, if any
+        self._cancelling = 0
+        self._expired = False
+
+    async def receive(self, ws: aiohttp.ClientWebSocketResponse, limit: float) -> aiohttp.WSMessage:
+        self._deadline = self._loop.time() + limit
+        if self._timer is None or self._timer.when() > self._deadline:
+            self.stop()
+            self._timer = self._loop.call_at(self._deadline, self._check)
+        task = self._waiting = asyncio.current_task()
+        assert task is not None
+        self._cancelling = task.cancelling()
+        try:
+            return await ws.receive()
+        except asyncio.CancelledError:
+            if self._expired and task.uncancel() <= self._cancelling:
+                raise NotReady(f"no message or keepalive from Twitch for {limit:g} s") from None
+            raise
+        finally:
+            self._waiting = None
+            self._expired = False
+
+    def _check(self) -> None:
+        self._timer = None
+        if self._waiting is None:
+            return  # not waiting for a message: the next receive sets the timer again
+        if self._loop.time() < self._deadline:  # a message came since: wait for the new limit
+            self._timer = self._loop.call_at(self._deadline, self._check)
+            return
+        self._expired = True
+        self._waiting.cancel()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 async def _discard(opening: asyncio.Task[tuple[aiohttp.ClientWebSocketResponse, Any]]) -> None:

@@ -5,7 +5,10 @@ from streampai_desktop.platforms.spec import Capabilities, Endpoint, PlatformSpe
 SPEC = PlatformSpec(
     id="twitch",
     label="Twitch",
-    brings="Chat, follows, subs, gift subs, cheers, raids and channel points.",
+    brings=(
+        "Chat, follows, subs, gift subs, cheers, raids, channel points, hype trains, polls, "
+        "predictions, shoutouts, ad breaks, goals and charity donations."
+    ),
     capabilities=Capabilities(
         chat_max_length=500,  # Twitch refuses longer messages
         chat_moderation=True,
@@ -15,6 +18,8 @@ SPEC = PlatformSpec(
         cheers=True,
         raids=True,
         channel_points=True,
+        hype_trains=True,
+        charity=True,
         follower_count=True,
         stream_key=True,
     ),

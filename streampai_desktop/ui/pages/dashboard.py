@@ -2,8 +2,9 @@
 
 On a first run the "Get on stream" checklist leads to OBS; the alert queue and the overlays'
 URLs come next, above the fold. The stream card and the viewer chart show only when they have
-something to say (live, or a connected channel); while live, the chat and the latest events move
-up under them. Words only: no command-line flags or file paths.
+something to say (live, or a connected channel); under them, what runs on the channel (an ad
+break, a poll, a prediction, a hype train) while anything does; while live, the chat and the
+latest events move up under those. Words only: no command-line flags or file paths.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QWidget
 
-from streampai_desktop.core.events import ChatMessage, Event, ViewerCount
+from streampai_desktop.core.events import ChatMessage, ChatNotification, Event, ViewerCount
 from streampai_desktop.platforms.base import StreamInfo
 from streampai_desktop.ui.dialogs import confirm
+from streampai_desktop.ui.pages.channel_activity_card import ChannelActivityCard
 from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, label, restyle
 from streampai_desktop.ui.pages.dashboard_chat import ChatCard
 from streampai_desktop.ui.pages.feed_list import FeedList
@@ -141,8 +143,12 @@ class AlertQueueCard(Card):
 
 
 def _is_activity(event: Event) -> bool:
-    # Viewer counts tick every few seconds and would push real activity off the list.
-    return not isinstance(event, ChatMessage | ViewerCount)
+    # Viewer counts tick every few seconds, and a running poll, prediction, hype train or goal
+    # reports progress just as often (its card shows it): both would push real activity off the
+    # list. A chat notice is chat; its sub, gift or raid is on the list as its own event.
+    if event.running_update:
+        return False
+    return not isinstance(event, ChatMessage | ChatNotification | ViewerCount)
 
 
 def _row(*widgets: QWidget, stretches: Sequence[int] = ()) -> QWidget:
@@ -189,6 +195,11 @@ class DashboardPage(Page):
         self.body.addWidget(self.stream_row)
         self._chart_live = False
         self._chart_stream: datetime | None = None  # the start of the stream the chart shows
+        # What runs on the channel now (ad break, poll, prediction, hype train); hidden when
+        # nothing does.
+        self.channel_activity = ChannelActivityCard(vm.activity)
+        self.body.addWidget(self.channel_activity)
+        self.channel_activity.refresh()
 
         # Before the first stream these lead to OBS; the streamer sees them without scrolling.
         self.queue_card = AlertQueueCard(vm)
@@ -265,7 +276,7 @@ class DashboardPage(Page):
         self.stats_row.setVisible(stream.live or bool(counted))
         self._place(self.checklist, -1 if stream.live else 0)
         first = self.feeds if stream.live else self.cards_row
-        self._place(first, self.body.indexOf(self.stream_row) + 1)
+        self._place(first, self.body.indexOf(self.channel_activity) + 1)
 
     # --- stream -----------------------------------------------------------------------------------
 

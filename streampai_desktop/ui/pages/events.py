@@ -34,7 +34,17 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from streampai_desktop.core.events import ALERT_KINDS, CHAT_KINDS, EVENT_TYPES, Event, Platform
+from streampai_desktop.core.events import (
+    ALERT_KINDS,
+    CHAT_KINDS,
+    EVENT_TYPES,
+    ChatNotification,
+    Event,
+    Platform,
+    StreamOffline,
+    StreamOnline,
+    ViewerCount,
+)
 from streampai_desktop.platforms.registry import PLATFORMS, platform_label
 from streampai_desktop.ui.formatting import kind_label
 from streampai_desktop.ui.pages.common import Page, StatusLine, label
@@ -51,11 +61,23 @@ from streampai_desktop.ui.viewmodels.event_table import (
 Index = QModelIndex | QPersistentModelIndex
 COLUMN_WIDTHS = (140, 80, 110, 120, 300, 70, 84)
 ROW_HEIGHT = 30  # room for the row's Replay button
-# The kinds menu, in sections: (title, kinds). Every kind is in exactly one.
+# Chat as the Events page shows it: messages, moderation, and the lines Twitch puts in chat.
+CHAT_SECTION: tuple[str, ...] = (*CHAT_KINDS, ChatNotification.kind)
+STREAM_SECTION: tuple[str, ...] = (StreamOnline.kind, StreamOffline.kind, ViewerCount.kind)
+# The kinds menu, in sections: (title, kinds). Every kind is in exactly one: what is neither an
+# alert, chat nor the stream itself is what runs on the channel (polls, hype trains, ad breaks…).
 KIND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Alerts", ALERT_KINDS),
-    ("Chat", CHAT_KINDS),
-    ("Stream", tuple(k for k in EVENT_TYPES if k not in ALERT_KINDS and k not in CHAT_KINDS)),
+    ("Chat", CHAT_SECTION),
+    ("Stream", STREAM_SECTION),
+    (
+        "Channel",
+        tuple(
+            k
+            for k in EVENT_TYPES
+            if k not in ALERT_KINDS and k not in CHAT_SECTION and k not in STREAM_SECTION
+        ),
+    ),
 )
 
 
@@ -237,7 +259,7 @@ class EventsPage(Page):
             ),
             presets=(
                 ("Alerts only", "Alerts", DEFAULT_KINDS),
-                ("Chat only", "Chat", frozenset(CHAT_KINDS)),
+                ("Chat only", "Chat", frozenset(CHAT_SECTION)),
                 ("Everything", "All", all_kinds),
             ),
             checked=DEFAULT_KINDS,

@@ -17,12 +17,13 @@ from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from streampai_desktop.core.errors import UserFacingError, describe
-from streampai_desktop.platforms.base import ConnectorState, NotReady
+from streampai_desktop.platforms.base import ConnectorState, NotReady, asks_for_permissions
 from streampai_desktop.platforms.flows import BrowserStep, DeviceCodeStep, SignInStep
 from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.platforms.spec import PlatformSpec, SignInKind
 from streampai_desktop.store import Account
 from streampai_desktop.ui.dialogs import confirm
+from streampai_desktop.ui.formatting import format_countdown
 from streampai_desktop.ui.pages.common import Card, Page, StatusLine, label
 from streampai_desktop.ui.status_text import (
     COMING_LATER,
@@ -71,12 +72,6 @@ def short_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.removeprefix("www.")
     return f"{host}{parts.path}".rstrip("/") or url
-
-
-def countdown(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes}:{seconds:02d}"
 
 
 class SignInPanel(QFrame):
@@ -179,7 +174,7 @@ class SignInPanel(QFrame):
             return
         self.waiting.setText(
             f"Waiting for you to approve on {self.platform_label}… "
-            f"The code expires in {countdown(left)}."
+            f"The code expires in {format_countdown(left)}."
         )
 
     def _open(self) -> None:
@@ -237,7 +232,10 @@ class AccountLine(QFrame):
         detail = describe_status(status)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        self.sign_in_again.setVisible(status.state in SIGN_IN_AGAIN_STATES)
+        # Also beside a working account whose sign-in predates what the app asks for now.
+        self.sign_in_again.setVisible(
+            status.state in SIGN_IN_AGAIN_STATES or asks_for_permissions(status.status)
+        )
 
 
 class PlatformRow(Card):

@@ -23,6 +23,7 @@ from streampai_desktop.ui.hotkeys import Hotkeys
 from streampai_desktop.ui.tasks import TaskSet
 from streampai_desktop.ui.viewmodels.account import AccountModel
 from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
+from streampai_desktop.ui.viewmodels.channel_activity import ChannelActivityModel
 from streampai_desktop.ui.viewmodels.event_feed import EventFeed
 from streampai_desktop.ui.viewmodels.event_table import AlertOutcomeFeed, EventTableModel
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
@@ -69,6 +70,10 @@ class AppViewModel(QObject):
         self.widget_changes = WidgetChanges(app.bus, self)
         self.test_events = TestEvents(app.overlays)
         self.streams = StreamsModel(app.platforms, self)
+        # The poll, prediction, hype train and ad break running on each channel (Dashboard).
+        self.activity = ChannelActivityModel(
+            app.bus, app.platforms.streams.channel_activity, self.streams, self
+        )
         self.account = AccountModel(app.account, app.preferences, self)
         self.account.sync_applied.connect(self._sync_applied)
         self._closed = False
@@ -82,6 +87,7 @@ class AppViewModel(QObject):
         self.alert_outcomes.start()
         self.widget_changes.start()
         self.streams.start()
+        self.activity.start()
         self.account.start()
         self.hotkeys.start()
 
@@ -212,6 +218,7 @@ class AppViewModel(QObject):
         await self.alert_outcomes.close()
         await self.widget_changes.close()
         await self.streams.close()
+        await self.activity.close()
         await self.account.close()
         self.hotkeys.close()
 

@@ -105,7 +105,8 @@ class EventRow:
 
     @classmethod
     def from_event(cls, event: Event) -> EventRow:
-        user = event.actor_name if event.user or event.alertable else ""
+        # "Anonymous" for an alert nobody is named on; blank for what no one does (a hype train).
+        user = event.actor_name if event.user or (event.alertable and event.has_actor) else ""
         cells = (
             format_date_time(event.at),
             platform_label(event.platform),

@@ -55,6 +55,9 @@ FACTORIES: dict[str, Callable[[DemoSource], Event]] = {
     "channel_point_redemption": DemoSource.redemption,
     "super_chat": DemoSource.super_chat,
     "membership": DemoSource.membership,
+    "charity_donation": DemoSource.charity_donation,
+    "hype_train_begin": DemoSource.hype_train_begin,
+    "hype_train_level_up": DemoSource.hype_train_level_up,
     "chat_message": DemoSource.chat_message,
 }
 assert {kind for spec in WIDGETS.values() for kind, _ in spec.test_events} <= set(FACTORIES), (
