@@ -205,6 +205,20 @@ ONLINE_STATES = {
     "too_old": False,
 }
 
+
+def failure_state(exc: Exception) -> tuple[str, str]:
+    """The status (state, detail) after a round that ``exc`` stopped."""
+    if isinstance(exc, RetryLater):
+        return "offline", str(exc)
+    if isinstance(exc, OutcomeUnknown):
+        return "offline", "no answer from the service"
+    if isinstance(exc, SignInRequired):
+        return "sign_in", "Sign in again to keep syncing."
+    if isinstance(exc, ClientTooOld):
+        return "too_old", str(exc)
+    return "error", f"{type(exc).__name__}: {exc}"
+
+
 # --- the background loop ----------------------------------------------------------------------
 
 
@@ -265,7 +279,16 @@ class SyncEngine:
             self._on_status(self.status)
 
     async def sync_now(self) -> None:
-        """One full round: push everything pending, then pull until up to date."""
+        """One full round at once ("Sync now"): push everything pending, then pull until up to
+        date. Raises what stopped it, after the status says so (a failed round must not leave
+        the page saying "Syncing…" until the background loop's next turn)."""
+        try:
+            await self._round()
+        except Exception as exc:
+            self._set(*failure_state(exc))
+            raise
+
+    async def _round(self) -> None:
         async with self._lock:
             self._set("syncing")
             await self._push_all()
@@ -388,7 +411,7 @@ class SyncEngine:
         while True:
             delay = self.poll_seconds
             try:
-                await self.sync_now()
+                await self._round()
                 self.backoff.reset()
             except RetryLater as exc:
                 delay = self.backoff.next_delay(exc.seconds)

@@ -265,6 +265,33 @@ def test_sync_now_updates_the_last_sync_time_and_shows_notices(account_gui: Gui)
     stop(gui)
 
 
+def test_the_page_says_since_when_sync_is_online_or_offline(account_gui: Gui) -> None:
+    gui, page = account_gui, account_page(account_gui)
+    assert page.connection_label.text() == "not tried yet on this run"
+
+    async def online() -> None:
+        await gui.vm.account.sign_in(new_email(), PASSWORD, register=True)
+        await until(lambda: page.sync_badge.text() == "Up to date", what="up to date")
+        await until(lambda: "Online since" in page.connection_label.text(), what="online")
+
+    gui.run(online())
+    assert "just now" in page.connection_label.text()
+
+    async def service_gone() -> None:
+        # The service moves away (as when the network drops): the next round cannot reach it.
+        session = gui.app.account.session
+        await session.close()
+        session.base_url = f"http://127.0.0.1:{find_free_port()}"  # nothing listens there
+        page.sync_now_button.click()
+        await gui.vm.tasks.wait_idle()
+        await until(lambda: "Offline since" in page.connection_label.text(), what="offline")
+
+    gui.run(service_gone())
+    assert page.sync_badge.text() == "Offline", "a failed Sync now does not stay 'Syncing…'"
+    assert page.sync_now_button.isEnabled()
+    stop(gui)
+
+
 def test_a_replaced_change_offers_use_mine_instead(account_gui: Gui) -> None:
     """Another computer's later edit replaced this computer's: the strip names the widget, the
     setting and both values; "Use mine instead" saves this computer's value again."""

@@ -435,6 +435,11 @@ class AccountPage(Page):
         facts.setHorizontalSpacing(14)
         self.last_synced_label = label("")
         self.pending_label = label("")
+        # "Online since 14:02:10 (3 min ago)": how long this computer has (not) been reaching
+        # the account service, the first thing to look at when the other computer lags behind.
+        self.connection_title = label("Reaching the service", "muted")
+        self.connection_label = label("")
+        facts.addRow(self.connection_title, self.connection_label)
         facts.addRow(label("Last synced", "muted"), self.last_synced_label)
         facts.addRow(label("Changes waiting to be sent", "muted"), self.pending_label)
         self.sync_card.layout_.addLayout(facts)
@@ -499,6 +504,13 @@ class AccountPage(Page):
     def _show_last_synced(self) -> None:
         at = self.model.last_synced()
         self.last_synced_label.setText(format_wall(at) if at is not None else "not yet on this run")
+        connection = self.model.connection()
+        if connection is None:
+            self.connection_label.setText("not tried yet on this run")
+        else:
+            online, since = connection
+            word = "Online" if online else "Offline"
+            self.connection_label.setText(f"{word} since {format_wall(since)}")
 
     def _start_sync_now(self) -> None:
         self.sync_status.clear()

@@ -119,6 +119,14 @@ class AccountModel(BusListener):
             return None
         return time.time() - (self._loop.time() - at)
 
+    def connection(self) -> tuple[bool, float] | None:
+        """(reaching the service?, since when as ``time.time()``): "online since 14:02";
+        None until the first sync round of this run has ended."""
+        status = self._account.sync.status
+        if status.online is None or status.since is None:
+            return None
+        return status.online, status.since.timestamp()
+
     def notices(self) -> list[str]:
         """Notices the streamer has not dismissed, oldest first."""
         return list(self._account.sync.status.notices[self._dismissed :])
