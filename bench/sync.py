@@ -7,6 +7,8 @@
   engine and live channel, wired as the app wires them): single edits and bursts of 2-5 edits
   0-100 ms apart, each from the local save on A to B's database holding it (target p95 <=
   300 ms, none lost) vs. the same NOTIFY -> LISTEN baseline;
+- a 5 MB alert image picked on A until B has fetched it and applied the config naming it
+  (target <= 2 s) vs. the same bytes up and down a bare aiohttp server;
 - no-change pull round trip vs. the same two SELECTs over asyncpg;
 - push throughput in mutations/s for one service process (target >= 1,000) vs. the equivalent
   writes (row upsert, result, seq, version) as raw SQL in one transaction per batch.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import logging
 import os
@@ -266,6 +269,18 @@ class Desktop:
         await self.run_db(operations.save_widget_config, self.db, "chat_box", config)
         self.account.local_edit()
 
+    async def widget_config(self, widget_id: str) -> dict[str, Any]:
+        from streampai_desktop.store import reads
+
+        rows = await self.run_db(lambda: reads.widget_configs(self.db.read()))
+        return next(w.config for w in rows if w.id == widget_id)
+
+    async def save_widget(self, widget_id: str, config: dict[str, Any]) -> None:
+        from streampai_desktop.store import operations
+
+        await self.run_db(operations.save_widget_config, self.db, widget_id, config)
+        self.account.local_edit()
+
     async def close(self) -> None:
         await self.account.stop()
         await self.run_db(self.db.close)
@@ -354,6 +369,109 @@ async def desktop_edit_latency(base: str, dsn: str, edits: int) -> None:
             f"never arrived {lost}; raw NOTIFY->LISTEN p95 {raw95:.2f} ms; ratio "
             f"{p95 / raw95:.0f}x"
         )
+
+
+async def raw_transfer_seconds(data: bytes) -> float:
+    """The same bytes up and down over loopback HTTP with nothing else: a bare aiohttp server
+    that writes the upload to a file and serves it back (the floor for moving a file)."""
+    from aiohttp import web
+
+    with tempfile.TemporaryDirectory(prefix="streampai-bench-raw-") as tmp:
+        path = Path(tmp) / "file"
+
+        async def put(request: web.Request) -> web.Response:
+            with path.open("wb") as fh:
+                async for chunk in request.content.iter_chunked(1 << 20):
+                    fh.write(chunk)
+            return web.Response(status=201)
+
+        async def get(request: web.Request) -> web.StreamResponse:
+            return web.FileResponse(path)
+
+        app = web.Application(client_max_size=len(data) + 1024)
+        app.router.add_put("/f", put)
+        app.router.add_get("/f", get)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            async with aiohttp.ClientSession() as http:
+                started = time.perf_counter()
+                async with http.put(f"http://127.0.0.1:{port}/f", data=data) as response:
+                    assert response.status == 201
+                async with http.get(f"http://127.0.0.1:{port}/f") as response:
+                    body = await response.read()
+                elapsed = time.perf_counter() - started
+        finally:
+            await runner.cleanup()
+    assert body == data
+    return elapsed
+
+
+async def media_follows(base: str, runs: int = 5, megabytes: int = 5) -> None:
+    """A picked file of ``megabytes`` MB for the follow alert on A, until B has the file and
+    its config names it: A uploads it before pushing the setting, B fetches it before applying
+    the pulled page (the app's order). Baseline: the same bytes up and down a bare server."""
+    from streampai_desktop.widgets.media import import_media, media_dir
+
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    logging.getLogger("streampai_desktop.secrets").setLevel(logging.ERROR)
+    waiting: dict[str, float] = {}  # media ref -> when A's save began
+    arrived: dict[str, float] = {}
+    news = asyncio.Event()
+
+    async def b_applied() -> None:
+        now = time.perf_counter()
+        follow = (await b.widget_config("alert_box"))["types"]["follow"]
+        ref = follow.get("image", "")
+        if ref in waiting and ref not in arrived:
+            assert (media_dir(b_folder) / ref.split("/", 1)[1]).is_file(), "fetched first"
+            arrived[ref] = now
+        news.set()
+
+    times, raws = [], []
+    with tempfile.TemporaryDirectory(prefix="streampai-bench-media-") as tmp:
+        a_folder, b_folder = Path(tmp) / "a", Path(tmp) / "b"
+        a = Desktop(a_folder, base)
+        b = Desktop(b_folder, base, b_applied)
+        try:
+            email = f"bench-{secrets.token_hex(6)}@example.com"
+            await a.account.sign_in(email, "bench password", register=True)
+            await b.account.sign_in(email, "bench password", keep="account")
+            for _ in range(100):
+                if a.account.live.connected and b.account.live.connected:
+                    break
+                await asyncio.sleep(0.05)
+            for _ in range(runs):
+                data = b"\x89PNG\r\n\x1a\n" + os.urandom(megabytes * 1024 * 1024 - 8)
+                picked = Path(tmp) / "picked.png"
+                picked.write_bytes(data)
+                ref = await asyncio.to_thread(import_media, a_folder, picked, ("image",))
+                config = await a.widget_config("alert_box")
+                config["types"]["follow"]["image"] = ref
+                waiting[ref] = time.perf_counter()
+                await a.save_widget("alert_box", config)
+                deadline = time.perf_counter() + 30
+                while ref not in arrived and time.perf_counter() < deadline:
+                    news.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(news.wait(), deadline - time.perf_counter())
+                if ref in arrived:
+                    times.append(arrived[ref] - waiting[ref])
+                raws.append(await raw_transfer_seconds(data))
+        finally:
+            await a.close()
+            await b.close()
+    lost = runs - len(times)
+    median = statistics.median(times) if times else float("nan")
+    raw = statistics.median(raws)
+    print(
+        f"a {megabytes} MB alert image picked on A, on B (file fetched, config applied), "
+        f"{runs} runs: median {median:.2f} s, worst {max(times, default=float('nan')):.2f} s "
+        f"(target <= 2 s); never arrived {lost}; bare upload + download of the same bytes "
+        f"{raw:.2f} s; ratio {median / raw:.1f}x"
+    )
 
 
 async def push_throughput(http: aiohttp.ClientSession, base: str, dsn: str, pushers: int) -> None:
@@ -460,6 +578,7 @@ async def main_async(args: argparse.Namespace, dsn: str, base: str) -> None:
         await pg.close()
         await live_latency(http, base, dsn)
         await desktop_edit_latency(base, dsn, args.edits)
+        await media_follows(base)
         await push_throughput(http, base, dsn, args.pushers)
 
 
@@ -485,12 +604,15 @@ def main() -> None:
     except (OSError, asyncpg.PostgresError) as exc:
         raise SystemExit(f"bench/sync.py needs PostgreSQL at {ADMIN}: {exc}") from None
     dsn = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    media_root = tempfile.TemporaryDirectory(prefix="streampai-bench-store-")
     env = {
         **os.environ,
         "DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
         "STREAMPAI_CLOUD_SECRET": secrets.token_hex(32),
         # Registration is part of the setup, not the figure; keep argon2 from dominating it.
         "STREAMPAI_CLOUD_SIGNIN_LIMIT_PER_IP": "100000",
+        # The service's media store: a scratch folder, not the default under the home folder.
+        "STREAMPAI_CLOUD_MEDIA_STORE": Path(media_root.name).as_uri(),
     }
     cli = [sys.executable, "-m", "streampai_cloud.cli"]
     port = free_port()
@@ -512,6 +634,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=20)
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        media_root.cleanup()
 
 
 if __name__ == "__main__":
