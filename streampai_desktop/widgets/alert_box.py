@@ -140,6 +140,10 @@ WITH_MESSAGE = frozenset(
 # gifted sub". Off, the gifter's gift alert stands for them all; the gifted subs are recorded
 # (event log, Events page) without an alert of their own.
 WITH_GIFTED = frozenset({"subscription"})
+# Kinds where one event type is both a viewer's own and a gift to others (YouTube sends a
+# membership gift as a membership with ``gifted_count``): they have a second message for gifts,
+# so "X became a member!" never announces "X gifted 5 memberships".
+WITH_GIFT_TEMPLATE = frozenset({"membership"})
 # Kinds whose message the overlay shows only from an amount on (the page compares its own amount
 # of the event: money, bits — overlays/src/alert_box/alert.js ``eventAmount``).
 WITH_MESSAGE_AMOUNT = frozenset({"cheer", "donation", "super_chat"})
@@ -195,6 +199,14 @@ def type_fields(kind: str) -> tuple[Field, ...]:
             "{viewers} {message} {platform} {reward} {charity} {level}. A count with its word "
             "in both forms, "
             "like {count:sub|subs}, reads right for one and for many.",
+        ),
+        Field(
+            "gift_template",
+            "Message for gifted memberships",
+            "template",
+            "{name} gifted {count:membership|memberships}!",
+            help="When a viewer gives memberships to others, this message is shown instead "
+            "(one alert for the whole gift). Same placeholders.",
         ),
         Field(
             "layout",
@@ -264,6 +276,8 @@ def applies(kind: str, key: str) -> bool:
         return kind in AMOUNTS
     if key == "alert_gifted":
         return kind in WITH_GIFTED
+    if key == "gift_template":
+        return kind in WITH_GIFT_TEMPLATE
     if key == "show_message":
         return kind in WITH_MESSAGE
     if key == "message_min_amount":
@@ -599,6 +613,9 @@ def resolve(config: Mapping[str, Any], event: Event, rng: random.Random) -> Reso
         return None
     variation = choose_variation(type_config.get("variations", []), event, rng)
     settings = {k: v for k, v in type_config.items() if k != "variations"}
+    gift_template = settings.pop("gift_template", None)
+    if gift_template and isinstance(event, Membership) and event.gifted_count > 0:
+        settings["template"] = gift_template
     if variation:
         settings.update(variation["overrides"])
     settings["amount_text"] = amount_text(event)

@@ -47,6 +47,10 @@ ALERTS = [
         "Dave sent a Super Chat: €10.00",
     ),
     ({"kind": "membership", "platform": "youtube"}, "Dave became a member!"),
+    (
+        {"kind": "membership", "platform": "youtube", "gifted_count": 5},
+        "Dave gifted 5 memberships!",
+    ),
 ]
 
 
