@@ -272,7 +272,10 @@ class _SilenceWatch:
 
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._timer: asyncio.TimerHandle | None = None
+        # The handle only cancels: qasync's loop (the window's) returns a plain Handle from
+        # call_at, without when(), so the time the timer fires is kept here.
+        self._timer: asyncio.Handle | None = None
+        self._timer_at = 0.0
         self._deadline = 0.0
         self._waiting: asyncio.Task[Any] | None = None  # the task inside receive, if any
         self._cancelling = 0
@@ -280,9 +283,9 @@ class _SilenceWatch:
 
     async def receive(self, ws: aiohttp.ClientWebSocketResponse, limit: float) -> aiohttp.WSMessage:
         self._deadline = self._loop.time() + limit
-        if self._timer is None or self._timer.when() > self._deadline:
+        if self._timer is None or self._timer_at > self._deadline:
             self.stop()
-            self._timer = self._loop.call_at(self._deadline, self._check)
+            self._set_timer()
         task = self._waiting = asyncio.current_task()
         assert task is not None
         self._cancelling = task.cancelling()
@@ -301,10 +304,14 @@ class _SilenceWatch:
         if self._waiting is None:
             return  # not waiting for a message: the next receive sets the timer again
         if self._loop.time() < self._deadline:  # a message came since: wait for the new limit
-            self._timer = self._loop.call_at(self._deadline, self._check)
+            self._set_timer()
             return
         self._expired = True
         self._waiting.cancel()
+
+    def _set_timer(self) -> None:
+        self._timer_at = self._deadline
+        self._timer = self._loop.call_at(self._deadline, self._check)
 
     def stop(self) -> None:
         if self._timer is not None:
