@@ -20,7 +20,8 @@ the difference:
   404 ``liveChatNotFound``, 5xx.
 * The stream sends ``LiveChatMessageListResponse`` objects concatenated, newline-delimited or as
   one JSON array (:attr:`FakeYouTube.framing`), cut into chunks of :attr:`chunk_size` bytes so an
-  object is split across reads, and can drop mid-object (:meth:`drop_streams`).
+  object is split across reads, and can drop mid-object (:meth:`drop_streams`). A first request
+  without ``pageToken`` (list or stream) starts with the recent history (:attr:`backlog`).
 
 Page tokens are positions in the chat's message log, so resuming with the last ``nextPageToken``
 continues exactly where the client was, as YouTube's do. Each call's quota cost is counted in
@@ -122,7 +123,10 @@ class FakeYouTube:
         self.device_expires_s = 1800.0
         self.device_interval_s = 0.1
         self.polling_interval_ms = 100
-        self.backlog = 20  # messages a first request without pageToken gets
+        # Recent history a first request (no pageToken) gets. YouTube sends "some or all of the
+        # chat history" up to ``maxResults`` (200 to 2000, default 500): never fewer than 200, so
+        # messages posted just before a reader's first connection still reach it.
+        self.backlog = 500
         self.framing = "concatenated"  # or "ndjson" or "array"
         self.chunk_size = 0  # 0: one write per object; n: the bytes cut into n-byte writes
         self.stream_enabled = True  # False: the stream endpoint answers 404 (a proxy, an outage)

@@ -103,8 +103,16 @@ def connector(h: Harness) -> YouTubeConnector:
 
 
 async def go_live_and_wait(youtube: FakeYouTube, h: Harness) -> None:
+    """Live, and the chat reader has its first response (a position in the chat), so what the
+    test posts next arrives live rather than as the history of a connection not yet made."""
     youtube.go_live(title="Speedrun day", viewers=321)
-    await h.wait_for(lambda: connector(h).stream.live and connector(h).reading != "none")
+    await h.wait_for(
+        lambda: (
+            connector(h).stream.live
+            and connector(h).reading != "none"
+            and connector(h).page_token is not None
+        )
+    )
 
 
 async def test_finds_the_live_stream_reads_chat_and_counts_viewers(
@@ -141,6 +149,21 @@ async def test_every_framing_split_into_small_chunks_delivers_in_order(
         await youtube.post(text_message(f"msg {i} {{é🎉}}"))
     await harness.wait_for(lambda: len(texts(harness)) == 30)
     assert texts(harness) == [f"msg {i} {{é🎉}}" for i in range(30)]
+
+
+async def test_messages_posted_before_the_first_connection_arrive_as_history(
+    youtube: FakeYouTube, harness: Harness
+) -> None:
+    # The chat is busy before the connector's first stream connection (a loaded machine, an app
+    # started mid-stream): that connection starts with the recent history, so none is missed.
+    youtube.framing, youtube.chunk_size = "array", 7
+    youtube.go_live()
+    for i in range(30):
+        await youtube.post(text_message(f"early {i}"))
+    harness.start()
+    await harness.wait_for(lambda: len(texts(harness)) == 30)
+    assert texts(harness) == [f"early {i}" for i in range(30)]
+    assert youtube.stream_connections == [None]
 
 
 async def test_a_drop_mid_object_resumes_from_the_last_token_without_loss_or_repeat(
@@ -305,7 +328,9 @@ async def test_units_are_counted_as_youtube_counts_them_and_viewers_stop_near_th
     try:
         await go_live_and_wait(youtube, h)
         await h.wait_for(lambda: youtube.calls.count("GET videos") >= 2)
-        assert budget.used == youtube.units  # the app's count is Google's count
+        # The app's count is Google's count once no call is in flight (the fake counts a call
+        # when it arrives, the app when the answer does).
+        await h.wait_for(lambda: budget.used == youtube.units)
         await h.wait_for(
             lambda: (
                 f"{youtube.units:,} of 1,000 quota units used today" in h.connector.status.reason
