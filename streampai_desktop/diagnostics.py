@@ -62,6 +62,7 @@ REPORTED_PACKAGES = (
     "keyring",
     "platformdirs",
     "filelock",
+    "orjson",  # EventSub frames, overlay frames and the event log go through it
 )
 
 
