@@ -36,11 +36,10 @@ from streampai_desktop.platforms.base import (
     AuthFailed,
     ConnectorDeps,
     ConnectorState,
-    ConnectorStatus,
     NotReady,
-    StreamInfo,
     permissions_prompt,
 )
+from streampai_desktop.platforms.session_loop import SessionLoop
 from streampai_desktop.platforms.twitch import mapping
 from streampai_desktop.platforms.twitch.auth import TokenStore
 from streampai_desktop.platforms.twitch.client import MissingPermission, TwitchApi, TwitchEndpoints
@@ -147,10 +146,11 @@ class TwitchOptions:
     backoff_cap_s: float = 60.0
 
 
-class TwitchConnector:
+class TwitchConnector(SessionLoop):
     """See the module docstring; implements :class:`~streampai_desktop.platforms.base.Connector`."""
 
     platform = Platform.TWITCH
+    label = "Twitch"
 
     def __init__(
         self,
@@ -161,15 +161,12 @@ class TwitchConnector:
         secrets: SecretStore,
         options: TwitchOptions | None = None,
     ) -> None:
+        self.options = options or TwitchOptions()
+        super().__init__(deps, Backoff(self.options.backoff_base_s, self.options.backoff_cap_s))
         self.account_id = account_id
         self.user_id = platform_user_id
-        self.deps = deps
         self.endpoints = endpoints
-        self.options = options or TwitchOptions()
         self.tokens = TokenStore(secrets, platform_user_id)
-        self.backoff = Backoff(self.options.backoff_base_s, self.options.backoff_cap_s)
-        self.status = ConnectorStatus(ConnectorState.STOPPED)
-        self.stream = StreamInfo()
         self.login = ""
         self.notice = ""  # a non-fatal problem worth showing (e.g. one subscription revoked)
         # What this sign-in's scopes leave out ("hype trains", …): the status asks to sign in again.
@@ -177,49 +174,11 @@ class TwitchConnector:
         self._hype_levels: dict[str, int] = {}  # running hype train id → the level last seen
         self._api: TwitchApi | None = None
         self._socket: EventSubSocket | None = None
-        self._stop = asyncio.Event()
 
-    # --- state ------------------------------------------------------------------------------------
-
-    def _set_state(
-        self, state: ConnectorState, reason: str = "", next_at: datetime | None = None
-    ) -> None:
-        self.status = ConnectorStatus(state, reason, next_at)
-        self.deps.on_state(self.status)
-
-    def _patch_stream(self, **changes: Any) -> None:
-        new = dataclasses.replace(self.stream, **changes)
-        if new != self.stream:
-            self.stream = new
-            self.deps.on_stream(new)
-
-    # --- lifecycle --------------------------------------------------------------------------------
-
-    async def run(self) -> None:
-        self._stop.clear()
-        self._set_state(ConnectorState.CONNECTING)
-        while not self._stop.is_set():
-            try:
-                await self._session()
-            except AuthFailed as exc:
-                if self._stop.is_set():
-                    break
-                self._set_state(ConnectorState.NEEDS_SIGN_IN, str(exc))
-                raise
-            except NotReady as exc:
-                if self._stop.is_set():
-                    break
-                # Twitch's own wait (a rate limit's reset) when it gave one, else the backoff.
-                delay = self.backoff.next_delay(exc.retry_after or None)
-                log.info("Twitch connection lost (%s); next attempt in %.1f s", exc, delay)
-                self._set_state(ConnectorState.RECONNECTING, str(exc), self.backoff.next_attempt_at)
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._stop.wait()
-        self._set_state(ConnectorState.STOPPED)
+    # --- lifecycle (the run loop is SessionLoop's) ------------------------------------------------
 
     async def stop(self) -> None:
-        self._stop.set()
+        await super().stop()
         if self._socket is not None:
             await self._socket.close()
 

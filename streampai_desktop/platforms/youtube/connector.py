@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,14 +39,12 @@ from streampai_desktop.core.events import (
     ViewerCount,
 )
 from streampai_desktop.platforms.base import (
-    AuthFailed,
     ChatNotSent,
     ConnectorDeps,
     ConnectorState,
-    ConnectorStatus,
     NotReady,
-    StreamInfo,
 )
+from streampai_desktop.platforms.session_loop import SessionLoop
 from streampai_desktop.platforms.youtube import mapping
 from streampai_desktop.platforms.youtube.auth import (
     HTTP_TIMEOUT_S,
@@ -86,10 +83,11 @@ class YouTubeOptions:
     backoff_cap_s: float = 60.0
 
 
-class YouTubeConnector:
+class YouTubeConnector(SessionLoop):
     """See the module docstring; implements :class:`~streampai_desktop.platforms.base.Connector`."""
 
     platform = Platform.YOUTUBE
+    label = "YouTube"
 
     def __init__(
         self,
@@ -101,15 +99,12 @@ class YouTubeConnector:
         options: YouTubeOptions | None = None,
         budget: QuotaBudget | None = None,
     ) -> None:
+        self.options = options or YouTubeOptions()
+        super().__init__(deps, Backoff(self.options.backoff_base_s, self.options.backoff_cap_s))
         self.account_id = account_id
         self.channel_id = channel_id
-        self.deps = deps
         self.endpoints = endpoints
-        self.options = options or YouTubeOptions()
         self.store = TokenStore(secrets, channel_id)
-        self.backoff = Backoff(self.options.backoff_base_s, self.options.backoff_cap_s)
-        self.status = ConnectorStatus(ConnectorState.STOPPED)
-        self.stream = StreamInfo()
         self.chat_id: str | None = None
         self.page_token: str | None = None
         self.reading = "none"  # "stream" or "polling", for the status line and tests
@@ -117,60 +112,8 @@ class YouTubeConnector:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._delivered = False  # whether the current stream connection delivered anything
         self._api: YouTubeApi | None = None
-        self._stop = asyncio.Event()
 
-    # --- state ------------------------------------------------------------------------------------
-
-    def _set_state(
-        self, state: ConnectorState, reason: str = "", next_at: datetime | None = None
-    ) -> None:
-        self.status = ConnectorStatus(state, reason, next_at)
-        self.deps.on_state(self.status)
-
-    def _patch_stream(self, **changes: Any) -> None:
-        new = dataclasses.replace(self.stream, **changes)
-        if new != self.stream:
-            self.stream = new
-            self.deps.on_stream(new)
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, or return early when stopped."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._stop.wait()
-
-    # --- lifecycle --------------------------------------------------------------------------------
-
-    async def run(self) -> None:
-        self._stop.clear()
-        self._set_state(ConnectorState.CONNECTING)
-        while not self._stop.is_set():
-            try:
-                await self._session()
-            except AuthFailed as exc:
-                if self._stop.is_set():
-                    break
-                self._set_state(ConnectorState.NEEDS_SIGN_IN, str(exc))
-                raise
-            except QuotaExceeded:
-                # Nothing can be done until the reset: say until when, then start again.
-                self.budget.used_up()
-                resets_at = self.budget.resets_at()
-                reason = f"YouTube quota used up until {resets_at.astimezone().strftime('%H:%M')}."
-                log.warning("%s", reason)
-                self._set_state(ConnectorState.ERROR, reason, resets_at)
-                await self._pause(max(1.0, self.budget.seconds_to_reset()))
-            except NotReady as exc:
-                if self._stop.is_set():
-                    break
-                delay = self.backoff.next_delay(exc.retry_after)
-                log.info("YouTube connection problem (%s); next attempt in %.1f s", exc, delay)
-                self._set_state(ConnectorState.RECONNECTING, str(exc), self.backoff.next_attempt_at)
-                await self._pause(delay)
-        self._set_state(ConnectorState.STOPPED)
-
-    async def stop(self) -> None:
-        self._stop.set()
+    # --- lifecycle (the run loop is SessionLoop's) ------------------------------------------------
 
     async def sign_out(self) -> None:
         await self.stop()
@@ -192,6 +135,18 @@ class YouTubeConnector:
     # --- one session ------------------------------------------------------------------------------
 
     async def _session(self) -> None:
+        try:
+            await self._watch_channel()
+        except QuotaExceeded:
+            # Nothing can be done until the reset: say until when, then start again.
+            self.budget.used_up()
+            resets_at = self.budget.resets_at()
+            reason = f"YouTube quota used up until {resets_at.astimezone().strftime('%H:%M')}."
+            log.warning("%s", reason)
+            self._set_state(ConnectorState.ERROR, reason, resets_at)
+            await self._pause(max(1.0, self.budget.seconds_to_reset()))
+
+    async def _watch_channel(self) -> None:
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as http:
             tokens = Tokens(self.endpoints, self.store, http)
             api = YouTubeApi(self.endpoints, tokens, http, self.budget)
