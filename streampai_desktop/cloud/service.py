@@ -215,16 +215,20 @@ class AccountService:
         signed in as whom, online or not and since when (``since``, with ``detail`` saying
         why when not), the last sync, the changes waiting to upload and the notices. Times are
         ISO-8601 UTC."""
-        status = self.sync.status
         if signed_in is None:
             signed_in = await self.session.signed_in()
+        signed_in_as = await self.signed_in_as() if signed_in else None
+        pending = await self.pending_count()
+        # Read the status after the awaits, all at once: a round that ends during one of them
+        # must not give a report half from before it and half from after ("syncing" yet offline).
+        status = self.sync.status
         return {
             "state": status.state if signed_in else "signed_out",
             "detail": status.detail,
-            "signed_in_as": await self.signed_in_as() if signed_in else None,
+            "signed_in_as": signed_in_as,
             "online": status.online if signed_in else None,
             "since": _iso(status.since) if signed_in else None,
-            "pending": await self.pending_count(),
+            "pending": pending,
             "last_synced_at": _iso(status.last_synced_at),
             "notices": list(status.notices),
         }

@@ -48,13 +48,28 @@ class RestartableService:
     def _do(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
 
-    def start(self) -> None:
+    def start(self, first: Callable[[str], None] | None = None) -> None:
+        """Back on the network; ``first(url)`` runs before the app can reach it, through a
+        side door only the test knows (so what it does lands first, whatever the app's retry
+        timing)."""
+
         async def up() -> None:
             self.runner = web.AppRunner(create_app(self.config))
             await self.runner.setup()
-            await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+        async def open_site(port: int) -> web.TCPSite:
+            assert self.runner is not None
+            site = web.TCPSite(self.runner, "127.0.0.1", port)
+            await site.start()
+            return site
 
         self._do(up())
+        if first is not None:
+            side_port = find_free_port()
+            side = self._do(open_site(side_port))
+            first(f"http://127.0.0.1:{side_port}")
+            self._do(side.stop())
+        self._do(open_site(self.port))
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -91,9 +106,9 @@ def iso_utc(text: str | None) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def another_computer_sets(service: RestartableService, email: str, value: int) -> None:
+def another_computer_sets(base_url: str, email: str, value: int) -> None:
     """A second computer's edit of the chat box's Max messages, stamped a moment after now."""
-    with httpx.Client(base_url=service.base_url, timeout=10) as http:
+    with httpx.Client(base_url=base_url, timeout=10) as http:
         body = http.post("/v1/auth/signin", json={"email": email, "password": PASSWORD}).json()
         stamp = f"{int(time.time() * 1000):015d}:000000:other-computer"
         mutation = {
@@ -173,9 +188,8 @@ def check_online_offline_and_back(
     assert "1 change(s) waiting to upload" in text
     assert "  Offline since" in shell.run("status").stdout
 
-    # Another computer changes the same setting a moment later; then the service is back.
-    service.start()
-    another_computer_sets(service, email, 44)
+    # Another computer changes the same setting before this one reaches the service again.
+    service.start(first=lambda url: another_computer_sets(url, email, 44))
     back = wait_for(
         lambda: (s := sync_block())["online"] and s["notices"] and s, "back, with the conflict"
     )
