@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from streampai_desktop.store import config_paths, reads
+from streampai_desktop.store import config_paths, reads, writes
 from streampai_desktop.store.metrics import downsample, needs_downsampling
 from streampai_desktop.store.records import (
     Account,
@@ -237,10 +237,8 @@ def any_account_enabled(db: Database) -> bool:
 
 
 def append_events(db: Database, records: Sequence[EventRecord]) -> None:
-    from streampai_desktop.store.repositories import EventLogRepo
-
-    with db.session() as session:
-        EventLogRepo(session).append_many(records)
+    # The chat path's write: plain sqlite3 (see store/writes.py), not the ORM.
+    writes.append_events(db, records)
 
 
 def recent_events(db: Database, limit: int) -> list[EventRecord]:
