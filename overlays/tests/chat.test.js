@@ -8,7 +8,11 @@ import {
   isFiltered,
   messageParts,
   nameColor,
+  noticeRow,
+  paidRow,
   readableColor,
+  SUPER_CHAT_TIERS,
+  superChatColors,
 } from '../src/chat_box/chat.js'
 import { badgeIconKey, platformColor } from '../src/chat_box/icons.js'
 import { event, USER } from './helpers.js'
@@ -159,5 +163,105 @@ describe('filters', () => {
     expect(isFiltered(row('hello', 'NightBot'), cfg)).toBe(true)
     expect(isFiltered(row('hello', 'troll'), cfg)).toBe(true)
     expect(isFiltered(row('hello', 'Trolly'), cfg)).toBe(false)
+  })
+})
+
+describe('paid messages', () => {
+  const superChat = (fields) =>
+    event('super_chat', { platform: 'youtube', amount: { minor: 500, currency: 'EUR' }, message: '', ...fields }, USER('Big Fan'))
+
+  it("colours each tier as YouTube does, from blue to red; a missing or odd tier is tier 1", () => {
+    expect(SUPER_CHAT_TIERS.map((t) => t.header)).toEqual([
+      '#1565c0', // blue
+      '#00b8d4', // light blue
+      '#00bfa5', // green
+      '#ffb300', // yellow
+      '#e65100', // orange
+      '#c2185b', // magenta
+      '#d00000', // red
+    ])
+    expect(superChatColors(2)).toEqual({ header: '#00b8d4', body: '#00e5ff', text: '#000000' })
+    expect(superChatColors(7)).toEqual({ header: '#d00000', body: '#e62117', text: '#ffffff' })
+    expect(superChatColors(11)).toBe(superChatColors(7)) // the tiers above red stay red
+    for (const odd of [undefined, null, 0, -3, 2.5, '3', NaN]) expect(superChatColors(odd)).toBe(SUPER_CHAT_TIERS[0])
+  })
+
+  it('turns a Super Chat into the amount as money, the comment as text and its colours', () => {
+    const row = paidRow(superChat({ tier: 3, message: '<b>gg</b>' }), 7, 'en-US')
+    expect(row).toMatchObject({
+      key: 7,
+      type: 'paid',
+      name: 'Big Fan',
+      amountText: '€5.00',
+      sticker: false,
+      colors: SUPER_CHAT_TIERS[2],
+      parts: [{ type: 'text', text: '<b>gg</b>' }],
+      text: '', // the command filter is for chat messages, not paid ones
+    })
+    expect(paidRow(superChat({ amount: { minor: 1000, currency: 'JPY' } }), 1, 'en-US')).toMatchObject({
+      amountText: '¥1,000',
+      parts: [], // no comment: the header alone
+      colors: SUPER_CHAT_TIERS[0], // no tier given
+    })
+  })
+
+  it("shows a Super Sticker's alt text", () => {
+    const row = paidRow(superChat({ sticker_id: 'pizza_cat', message: 'Cat eating pizza', tier: 1 }), 1, 'en-US')
+    expect(row).toMatchObject({ sticker: true, parts: [{ type: 'text', text: 'Cat eating pizza' }] })
+  })
+})
+
+describe('notices', () => {
+  it("draws the platform's sentence and the viewer's words", () => {
+    const row = noticeRow(
+      event('chat_notification', {
+        notice_type: 'resub',
+        system_message: 'Alice subscribed for 5 months!',
+        text: 'hi Kappa',
+        fragments: [
+          { type: 'text', text: 'hi ' },
+          { type: 'emote', text: 'Kappa', emote_id: '25' },
+        ],
+      }),
+      3,
+      't',
+    )
+    expect(row).toMatchObject({ type: 'notice', system: 'Alice subscribed for 5 months!' })
+    expect(row.parts.map((p) => p.type)).toEqual(['text', 'emote'])
+    const bare = noticeRow(event('chat_notification', { notice_type: 'pay_it_forward', system_message: '' }), 4)
+    expect(bare.system).toBe('Alice: pay it forward')
+  })
+
+  it('takes the id of the notice it updates, so the chat box replaces that line', () => {
+    const first = noticeRow(event('chat_notification', { id: 'LCC.g', notice_type: 'gift', system_message: 'Ann sent Rose' }), 1)
+    const update = noticeRow(
+      event('chat_notification', { id: 'LCC.g/x5', updates_id: 'LCC.g', notice_type: 'gift', system_message: 'Ann sent Rose x5' }),
+      2,
+    )
+    expect([first.id, update.id]).toEqual(['LCC.g', 'LCC.g'])
+  })
+})
+
+describe('paid and notice settings', () => {
+  const paid = paidRow(event('super_chat', { amount: { minor: 100, currency: 'USD' }, message: '!so me' }), 1)
+  const notice = noticeRow(event('chat_notification', { notice_type: 'raid', system_message: 'Bob is raiding' }), 2)
+
+  it('shows paid messages and hides notices by default, as the app does', () => {
+    expect(DEFAULT_CHAT_SETTINGS).toMatchObject({ show_paid_messages: true, show_notices: false })
+    const s = chatSettings({})
+    expect(isFiltered(paid, s)).toBe(false) // a paid "!…" comment is not a command
+    expect(isFiltered(notice, s)).toBe(true)
+  })
+
+  it('follows the switches and ignores values that are not booleans', () => {
+    const s = chatSettings({ show_paid_messages: false, show_notices: true })
+    expect(isFiltered(paid, s)).toBe(true)
+    expect(isFiltered(notice, s)).toBe(false)
+    expect(chatSettings({ show_paid_messages: 'no', show_notices: 1 })).toMatchObject({
+      show_paid_messages: true,
+      show_notices: false,
+    })
+    // Muted users stay muted whatever they paid.
+    expect(isFiltered(paid, chatSettings({ muted_users: ['alice'] }))).toBe(true)
   })
 })

@@ -317,3 +317,177 @@ describe('ChatBox timing and moderation', () => {
     expect(rows(w)).toHaveLength(0)
   })
 })
+
+function superChat(fields = {}, user = 'Big Fan') {
+  n += 1
+  return event(
+    'super_chat',
+    { id: `sc${n}`, platform: 'youtube', amount: { minor: 500, currency: 'EUR' }, message: '', tier: 2, ...fields },
+    typeof user === 'string' ? USER(user) : user,
+  )
+}
+
+function gift(combo, fields = {}) {
+  const words = `Jewel Fan sent Rose${combo > 1 ? ` x${combo}` : ''}`
+  return event(
+    'chat_notification',
+    {
+      id: combo > 1 ? `LCC.gift/x${combo}` : 'LCC.gift',
+      updates_id: combo > 1 ? 'LCC.gift' : null,
+      platform: 'youtube',
+      notice_type: 'gift',
+      system_message: words,
+      ...fields,
+    },
+    USER('Jewel Fan'),
+  )
+}
+
+const notices = (w) => w.findAll('[data-testid="chat-notice"]').map((x) => x.text())
+
+describe('ChatBox paid messages', () => {
+  it("draws a Super Chat as a card in its tier's colours with the amount and the comment", async () => {
+    const w = mount(ChatBox)
+    w.vm.receive(chat('before'))
+    w.vm.receive(superChat({ message: HOSTILE_TEXT, tier: 4 }, USER(HOSTILE_NAME)))
+    w.vm.receive(superChat({ tier: 7, amount: { minor: 10000, currency: 'USD' } }))
+    await nextTick()
+    const [message, card, red] = rows(w)
+    expect(message.attributes('data-kind')).toBe('message')
+    expect(card.attributes('data-kind')).toBe('paid')
+    expect(card.classes()).toContain('chat-message--paid')
+    const style = card.attributes('style')
+    expect(style).toContain('--paid-header: #ffb300')
+    expect(style).toContain('--paid-body: #ffca28')
+    expect(card.get('[data-testid="chat-name"]').text()).toBe(HOSTILE_NAME)
+    expect(card.get('[data-testid="chat-paid-amount"]').text()).toMatch(/5[.,]00/)
+    expect(card.get('[data-testid="chat-text"]').text()).toBe(HOSTILE_TEXT)
+    expect(card.find('.chat-colon').exists()).toBe(false)
+    expect(card.find('[data-testid="chat-paid-sticker"]').exists()).toBe(false)
+    // No comment: the header alone, as YouTube draws a Super Chat without a message.
+    expect(red.attributes('style')).toContain('--paid-header: #d00000')
+    expect(red.find('[data-testid="chat-text"]').exists()).toBe(false)
+    expectNoInjectedElements(w)
+  })
+
+  it('marks a Super Sticker and shows its alt text', async () => {
+    const w = mount(ChatBox)
+    w.vm.receive(superChat({ sticker_id: 'pizza_cat', message: 'Cat eating pizza', tier: 1 }))
+    await nextTick()
+    const card = rows(w)[0]
+    expect(card.attributes('data-sticker')).toBe('')
+    expect(card.get('[data-testid="chat-paid-sticker"]').text()).toBe('Sticker')
+    expect(card.get('[data-testid="chat-text"]').text()).toBe('Cat eating pizza')
+    expect(card.attributes('style')).toContain('--paid-header: #1565c0')
+  })
+
+  it('hides paid messages when show_paid_messages is off, live', async () => {
+    const w = mount(ChatBox)
+    w.vm.receive(superChat({ message: 'shown' }))
+    w.vm.receive(chat('chat stays'))
+    await nextTick()
+    expect(rows(w)).toHaveLength(2)
+    await w.setProps({ config: { show_paid_messages: false } })
+    expect(texts(w)).toEqual(['chat stays'])
+    w.vm.receive(superChat({ message: 'not shown' }))
+    await nextTick()
+    expect(texts(w)).toEqual(['chat stays'])
+  })
+
+  it('removes a paid message on delete and ban, like a chat message', async () => {
+    const w = mount(ChatBox)
+    const sc = superChat({ message: 'bye' })
+    w.vm.receive(sc)
+    w.vm.receive(superChat({ message: 'troll' }, USER('Troll')))
+    await nextTick()
+    w.vm.receive({ ...event('chat_message_deleted', { message_id: sc.id }, null), platform: 'youtube' })
+    await nextTick()
+    expect(texts(w)).toEqual(['troll'])
+    w.vm.receive({ ...event('chat_user_banned', {}, USER('Troll')), platform: 'youtube' })
+    await nextTick()
+    expect(rows(w)).toHaveLength(0)
+  })
+})
+
+describe('ChatBox notices', () => {
+  it('leaves platform notices out unless show_notices is on', async () => {
+    const w = mount(ChatBox)
+    w.vm.receive(gift(1))
+    await nextTick()
+    expect(rows(w)).toHaveLength(0)
+
+    const on = mount(ChatBox, { props: { config: { show_notices: true } } })
+    on.vm.receive(
+      event('chat_notification', {
+        notice_type: 'resub',
+        system_message: HOSTILE_TEXT,
+        text: 'five months!',
+        fragments: [{ type: 'text', text: 'five months!' }],
+      }),
+    )
+    await nextTick()
+    expect(rows(on)[0].attributes('data-kind')).toBe('notice')
+    expect(notices(on)).toEqual([HOSTILE_TEXT])
+    expect(texts(on)).toEqual(['five months!'])
+    expectNoInjectedElements(on)
+    await on.setProps({ config: { show_notices: false } })
+    expect(rows(on)).toHaveLength(0)
+  })
+
+  it("updates a jewel gift's line as its combo count rises, in place, never a second line", async () => {
+    const w = mount(ChatBox, { props: { config: { show_notices: true } } })
+    w.vm.receive(gift(1))
+    w.vm.receive(chat('in between'))
+    await nextTick()
+    const key = rows(w)[0].element
+    for (const combo of [2, 3, 5]) w.vm.receive(gift(combo))
+    w.vm.receive(gift(5)) // the same update again: nothing changes
+    await nextTick()
+    expect(rows(w)).toHaveLength(2)
+    expect(notices(w)).toEqual(['Jewel Fan sent Rose x5'])
+    expect(rows(w)[0].element).toBe(key) // the same line, where it was
+    expect(rows(w)[0].attributes('data-event-id')).toBe('LCC.gift')
+  })
+
+  it('starts a line for an update whose first notice it never saw', async () => {
+    const w = mount(ChatBox, { props: { config: { show_notices: true } } })
+    w.vm.receive(gift(3))
+    w.vm.receive(gift(4))
+    await nextTick()
+    expect(notices(w)).toEqual(['Jewel Fan sent Rose x4'])
+  })
+})
+
+describe('ChatBox notices held for message_delay_ms', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('shows a combo update that came during the hold as the one line', async () => {
+    const w = mount(ChatBox, { props: { config: { show_notices: true, message_delay_ms: 2000 } } })
+    w.vm.receive(gift(1))
+    vi.advanceTimersByTime(1000)
+    w.vm.receive(gift(2))
+    await nextTick()
+    expect(w.vm.pendingCount()).toBe(1)
+    vi.advanceTimersByTime(1000)
+    await nextTick()
+    expect(notices(w)).toEqual(['Jewel Fan sent Rose x2'])
+    vi.advanceTimersByTime(5000)
+    await nextTick()
+    expect(rows(w)).toHaveLength(1)
+  })
+
+  it('keeps an updated line on screen for a full lifetime from the update', async () => {
+    const w = mount(ChatBox, { props: { config: { show_notices: true, lifetime_s: 10 } } })
+    w.vm.receive(gift(1))
+    vi.advanceTimersByTime(8000)
+    w.vm.receive(gift(2))
+    vi.advanceTimersByTime(8000)
+    await nextTick()
+    expect(notices(w)).toEqual(['Jewel Fan sent Rose x2'])
+    expect(rows(w)[0].classes()).not.toContain('chat-message--fading')
+    vi.advanceTimersByTime(2600)
+    await nextTick()
+    expect(rows(w)).toHaveLength(0)
+  })
+})

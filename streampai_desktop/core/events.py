@@ -170,6 +170,9 @@ class Event:
     at: datetime = field(default_factory=utc_now)
     user: User | None = None
     test: bool = False  # a test alert or a demo event, not something that happened on the channel
+    # to_json()'s result, kept: the event log and the overlays both need every chat message as
+    # JSON, and an event never changes. Not a field of the event (not compared, shown or loaded).
+    _json: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.platform, Platform):
@@ -188,13 +191,17 @@ class Event:
         return self.user.display_name if self.user else "Anonymous"
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict with a ``kind`` key."""
-        out: dict[str, Any] = {"kind": self.kind}
-        for name in _field_names(type(self)):
-            value = getattr(self, name)
-            # Most fields are plain: skip the call (this runs for every chat message, twice).
-            out[name] = value if type(value) in _PLAIN_TYPES else _dump(value)
-        return out
+        """A JSON-ready dict with a ``kind`` key (a new dict each call: the caller may change
+        it; what it holds is shared, so nested values must not be changed)."""
+        out = self._json
+        if out is None:
+            out = {"kind": self.kind}
+            for name in _field_names(type(self)):
+                value = getattr(self, name)
+                # Most fields are plain: skip the call (this runs for every chat message).
+                out[name] = value if type(value) in _PLAIN_TYPES else _dump(value)
+            object.__setattr__(self, "_json", out)
+        return dict(out)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -314,6 +321,9 @@ class SuperChat(Event):
     amount: Money
     message: str = ""
     sticker_id: str | None = None
+    # YouTube's tier for the amount (1 = the lowest); it picks the colour the chat draws it in.
+    # None when the platform did not say (the chat box then uses the lowest tier's colour).
+    tier: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -370,6 +380,10 @@ class ChatNotification(Event):
     viewers: int = 0  # raid: how many viewers came along
     recipient: User | None = None  # a sub gift or a gift paid forward: who received it
     source_message_id: str | None = None
+    # An update of an earlier notice, whose id this is: YouTube resends a jewel gift's message
+    # as its combo count rises ("sent Rose x5"). Each update has an id of its own (so the event
+    # log keeps each one), and the chat box replaces that notice's line instead of adding one.
+    updates_id: str | None = None
 
     @property
     def dedupe_key(self) -> tuple[str, str]:
@@ -657,7 +671,11 @@ CHAT_KINDS: tuple[str, ...] = (
     ChatUserBanned.kind,
     ChatCleared.kind,
 )
-"""Kinds the chat box receives: messages and the moderation that removes them."""
+"""Chat itself: messages and the moderation that removes them."""
+CHAT_TOPIC_KINDS: tuple[str, ...] = (*CHAT_KINDS, SuperChat.kind, ChatNotification.kind)
+"""Kinds published on the chat topic, which the chat box receives: chat, paid messages (Super
+Chats and Super Stickers, drawn in chat as the platform does) and the platform's notices in chat.
+Each chat box decides which of these it shows (its settings)."""
 
 
 def event_from_json(data: Any) -> Event:
@@ -685,7 +703,7 @@ _PLAIN_TYPES = frozenset(_PLAIN)
 def _field_names(cls: type) -> tuple[str, ...]:
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
     return names
 
 
@@ -769,6 +787,8 @@ def _load_dataclass(cls: type, data: Any, path: str) -> Any:
     hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
+        if not f.init:
+            continue  # kept state (an event's JSON), not data
         if f.name not in data or (data[f.name] is None and f.name in ("id", "at")):
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             if required:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from streampai_desktop.core.bus import TOPIC_ALERTS, TOPIC_CHAT
-from streampai_desktop.core.events import CHAT_KINDS, Event
+from streampai_desktop.core.events import CHAT_TOPIC_KINDS, Event
 from streampai_desktop.server.frames import envelope
 from streampai_desktop.widgets import alert_box, get_widget
 from streampai_desktop.widgets.media import with_available_media
@@ -200,6 +200,6 @@ def preview_frame(session: PreviewSession, event: Event) -> tuple[bytes | None, 
             "variation": resolved.variation,
         }
         return envelope("alert", data, alert_id), ""
-    if TOPIC_CHAT in spec.topics and event.kind in CHAT_KINDS:
+    if TOPIC_CHAT in spec.topics and event.kind in CHAT_TOPIC_KINDS:
         return envelope("event", {"topic": TOPIC_CHAT, "event": event.to_json()}, event.id), ""
     return None, ""

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.bus import TOPIC_CHAT, TOPIC_EVENTS, EventBus
-from streampai_desktop.core.events import CHAT_KINDS, Event
+from streampai_desktop.core.events import CHAT_TOPIC_KINDS, Event
 from streampai_desktop.core.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class EventIngest:
             else:
                 self.unlogged += 1
         self.bus.publish(TOPIC_EVENTS, event)
-        if event.kind in CHAT_KINDS:
+        if event.kind in CHAT_TOPIC_KINDS:
             self.bus.publish(TOPIC_CHAT, event)
         # Alertable events reach the overlays through the alert queue (core/alerts.py), which
         # reads them from ``events`` and decides when each one shows.

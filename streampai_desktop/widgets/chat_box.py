@@ -62,6 +62,21 @@ FIELDS = (
         help="Hold messages so moderators can delete them before they show.",
     ),
     Field("highlight_mentions", "Highlight mentions", "bool", True),
+    Field(
+        "show_paid_messages",
+        "Show Super Chats and Super Stickers",
+        "bool",
+        True,
+        help="In YouTube's colours for the amount, as YouTube's own chat shows them.",
+    ),
+    Field(
+        "show_notices",
+        "Show platform notices (subs, gifts, raids) in chat",
+        "bool",
+        False,
+        help="The lines the platform itself puts in chat, such as Twitch's sub and raid "
+        "notices and YouTube's jewel gifts.",
+    ),
 )
 
 
@@ -89,6 +104,8 @@ SECTIONS: Sections = (
             "hide_commands",
             "hidden_bots",
             "muted_users",
+            "show_paid_messages",
+            "show_notices",
         ),
     ),
 )

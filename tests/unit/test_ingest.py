@@ -8,7 +8,16 @@ from collections.abc import Sequence
 import pytest
 
 from streampai_desktop.core.bus import EventBus
-from streampai_desktop.core.events import ChatMessage, Event, Follow, Platform, ViewerCount
+from streampai_desktop.core.events import (
+    ChatMessage,
+    ChatNotification,
+    Event,
+    Follow,
+    Money,
+    Platform,
+    SuperChat,
+    ViewerCount,
+)
 from streampai_desktop.stream import ingest as ingest_module
 from streampai_desktop.stream.ingest import EventIngest
 
@@ -32,7 +41,14 @@ async def test_events_are_routed_by_kind() -> None:
     await ingest.submit(ChatMessage(platform=Platform.TWITCH, text="hi"))
     await ingest.submit(Follow(platform=Platform.TWITCH))
     await ingest.submit(ViewerCount(platform=Platform.TWITCH, viewers=3))
-    assert every.qsize() == 3 and chat.qsize() == 1
+    # The chat box also draws Super Chats and (when asked) the platform's notices in chat.
+    await ingest.submit(SuperChat(platform=Platform.YOUTUBE, amount=Money(500, "EUR"), tier=3))
+    await ingest.submit(ChatNotification(platform=Platform.TWITCH, notice_type="raid"))
+    assert every.qsize() == 5
+    on_chat = []
+    while (message := chat.get_nowait()) is not None:
+        on_chat.append(message.payload.kind)
+    assert on_chat == ["chat_message", "super_chat", "chat_notification"]
 
 
 @pytest.mark.allow_logs(r"could not write \d+ event\(s\) to the event log")

@@ -2,6 +2,9 @@
 //
 // A message becomes a list of parts: text (rendered as text nodes), an emote image whose URL is
 // built only from checked ids, a mention, or a cheermote with its bits. No HTML strings anywhere.
+// Besides chat messages a row can be a paid message (a YouTube Super Chat or Super Sticker: a card
+// in the colours of its tier) or a platform notice (a sub, gift or raid line), each switched by
+// its own setting.
 
 import {
   boolSetting,
@@ -11,7 +14,7 @@ import {
   loginSetSetting,
 } from '../shared/config.js'
 import { FONT_FAMILIES } from '../shared/fonts.js'
-import { actorName, platformLabel, PLATFORM_LABELS } from '../shared/format.js'
+import { actorName, formatMoney, platformLabel, PLATFORM_LABELS } from '../shared/format.js'
 import { badgeIconKey } from './icons.js'
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/
@@ -42,6 +45,8 @@ export const DEFAULT_CHAT_SETTINGS = Object.freeze({
   show_platform_icons: true,
   message_delay_ms: 0,
   highlight_mentions: true,
+  show_paid_messages: true,
+  show_notices: false,
 })
 
 /** The chat box config with every value checked (bad or missing → default). */
@@ -67,6 +72,8 @@ export function chatSettings(config) {
     show_platform_icons: boolSetting(config, 'show_platform_icons', D.show_platform_icons),
     message_delay_ms: intSetting(config, 'message_delay_ms', D.message_delay_ms, 0, 60000),
     highlight_mentions: boolSetting(config, 'highlight_mentions', D.highlight_mentions),
+    show_paid_messages: boolSetting(config, 'show_paid_messages', D.show_paid_messages),
+    show_notices: boolSetting(config, 'show_notices', D.show_notices),
   }
 }
 
@@ -221,12 +228,32 @@ export function plainText(event) {
   return fragments.map((f) => str(f?.text)).join('')
 }
 
-/** A chat_message event as the chat box's row model (computed once, when the message arrives). */
-export function chatRow(event, key, token = '') {
+// YouTube's Super Chat colours by tier (1 = the lowest amounts, 7 = red, which the tiers above
+// it keep): the header behind the name and amount, the body behind the comment, and the text on
+// them — the shades YouTube's own chat uses (its paid message renderer's header and body
+// background colours).
+export const SUPER_CHAT_TIERS = Object.freeze([
+  Object.freeze({ header: '#1565c0', body: '#1e88e5', text: '#ffffff' }), // blue
+  Object.freeze({ header: '#00b8d4', body: '#00e5ff', text: '#000000' }), // light blue
+  Object.freeze({ header: '#00bfa5', body: '#1de9b6', text: '#000000' }), // green
+  Object.freeze({ header: '#ffb300', body: '#ffca28', text: '#000000' }), // yellow
+  Object.freeze({ header: '#e65100', body: '#f57c00', text: '#ffffff' }), // orange
+  Object.freeze({ header: '#c2185b', body: '#e91e63', text: '#ffffff' }), // magenta
+  Object.freeze({ header: '#d00000', body: '#e62117', text: '#ffffff' }), // red
+])
+
+/** The colours for a Super Chat tier; a missing or odd tier gets the lowest tier's colours. */
+export function superChatColors(tier) {
+  const n = Number.isInteger(tier) && tier >= 1 ? Math.min(tier, SUPER_CHAT_TIERS.length) : 1
+  return SUPER_CHAT_TIERS[n - 1]
+}
+
+function baseRow(event, key, type) {
   const user = event.user && typeof event.user === 'object' ? event.user : null
   const platform = typeof event.platform === 'string' ? event.platform : ''
   return {
     key,
+    type, // 'message' | 'paid' | 'notice'
     id: str(event.id),
     platform,
     platformKnown: knownPlatform(platform),
@@ -236,13 +263,52 @@ export function chatRow(event, key, token = '') {
     name: actorName(event),
     color: nameColor(user?.color, str(user?.id) || str(user?.login)),
     badges: badgeList(user),
-    parts: messageParts(event, token),
-    text: plainText(event),
+    parts: [],
+    text: '', // what the command filter reads (chat messages only)
   }
 }
 
-/** Should this row be hidden by the config's filters (commands, bots, muted users)? */
+/** A chat_message event as the chat box's row model (computed once, when the message arrives). */
+export function chatRow(event, key, token = '') {
+  const row = baseRow(event, key, 'message')
+  row.parts = messageParts(event, token)
+  row.text = plainText(event)
+  return row
+}
+
+/**
+ * A super_chat event (a Super Chat, or a Super Sticker when it has a sticker_id) as a paid row:
+ * the amount as money, the comment (a sticker's alt text) as text, and its tier's colours.
+ */
+export function paidRow(event, key, locale) {
+  const row = baseRow(event, key, 'paid')
+  const message = str(event.message).slice(0, MAX_TEXT)
+  row.sticker = typeof event.sticker_id === 'string' && event.sticker_id !== ''
+  row.amountText = formatMoney(event.amount, locale)
+  row.colors = superChatColors(event.tier)
+  row.parts = message ? [{ type: 'text', text: message }] : []
+  return row
+}
+
+/**
+ * A chat_notification event as a notice row: the platform's sentence (``system_message``) and
+ * the viewer's own words, if any. An update of an earlier notice (``updates_id``: a jewel gift
+ * whose combo count rose) takes that notice's id, so it replaces the line rather than adding one.
+ */
+export function noticeRow(event, key, token = '') {
+  const row = baseRow(event, key, 'notice')
+  const updates = str(event.updates_id)
+  if (updates) row.id = updates
+  const said = str(event.system_message).trim().slice(0, MAX_TEXT)
+  row.system = said || `${row.name}: ${str(event.notice_type).replace(/_/g, ' ')}`.trim()
+  row.parts = messageParts(event, token)
+  return row
+}
+
+/** Should this row be hidden by the config (its kind switched off, commands, bots, muted users)? */
 export function isFiltered(row, settings) {
+  if (row.type === 'paid' && !settings.show_paid_messages) return true
+  if (row.type === 'notice' && !settings.show_notices) return true
   if (settings.hide_commands && row.text.trimStart().startsWith('!')) return true
   if (row.login && (settings.hidden_bots.has(row.login) || settings.muted_users.has(row.login))) {
     return true

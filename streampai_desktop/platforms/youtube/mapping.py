@@ -1,7 +1,9 @@
 """YouTube ``liveChatMessage`` resources → core events. Pure functions, no I/O.
 
 Each message carries its own id, which YouTube keeps across the stream and list endpoints and
-across reconnects, so it is the event id (and the dedupe key); a deletion refers to it. Money
+across reconnects, so it is the event id (and the dedupe key); a deletion refers to it. The one
+exception is a jewel gift, whose message YouTube resends with the same id as the viewer's combo
+grows: each resend is an update with the count added to its id (:func:`gift`). Money
 comes as ``amountMicros`` (a string of millionths of the currency unit) and becomes integer minor
 units. The gift rule is Twitch's: a ``membershipGiftingEvent`` is the one alert for a gift of
 memberships, and each ``giftMembershipReceivedEvent`` is recorded as a gifted membership that
@@ -89,6 +91,15 @@ def text_message(item: Raw) -> list[ev.Event]:
     return [ev.ChatMessage(**_base(item), text=text, fragments=(ev.Fragment("text", text),))]
 
 
+def _tier(details: Raw) -> int | None:
+    """YouTube's tier for the amount (1 = the lowest), or None when absent or not a number."""
+    try:
+        tier = int(details.get("tier") or 0)
+    except (TypeError, ValueError):
+        return None
+    return tier if tier >= 1 else None
+
+
 def super_chat(item: Raw) -> list[ev.Event]:
     details = item["snippet"]["superChatDetails"]
     return [
@@ -96,6 +107,7 @@ def super_chat(item: Raw) -> list[ev.Event]:
             **_base(item),
             amount=money(details.get("amountMicros"), str(details.get("currency") or "USD")),
             message=str(details.get("userComment") or ""),
+            tier=_tier(details),
         )
     ]
 
@@ -110,6 +122,7 @@ def super_sticker(item: Raw) -> list[ev.Event]:
             # The sticker's alt text is what a text overlay can show for it.
             message=str(sticker.get("altText") or ""),
             sticker_id=str(sticker.get("stickerId") or "") or None,
+            tier=_tier(details),
         )
     ]
 
@@ -207,14 +220,43 @@ def poll(item: Raw) -> list[ev.Event]:
     ]
 
 
+def _combo_count(item: Raw) -> int:
+    """How many of a jewel gift a viewer has sent in a row so far (1 for a single one)."""
+    details = item["snippet"].get("giftDetails") or {}
+    try:
+        return max(1, int(details.get("comboCount") or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _gift_update_id(message_id: str, combo: int) -> str:
+    """The event id of a gift combo's update: YouTube's message id plus the count so far."""
+    return f"{message_id}/x{combo}"
+
+
 def gift(item: Raw) -> list[ev.Event]:
-    """A jewels gift: a line in chat. YouTube repeats its id to raise ``comboCount``; the
-    first delivery is recorded and later ones are the same message (dedupe keeps one)."""
+    """A jewel gift: a line in chat. YouTube resends the message, with the same id, each time
+    the viewer's combo grows (``comboCount``); each resend is an update of the first line
+    (``updates_id``), with an id of its own so the dedupe lets it through and the event log
+    keeps it."""
     details = item["snippet"].get("giftDetails") or {}
     name = str(details.get("giftName") or details.get("altText") or "a gift")
-    combo = int(details.get("comboCount") or 1)
-    text = f"sent {name}" + (f" x{combo}" if combo > 1 else "")
-    return [ev.ChatNotification(**_base(item), notice_type="gift", system_message=text)]
+    combo = _combo_count(item)
+    base = _base(item)
+    message_id = base["id"]
+    if combo > 1:
+        base["id"] = _gift_update_id(message_id, combo)
+    sender = base["user"].display_name if base["user"] else "Anonymous"  # as actor_name
+    # A whole sentence, like the notices Twitch writes, so a feed line reads on its own.
+    text = f"{sender} sent {name}" + (f" x{combo}" if combo > 1 else "")
+    return [
+        ev.ChatNotification(
+            **base,
+            notice_type="gift",
+            system_message=text,
+            updates_id=message_id if combo > 1 else None,
+        )
+    ]
 
 
 MAPPERS: dict[str, Callable[[Raw], list[ev.Event]]] = {
@@ -239,6 +281,17 @@ def map_message(item: Raw) -> list[ev.Event]:
     """Core events for one ``liveChatMessage``; [] for a type the app does not read (yet)."""
     mapper = MAPPERS.get(str((item.get("snippet") or {}).get("type", "")))
     return mapper(item) if mapper is not None else []
+
+
+def delivery_key(item: Raw) -> str:
+    """What makes a delivered message new, for the connector's dedupe: its id, and for a jewel
+    gift also the combo count (the same id comes again as the count rises; only an identical
+    resend — a reconnect's replay — is a duplicate)."""
+    message_id = str(item.get("id") or "")
+    if not message_id or (item.get("snippet") or {}).get("type") != "giftEvent":
+        return message_id
+    combo = _combo_count(item)
+    return _gift_update_id(message_id, combo) if combo > 1 else message_id
 
 
 def is_chat_end(item: Raw) -> bool:
