@@ -150,13 +150,26 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class KeptState(Protocol):
+    """Small JSON values a connector keeps across app restarts (YouTube's quota count), in the
+    app's local store; never a secret (those go to the keyring)."""
+
+    async def load(self, key: str) -> object:
+        """The value saved under ``key``, or None."""
+        ...
+
+    async def save(self, key: str, value: object) -> None: ...
+
+
 @dataclass(slots=True)
 class ConnectorDeps:
-    """What the stream manager gives a connector: where events, state and stream info go."""
+    """What the stream manager gives a connector: where events, state and stream info go, and
+    where it may keep small values across restarts (None: nowhere, e.g. the CLI, tests)."""
 
     submit: Callable[[Event], Awaitable[bool]]
     on_state: Callable[[ConnectorStatus], None]
     on_stream: Callable[[StreamInfo], None]
+    kept: KeptState | None = None
 
 
 class Connector(Protocol):

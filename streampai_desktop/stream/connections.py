@@ -30,6 +30,7 @@ from streampai_desktop.platforms.base import (
 from streampai_desktop.platforms.registry import PLATFORMS, get_platform
 from streampai_desktop.store import Account, Database, MetricSample
 from streampai_desktop.store import operations as ops
+from streampai_desktop.stream.kept_state import PreferenceKeptState
 from streampai_desktop.stream.manager import StreamManager
 from streampai_desktop.stream.platform_status import platform_rows
 from streampai_desktop.stream.sign_in import SignInAttempt, SignInAttempts, save_signed_in
@@ -64,6 +65,7 @@ class PlatformService:
             submit,
             metric_sink=lambda samples: run_db(ops.add_metric_samples, db, samples),
             connector_options={"settings": settings, "secrets": secrets},
+            kept=PreferenceKeptState(db, run_db),
         )
         self._settings = settings
         self._secrets = secrets

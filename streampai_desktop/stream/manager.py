@@ -34,6 +34,7 @@ from streampai_desktop.platforms.base import (
     ConnectorDeps,
     ConnectorState,
     ConnectorStatus,
+    KeptState,
     StreamInfo,
 )
 from streampai_desktop.platforms.registry import create_connector
@@ -77,9 +78,11 @@ class StreamManager:
         metric_sink: MetricSink | None = None,
         connector_options: dict[str, Any] | None = None,
         restart_backoff: tuple[float, float] = (2.0, 300.0),
+        kept: KeptState | None = None,
     ) -> None:
         self.bus = bus
         self._submit = submit
+        self._kept = kept  # what connectors keep across restarts (YouTube's quota count)
         self._options = connector_options or {}
         self._factory = factory or (lambda acc, deps: create_connector(acc, deps, **self._options))
         self._metric_sink = metric_sink
@@ -108,6 +111,7 @@ class StreamManager:
             submit=lambda event: self._submit_event(slot_ref[0], event),
             on_state=lambda status: self._on_state(slot_ref[0], status),
             on_stream=lambda info: self._on_stream(slot_ref[0], info),
+            kept=self._kept,
         )
         try:
             connector = self._factory(account, deps)

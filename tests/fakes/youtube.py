@@ -17,7 +17,10 @@ the difference:
   ended), ``liveChat/messages`` list (``pollingIntervalMillis``, ``nextPageToken``, ``offlineAt``)
   and insert, and the server-streaming ``liveChat/messages/stream``. Errors in Google's JSON shape
   (``error.errors[].reason``): 401, 403 ``quotaExceeded`` / ``liveChatEnded`` / ``forbidden``,
-  404 ``liveChatNotFound``, 5xx.
+  404 ``liveChatNotFound``, 5xx. Tests inject them: :attr:`FakeYouTube.fail_next` (the next
+  call to a path fails once with a status and reason), :attr:`~FakeYouTube.quota_exceeded`,
+  :attr:`~FakeYouTube.slow_down_next`, :meth:`~FakeYouTube.expire_device`,
+  :meth:`~FakeYouTube.deny_device`; each device code records its polls and answers.
 * The stream sends ``LiveChatMessageListResponse`` objects concatenated, newline-delimited or as
   one JSON array (:attr:`FakeYouTube.framing`), cut into chunks of :attr:`chunk_size` bytes so an
   object is split across reads, and can drop mid-object (:meth:`drop_streams`). A first request
@@ -99,6 +102,7 @@ class Device:
     approved_for: str | None = None
     denied: bool = False
     last_poll: float = 0.0
+    polls: list[tuple[float, str]] = field(default_factory=list)  # (monotonic, answer) each
 
 
 @dataclass
@@ -133,6 +137,7 @@ class FakeYouTube:
         self.stream_lifetime_s = 0.0  # >0: YouTube ends each stream connection after this long
         self.quota_exceeded = False
         self.fail_next: list[tuple[str, int, str]] = []  # (path prefix, status, reason), once each
+        self.slow_down_next = 0  # the next n device-code polls answer slow_down, however paced
         self.units = 0
         self.calls: list[str] = []  # "GET liveChat/messages", … in order
         self.stream_connections: list[str | None] = []  # the pageToken each stream opened with
@@ -215,6 +220,13 @@ class FakeYouTube:
             if device.user_code == user_code:
                 device.denied = True
 
+    def device(self, user_code: str) -> Device:
+        return next(d for d in self.devices.values() if d.user_code == user_code)
+
+    def expire_device(self, user_code: str) -> None:
+        """Google's side of the code runs out (whatever ``expires_in`` told the app)."""
+        self.device(user_code).expires_at = 0.0
+
     def revoke_all(self) -> None:
         """The streamer removed the app's access in their Google account."""
         self.tokens.clear()
@@ -283,9 +295,8 @@ class FakeYouTube:
     # --- helpers --------------------------------------------------------------------------------
 
     @staticmethod
-    def _error(
-        status: int, reason: str, message: str = "", domain: str = "youtube"
-    ) -> web.Response:
+    def _error(status: int, reason: str, message: str = "", domain: str = "") -> web.Response:
+        domain = domain or _DOMAINS.get(reason, "youtube")
         body = {
             "error": {
                 "code": status,
@@ -414,19 +425,12 @@ class FakeYouTube:
 
     def _device_grant(self, device_code: str) -> web.Response:
         device = self.devices.get(device_code)
-        now = time.monotonic()
         if device is None:
             return self._oauth_error(400, "invalid_grant", "Malformed auth code.")
-        if now > device.expires_at:
-            return self._oauth_error(400, "expired_token")
-        if device.denied:
-            return self._oauth_error(403, "access_denied", "Forbidden")
-        if now - device.last_poll < device.interval * 0.5:
-            device.last_poll = now
-            return self._oauth_error(403, "slow_down", "Forbidden")
-        device.last_poll = now
-        if device.approved_for is None:
-            return self._oauth_error(428, "authorization_pending", "Precondition Required")
+        status, error = self._device_answer(device)
+        device.polls.append((time.monotonic(), error or "tokens"))
+        if error or device.approved_for is None:
+            return self._oauth_error(status, error)
         del self.devices[device_code]
         token = self.issue_token(device.approved_for)
         return web.json_response(
@@ -438,6 +442,22 @@ class FakeYouTube:
                 "token_type": "Bearer",
             }
         )
+
+    def _device_answer(self, device: Device) -> tuple[int, str]:
+        """Google's answer to one poll of the token endpoint: (status, error), or (200, "")."""
+        now = time.monotonic()
+        if now > device.expires_at:
+            return 400, "expired_token"
+        if device.denied:
+            return 403, "access_denied"
+        too_soon = now - device.last_poll < device.interval * 0.5
+        device.last_poll = now
+        if too_soon or self.slow_down_next > 0:
+            self.slow_down_next = max(0, self.slow_down_next - 1)
+            return 403, "slow_down"
+        if device.approved_for is None:
+            return 428, "authorization_pending"
+        return 200, ""
 
     async def _revoke(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -585,6 +605,17 @@ class FakeYouTube:
             await response.write(body[i : i + size])
             if self.chunk_size:
                 await asyncio.sleep(0)
+
+
+# The ``domain`` Google puts beside a reason (the rest say "youtube" or "global").
+_DOMAINS = {
+    "quotaExceeded": "youtube.quota",
+    "liveChatEnded": "youtube.liveChat",
+    "liveChatNotFound": "youtube.liveChat",
+    "liveChatDisabled": "youtube.liveChat",
+    "rateLimitExceeded": "youtube.liveChat",
+    "backendError": "global",
+}
 
 
 def _has_news(chat: Chat, position: int) -> bool:

@@ -15,7 +15,8 @@
   ``actualEndTime`` → offline, and discovery resumes.
 * **Quota.** The status line says how many units were used today (``quota.py``).
   ``quotaExceeded`` → the status "YouTube quota used up until HH:MM" and a wait until the
-  Pacific-midnight reset; then everything resumes by itself.
+  Pacific-midnight reset; then everything resumes by itself. The day's count and that state
+  outlive a restart (``quota_keeper.py``, in the app's store, per client id).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from streampai_desktop.platforms.youtube.quota import (
     QuotaBudget,
     budget_for,
 )
+from streampai_desktop.platforms.youtube.quota_keeper import QuotaKeeper
 from streampai_desktop.secrets import SecretStore
 
 log = logging.getLogger(__name__)
@@ -108,12 +110,29 @@ class YouTubeConnector(SessionLoop):
         self.chat_id: str | None = None
         self.page_token: str | None = None
         self.reading = "none"  # "stream" or "polling", for the status line and tests
-        self.budget = budget or budget_for(endpoints.client_id)
+        self.budget = budget or budget_for(endpoints.client_id, scope=deps.kept)
+        self.quota_keeper = QuotaKeeper(self.budget, deps.kept, endpoints.client_id)
+        self._connected_as = "Connected."  # what the CONNECTED status says before the units
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._delivered = False  # whether the current stream connection delivered anything
         self._api: YouTubeApi | None = None
 
     # --- lifecycle (the run loop is SessionLoop's) ------------------------------------------------
+
+    async def run(self) -> None:
+        # Today's units spent before a restart still count, and a quota Google said was used
+        # up stays used up: the first session knows before it makes a call.
+        await self.quota_keeper.load()
+        keeper = asyncio.create_task(
+            self.quota_keeper.keep_saved(self._show_quota), name="youtube-quota-keeper"
+        )
+        try:
+            await super().run()
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            await self.quota_keeper.save()
 
     async def sign_out(self) -> None:
         await self.stop()
@@ -124,27 +143,39 @@ class YouTubeConnector(SessionLoop):
             raise ChatNotSent(f"YouTube chat messages are at most {CHAT_MAX_LENGTH} characters.")
         api, chat_id = self._api, self.chat_id
         if api is None or chat_id is None:
-            raise NotReady("YouTube chat is not open (no live stream right now).")
+            raise ChatNotSent("YouTube chat is not open: there is no live stream right now.")
         try:
             await api.send_chat(chat_id, text)
         except ChatGone:
             raise ChatNotSent(
                 "YouTube did not send the message: the live chat has ended."
             ) from None
+        except QuotaExceeded as exc:
+            # The project's units are gone for every call, not only this one: count it so.
+            self.budget.used_up()
+            await self.quota_keeper.save()
+            raise ChatNotSent(f"YouTube did not send the message: {exc}.") from None
+        except NotReady as exc:
+            raise ChatNotSent(
+                f"YouTube did not send the message ({exc}); try again in a moment."
+            ) from None
 
     # --- one session ------------------------------------------------------------------------------
 
     async def _session(self) -> None:
-        try:
-            await self._watch_channel()
-        except QuotaExceeded:
-            # Nothing can be done until the reset: say until when, then start again.
-            self.budget.used_up()
-            resets_at = self.budget.resets_at()
-            reason = f"YouTube quota used up until {resets_at.astimezone().strftime('%H:%M')}."
-            log.warning("%s", reason)
-            self._set_state(ConnectorState.ERROR, reason, resets_at)
-            await self._pause(max(1.0, self.budget.seconds_to_reset()))
+        if not self.budget.exhausted:  # (used up earlier today, maybe before a restart)
+            try:
+                await self._watch_channel()
+                return
+            except QuotaExceeded:
+                self.budget.used_up()
+                await self.quota_keeper.save()
+        # Nothing can be done until the reset: say until when, then start again.
+        resets_at = self.budget.resets_at()
+        reason = f"YouTube quota used up until {resets_at.astimezone().strftime('%H:%M')}."
+        log.warning("%s", reason)
+        self._set_state(ConnectorState.ERROR, reason, resets_at)
+        await self._pause(max(1.0, self.budget.seconds_to_reset()))
 
     async def _watch_channel(self) -> None:
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as http:
@@ -165,7 +196,14 @@ class YouTubeConnector(SessionLoop):
                 self._api = None
 
     def _connected(self, what: str) -> None:
+        self._connected_as = what
         self._set_state(ConnectorState.CONNECTED, f"{what} {self.budget.summary()}.")
+
+    def _show_quota(self) -> None:
+        """The units used today moved (a stream connection, a poll): the status line says so
+        now, not at the next viewer count a minute later."""
+        if self.status.state is ConnectorState.CONNECTED:
+            self._connected(self._connected_as)
 
     async def _live(self, api: YouTubeApi, broadcast: dict[str, Any]) -> None:
         snippet = broadcast.get("snippet") or {}
@@ -265,10 +303,11 @@ class YouTubeConnector(SessionLoop):
         """Deliver one list response's new messages; True when the chat ended."""
         ended = bool(response.get("offlineAt"))
         for item in response.get("items") or ():
-            message_id = str(item.get("id") or "")
-            if not message_id or message_id in self._seen:
+            # The id, plus a jewel gift's combo count: its resends as the combo grows are new.
+            key = mapping.delivery_key(item)
+            if not key or key in self._seen:
                 continue
-            self._remember(message_id)
+            self._remember(key)
             ended = ended or mapping.is_chat_end(item)
             try:
                 events = mapping.map_message(item)
@@ -350,7 +389,7 @@ def create_connector(
     if endpoints is None:
         endpoints = YouTubeEndpoints.from_settings(settings) if settings else YouTubeEndpoints()
     per_day = quota_per_day(settings) if settings else DEFAULT_UNITS_PER_DAY
-    budget = budget_for(endpoints.client_id, per_day)
+    budget = budget_for(endpoints.client_id, per_day, scope=deps.kept)
     return YouTubeConnector(
         account.id, account.platform_user_id, deps, endpoints, secrets, options, budget
     )

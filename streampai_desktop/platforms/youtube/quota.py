@@ -7,13 +7,17 @@ units the optional calls (the viewer count) slow down, from :data:`STOP_AT` they
 goes on until Google itself answers ``quotaExceeded``.
 
 A project's quota is shared by every channel signed in through the same client id, so the app
-keeps one budget per client id (:func:`budget_for`).
+keeps one budget per client id (:func:`budget_for`). The count outlives a restart on the same day
+(:meth:`QuotaBudget.to_saved` / :meth:`~QuotaBudget.restore`, kept by ``quota_keeper.py``), so
+quitting and starting again cannot make the app spend a second day's units.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -55,11 +59,15 @@ class QuotaBudget:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._day = pacific_day(self._clock())
         self._used = 0
+        self._exhausted = False  # Google said quotaExceeded today
+        # Moves on every change; a keeper saves when it differs from the one it saved.
+        self.version = 0
+        self.saved_version = 0
 
     def _roll(self) -> None:
         today = pacific_day(self._clock())
         if today != self._day:
-            self._day, self._used = today, 0
+            self._day, self._used, self._exhausted = today, 0, False
 
     @property
     def used(self) -> int:
@@ -76,11 +84,42 @@ class QuotaBudget:
     def spend_units(self, units: int) -> None:
         self._roll()
         self._used += units
+        self.version += 1
 
     def used_up(self) -> None:
         """Google said ``quotaExceeded``: whatever the count says, nothing is left today."""
         self._roll()
         self._used = max(self._used, self.per_day)
+        self._exhausted = True
+        self.version += 1
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether Google said ``quotaExceeded`` today (until the Pacific-midnight reset)."""
+        self._roll()
+        return self._exhausted
+
+    def to_saved(self) -> dict[str, Any]:
+        """Today's count as JSON, for :meth:`restore` after a restart."""
+        self._roll()
+        return {"day": self._day.isoformat(), "used": self._used, "exhausted": self._exhausted}
+
+    def restore(self, saved: object) -> bool:
+        """Take a count :meth:`to_saved` made earlier today; one from another Pacific day (the
+        reset came in between) or a damaged one is ignored. Returns whether it was taken.
+
+        The larger count wins, so restoring twice, or after this process already spent some
+        units, never counts a unit twice nor forgets one.
+        """
+        self._roll()
+        if not isinstance(saved, dict) or saved.get("day") != self._day.isoformat():
+            return False
+        used = saved.get("used")
+        if isinstance(used, bool) or not isinstance(used, int) or used < 0:
+            return False
+        self._used = max(self._used, used)
+        self._exhausted = self._exhausted or saved.get("exhausted") is True
+        return True
 
     def resets_at(self) -> datetime:
         return next_reset(self._clock())
@@ -101,13 +140,18 @@ class QuotaBudget:
         return f"{self.used:,} of {self.per_day:,} quota units used today"
 
 
-_BUDGETS: dict[str, QuotaBudget] = {}
+_BUDGETS: weakref.WeakKeyDictionary[object, dict[str, QuotaBudget]] = weakref.WeakKeyDictionary()
+_PROCESS_BUDGETS: dict[str, QuotaBudget] = {}
 
 
-def budget_for(client_id: str, per_day: int = DEFAULT_UNITS_PER_DAY) -> QuotaBudget:
-    """The one budget of a Google project (its client id) in this process."""
-    budget = _BUDGETS.get(client_id)
+def budget_for(
+    client_id: str, per_day: int = DEFAULT_UNITS_PER_DAY, scope: object | None = None
+) -> QuotaBudget:
+    """The one budget of a Google project (its client id) within ``scope``: the app's kept
+    state (one app, one data folder), or the whole process when None."""
+    budgets = _PROCESS_BUDGETS if scope is None else _BUDGETS.setdefault(scope, {})
+    budget = budgets.get(client_id)
     if budget is None:
-        budget = _BUDGETS[client_id] = QuotaBudget(per_day)
+        budget = budgets[client_id] = QuotaBudget(per_day)
     budget.per_day = max(1, per_day)
     return budget
