@@ -27,6 +27,7 @@ from streampai_desktop.platforms.base import (
     AuthFailed,
     ChatNotSent,
     NotConnected,
+    NotReady,
 )
 from streampai_desktop.platforms.flows import FlowNotAvailable
 from streampai_desktop.platforms.registry import UnsupportedPlatform
@@ -56,6 +57,8 @@ def failure(message: UserMessage, status: int) -> web.Response:
 
 
 def _platform_failure(exc: Exception) -> web.Response:
+    if isinstance(exc, NotReady):  # the platform cannot be reached or is busy: say so, not a 500
+        return failure(UserMessage("Try again in a moment", str(exc), EXIT_UNREACHABLE), 503)
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
     return failure(describe(exc), status)
 

@@ -60,6 +60,10 @@ def test_connect_with_the_app_stopped_then_the_app_uses_it(
     assert twitch.do(lambda: twitch.fake.sent_chat[-1]["message"]) == "thanks for the raid!"
     too_long = terminal.run("chat", "send", "twitch", "x" * 501)
     assert too_long.returncode == 2 and "at most 500 characters" in too_long.stderr
+    declined = "Your message is identical to the previous one."
+    twitch.do(lambda: twitch.fake.chat_drops.append(("msg_duplicate", declined)))
+    again_sent = terminal.run("chat", "send", "twitch", "thanks", "for", "the", "raid!")
+    assert again_sent.returncode == 2 and declined in again_sent.stderr, "Twitch's reason, no 500"
 
     gone = terminal.run("disconnect", "twitch")
     assert gone.returncode == 0, gone.stderr

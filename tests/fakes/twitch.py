@@ -225,6 +225,9 @@ class FakeTwitch:
         self.sessions: dict[str, Session] = {}
         self.subs: dict[str, Sub] = {}
         self.sent_chat: list[dict[str, Any]] = []
+        # (code, message) for the next messages Twitch declines to post (Send Chat Message's
+        # drop_reason), e.g. ("msg_duplicate", "Your message is identical to the one you sent…").
+        self.chat_drops: list[tuple[str, str]] = []
         self.requests: list[tuple[str, str]] = []  # (method, path) of every HTTP request
         self.silent = False
         self.force_429 = 0
@@ -897,6 +900,12 @@ class FakeTwitch:
         if not body.get("message"):
             return self._bad(400, "message is required")
         message_id = str(uuid.uuid4())
+        if self.chat_drops:  # Twitch answers 200 and says why it did not post the message
+            code, message = self.chat_drops.pop(0)
+            drop = {"code": code, "message": message}
+            return web.json_response(
+                {"data": [{"message_id": message_id, "is_sent": False, "drop_reason": drop}]}
+            )
         self.sent_chat.append({**body, "message_id": message_id})
         return web.json_response(
             {"data": [{"message_id": message_id, "is_sent": True, "drop_reason": None}]}

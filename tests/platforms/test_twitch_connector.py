@@ -15,7 +15,7 @@ from streampai_desktop.core import events as ev
 from streampai_desktop.core.alerts import AlertQueue
 from streampai_desktop.core.bus import TOPIC_CHAT, EventBus
 from streampai_desktop.core.notices import AlertOutcome, notice_topics
-from streampai_desktop.platforms.base import AuthFailed, ConnectorState
+from streampai_desktop.platforms.base import AuthFailed, ChatNotSent, ConnectorState
 from streampai_desktop.platforms.twitch.auth import TokenStore
 from streampai_desktop.platforms.twitch.client import TokenPair, TwitchEndpoints
 from streampai_desktop.platforms.twitch.eventsub import KEEPALIVE_JITTER_S
@@ -316,6 +316,19 @@ async def test_send_chat_message(twitch: FakeTwitch, harness: Harness) -> None:
     await harness.connector.send_chat("hello from the app")
     assert twitch.sent_chat[-1]["message"] == "hello from the app"
     assert twitch.sent_chat[-1]["broadcaster_id"] == "1337"
+
+
+async def test_a_message_twitch_declines_says_why_and_is_not_retried(
+    twitch: FakeTwitch, harness: Harness
+) -> None:
+    harness.start()
+    await harness.connected()
+    twitch.chat_drops.append(("msg_duplicate", "Your message is identical to the previous one."))
+    with pytest.raises(ChatNotSent, match="identical to the previous one"):
+        await harness.connector.send_chat("hello again")
+    assert twitch.sent_chat == []
+    await harness.connector.send_chat("hello, different")  # the next one goes out
+    assert [m["message"] for m in twitch.sent_chat] == ["hello, different"]
 
 
 async def test_no_tokens_means_needs_sign_in(twitch: FakeTwitch, harness: Harness) -> None:

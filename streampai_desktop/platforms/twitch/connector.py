@@ -34,6 +34,7 @@ from streampai_desktop.core.events import (
 )
 from streampai_desktop.platforms.base import (
     AuthFailed,
+    ChatNotSent,
     ConnectorDeps,
     ConnectorState,
     NotReady,
@@ -189,11 +190,13 @@ class TwitchConnector(SessionLoop):
     async def send_chat(self, text: str) -> None:
         api = self._api
         if api is None or self.status.state is not ConnectorState.CONNECTED:
-            raise NotReady("Twitch is not connected right now; try again in a moment.")
+            raise ChatNotSent("Twitch is not connected right now; try again in a moment.")
         result = await api.send_chat(self.user_id, text)
         if not result.get("is_sent", False):
+            # Twitch refused this message (duplicate, followers-only, AutoMod…): sending it
+            # again will not help, so it is not a NotReady.
             drop = result.get("drop_reason") or {}
-            raise NotReady(f"Twitch did not send the message: {drop.get('message', 'dropped')}")
+            raise ChatNotSent(f"Twitch did not send the message: {drop.get('message', 'dropped')}")
 
     # --- one connection ---------------------------------------------------------------------------
 
