@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -167,9 +169,117 @@ async def run_baseline(control: str, raw_url: str, series: list[Series]) -> dict
     return results
 
 
+class ChatBoxes:
+    """The chat boxes' process (bench/_chat_boxes_process.py), connected to ``url``."""
+
+    def __init__(self, url: str, boxes: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "_chat_boxes_process.py"), url, str(boxes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.loop = asyncio.get_running_loop()
+
+    async def _line(self) -> str:
+        assert self.proc.stdout is not None
+        return str(await self.loop.run_in_executor(None, self.proc.stdout.readline))
+
+    async def ready(self) -> None:
+        assert (await self._line()).strip() == "ready"
+
+    async def collect(self, tag: str, sent: int) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"collect {tag} {sent} {COLLECT_TIMEOUT_S}\n")
+        self.proc.stdin.flush()
+        return dict(json.loads(await self._line()))
+
+    async def close(self) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.close()
+        await self.loop.run_in_executor(None, self.proc.wait, 30)
+        self.proc.stdout.close()
+
+
+def boxes_result(answer: dict[str, Any], report: dict[str, Any], cpu: dict[str, float]) -> Result:
+    return Result(
+        answer["sent"],
+        [box["latency"] for box in report["boxes"]],
+        sum(box["duplicates"] for box in report["boxes"]),
+        answer.get("reconnect_index"),
+        answer.get("move_ms"),
+        cpu,
+    )
+
+
+async def run_relay(
+    control: str, raw_url: str, boxes: int, series: list[Series]
+) -> dict[str, Result]:
+    """The floor for any app on this path: a bare relay that parses each notification, builds
+    one overlay frame from it and writes that frame to every box (as the app's hub does), and
+    nothing else — no mapping, dedupe, event log or alerts. It has the app's hops (fake → relay
+    → boxes), so it shows what two hops and ten boxes cost on this machine by themselves."""
+    from streampai_desktop.server.frames import envelope
+
+    sockets: list[web.WebSocketResponse] = []
+
+    async def overlay_socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=False)
+        await ws.prepare(request)
+        await ws.receive()  # the box's subscribe
+        sockets.append(ws)
+        async for _ in ws:
+            pass
+        return ws
+
+    async def relay(ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            event = orjson.loads(msg.data)["payload"]["event"]
+            text = event["message"]["text"]
+            chat = {"kind": "chat_message", "id": event["message_id"], "text": text}
+            frame = envelope("event", {"topic": "chat", "event": chat}, event["message_id"])
+            for box in sockets:
+                box._writer.transport.write(frame)  # type: ignore[union-attr]
+
+    app = web.Application()
+    app.router.add_get("/relay", overlay_socket)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    results: dict[str, Result] = {}
+    chat_boxes = ChatBoxes(f"ws://127.0.0.1:{port}/relay", boxes)
+    try:
+        await chat_boxes.ready()
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(raw_url, max_msg_size=0)
+            reader = asyncio.create_task(relay(ws))
+            await asyncio.sleep(0.2)  # the fake has registered the socket
+            for s in series:
+                cpu = time.process_time()
+                answer = await burst(http, control, s, "raw")
+                report = await chat_boxes.collect(s.tag, answer["sent"])
+                used = {"relay": time.process_time() - cpu, "fake": answer["cpu_s"]}
+                results[s.tag] = boxes_result(
+                    answer, report, {**used, "chat boxes": report["cpu_s"]}
+                )
+            await ws.close()
+            reader.cancel()
+    finally:
+        await chat_boxes.close()
+        await runner.cleanup()
+    return results
+
+
 async def run_app(
     urls: dict[str, str], boxes: int, series: list[Series], loop: asyncio.AbstractEventLoop
 ) -> dict[str, Result]:
+    from streampai_desktop.core.lifecycle import pause_gc_for_startup
+
+    pause_gc_for_startup()  # as the entry point does (cli.py): the app resumes it when ready
     from streampai_desktop.app import App, AppOptions
 
     os.environ.update(
@@ -198,39 +308,18 @@ async def run_app(
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.5)
             url = app.overlay_urls()["chat_box"].replace("/overlay/chat_box", "/overlay/ws")
-            proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "bench" / "_chat_boxes_process.py"), url, str(boxes)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            assert proc.stdin is not None and proc.stdout is not None
-            assert (await loop.run_in_executor(None, proc.stdout.readline)).strip() == "ready"
+            chat_boxes = ChatBoxes(url, boxes)
+            await chat_boxes.ready()
             for s in series:
                 cpu = time.process_time()
                 answer = await burst(http, control, s, "eventsub")
-                proc.stdin.write(f"collect {s.tag} {answer['sent']} {COLLECT_TIMEOUT_S}\n")
-                proc.stdin.flush()
-                answered = await loop.run_in_executor(None, proc.stdout.readline)
-                cpu = time.process_time() - cpu  # not counting the parse of the answer
-                report = json.loads(answered)
-                results[s.tag] = Result(
-                    answer["sent"],
-                    [box["latency"] for box in report["boxes"]],
-                    sum(box["duplicates"] for box in report["boxes"]),
-                    answer.get("reconnect_index"),
-                    answer.get("move_ms"),
-                    {
-                        "app": cpu,
-                        "fake": answer["cpu_s"],
-                        "chat boxes": report["cpu_s"],
-                    },
+                report = await chat_boxes.collect(s.tag, answer["sent"])
+                used = {"app": time.process_time() - cpu, "fake": answer["cpu_s"]}
+                results[s.tag] = boxes_result(
+                    answer, report, {**used, "chat boxes": report["cpu_s"]}
                 )
                 await asyncio.sleep(0.5)  # the event log catches up between series
-            proc.stdin.write("quit\n")
-            proc.stdin.close()
-            await loop.run_in_executor(None, proc.wait, 30)
-            proc.stdout.close()
+            await chat_boxes.close()
         await app.shutdown()
     return results
 
@@ -301,6 +390,7 @@ async def main() -> int:
     try:
         urls = json.loads(fake.stdout.readline())
         base = await run_baseline(urls["control"], urls["raw"], [fast, paced])
+        floor = await run_relay(urls["control"], urls["raw"], args.boxes, [fast, paced])
         series = [fast, paced] + [s for pair in moves for s in (pair[1], pair[0]) if s is not paced]
         app = await run_app(urls, args.boxes, series, loop)
     finally:
@@ -310,9 +400,11 @@ async def main() -> int:
 
     print(f"twitch chat burst, fake Twitch → app → {args.boxes} chat boxes")
     print(line(f"raw, {args.count:,} back to back", base["fast"], 1))
+    print(line(f"relay, {args.count:,} back to back", floor["fast"], args.boxes, base["fast"]))
     print(line(f"app, {args.count:,} back to back", app["fast"], args.boxes, base["fast"]))
     paced_name = f"{args.rate:,}/s for {args.seconds:g} s"
     print(line(f"raw, {paced_name}", base["paced"], 1))
+    print(line(f"relay, {paced_name}", floor["paced"], args.boxes, base["paced"]))
     print(line(f"app, {paced_name}", app["paced"], args.boxes, base["paced"]))
     for moving, steady in moves:
         name = f"{moving.rate:,}/s for {moving.seconds:g} s"
@@ -321,11 +413,18 @@ async def main() -> int:
         print(line(f"app, {name}, reconnect", app[moving.tag], args.boxes))
         print(reconnect_report(app[moving.tag], app[steady.tag], args.reconnect_seconds))
     ratios = [app[s].p(95) / base[s].p(95) for s in ("fast", "paced")]
+    to_floor = [app[s].p(95) / floor[s].p(95) for s in ("fast", "paced")]
+    floor_ratios = [floor[s].p(95) / base[s].p(95) for s in ("fast", "paced")]
     cost = [
         (app[s].cpu["app"] / app[s].sent) / (base[s].cpu["raw client"] / base[s].sent)
         for s in ("fast", "paced")
     ]
     clean = all(r.lost == 0 and r.duplicates == 0 for r in app.values())
+    print(
+        f"  the bare relay's p95 is already {floor_ratios[0]:.0f}x / {floor_ratios[1]:.0f}x the "
+        f"raw client's (two hops and {args.boxes} boxes on this machine); the app's p95 is "
+        f"{to_floor[0]:.2f}x / {to_floor[1]:.2f}x the relay's"
+    )
     print(
         f"  p95 ratio to raw: fast {ratios[0]:.2f}x, paced {ratios[1]:.2f}x (target ≤ 2x); CPU "
         f"per message, app ÷ raw client: {cost[0]:.1f}x, {cost[1]:.1f}x; peak RSS "

@@ -186,6 +186,9 @@ async def run_baseline(control: str, series: list[Series]) -> dict[str, Result]:
 async def run_app(
     urls: dict[str, str], boxes: int, series: list[Series], loop: asyncio.AbstractEventLoop
 ) -> dict[str, Result]:
+    from streampai_desktop.core.lifecycle import pause_gc_for_startup
+
+    pause_gc_for_startup()  # as the entry point does (cli.py): the app resumes it when ready
     from streampai_desktop.app import App, AppOptions
     from streampai_desktop.platforms.flows import DeviceCodeStep, SignInStep
 

@@ -26,6 +26,7 @@ from typing import Any
 from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.bus import EventBus
 from streampai_desktop.core.events import Event, ViewerCount
+from streampai_desktop.core.lifecycle import freeze_after_first_connection
 from streampai_desktop.core.notices import PlatformStateChanged, StreamStateChanged, publish_notice
 from streampai_desktop.core.worker import Crash, Worker
 from streampai_desktop.platforms.base import (
@@ -211,6 +212,7 @@ class StreamManager:
     def _on_state(self, slot: _Slot, status: ConnectorStatus) -> None:
         if status.state is ConnectorState.CONNECTED:
             slot.backoff.reset()
+            freeze_after_first_connection()
         slot.status = status
         account = slot.account
         publish_notice(
