@@ -1,4 +1,5 @@
-"""`GET /v1/live`: the WebSocket that tells a device to pull, and brings it donations."""
+"""`GET /v1/live`: the WebSocket that tells a device to pull, and brings it donations and the
+Kick events the service relays."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ from streampai_cloud.auth import require_auth
 from streampai_cloud.db import accounts, devices
 from streampai_cloud.errors import ApiError
 from streampai_cloud.keys import ENGINE, HUB
-from streampai_cloud.live import LiveClient, donation_message
+from streampai_cloud.kick import events as kick_events
+from streampai_cloud.live import DONATIONS, KICK_EVENTS, LiveClient, donation_message
 from streampai_cloud.validation import as_int, loads
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 BACKLOG_LIMIT = 1000
+# Kick events waiting for a device (chat, mostly) can be many more than donations: they are sent
+# page by page, all of them, before anything live (which waits in the socket's queue meanwhile).
+KICK_BACKLOG_PAGE = 500
 
 
 # What the app sends is tiny (`ack`, `ping`); anything bigger is closed with 1009 by aiohttp.
@@ -69,10 +74,14 @@ async def live(request: web.Request) -> web.StreamResponse:
                 await conn.execute(select(accounts.c.version).where(accounts.c.id == me.account_id))
             ).scalar_one()
             backlog = await pending_donations(conn, me.account_id, me.device_id, BACKLOG_LIMIT)
+            kick_page = await kick_events.pending_events(
+                conn, me.account_id, me.device_id, 0, KICK_BACKLOG_PAGE
+            )
         # `hello` carries the version: a device behind it pulls at once.
         await ws.send_str(json.dumps({"type": "hello", "version": version}))
         for row in backlog:
-            await client.send_donation(row.seq, donation_message(donation_json(row)))
+            await client.send_numbered(DONATIONS, row.seq, donation_message(donation_json(row)))
+        await _send_kick_backlog(request, client, kick_page)
         writer = asyncio.create_task(client.run_writer(), name="live-writer")
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
@@ -108,10 +117,39 @@ async def live(request: web.Request) -> web.StreamResponse:
     return ws
 
 
+async def _send_kick_backlog(request: web.Request, client: LiveClient, page: list[object]) -> None:
+    """Every Kick event the device has not acknowledged, oldest first, a page at a time."""
+    while page:
+        for row in page:
+            event = kick_events.event_json(row)
+            await client.send_numbered(
+                KICK_EVENTS, event["id"], kick_events.kick_event_message(event)
+            )
+        if len(page) < KICK_BACKLOG_PAGE:
+            return
+        after = client.last_sent[KICK_EVENTS]
+        async with request.app[ENGINE].connect() as conn:
+            page = await kick_events.pending_events(
+                conn, client.account_id, client.device_id, after, KICK_BACKLOG_PAGE
+            )
+
+
+def _bad_ack(kind: str) -> Refusal:
+    return Refusal(
+        CLOSE_INVALID,
+        ApiError(
+            400,
+            "invalid_message",
+            f"{kind}: up_to must be an integer between 0 and {MAX_CURSOR}.",
+        ),
+    )
+
+
 async def _on_client_message(request: web.Request, client: LiveClient, data: str) -> Refusal | None:
     """Handle one frame from the app: `{"type": "ack", "up_to": id}` acknowledges donations,
-    `{"type": "ping"}` is answered with a pong, unknown types are ignored (a newer app may send
-    them). A frame that is not such a message is refused (the connection closes with 1007)."""
+    `{"type": "ack_kick", "up_to": id}` Kick events, `{"type": "ping"}` is answered with a pong,
+    unknown types are ignored (a newer app may send them). A frame that is not such a message is
+    refused (the connection closes with 1007)."""
     try:
         message = loads(data)
     except ApiError as exc:
@@ -124,20 +162,19 @@ async def _on_client_message(request: web.Request, client: LiveClient, data: str
     if kind == "ack":
         up_to = as_int(message.get("up_to"))
         if up_to is None or not 0 <= up_to <= MAX_CURSOR:
-            return Refusal(
-                CLOSE_INVALID,
-                ApiError(
-                    400,
-                    "invalid_message",
-                    f"ack: up_to must be an integer between 0 and {MAX_CURSOR}.",
-                ),
-            )
+            return _bad_ack(kind)
         async with request.app[ENGINE].begin() as conn:
             await conn.execute(
                 update(devices)
                 .where(devices.c.id == client.device_id, devices.c.account_id == client.account_id)
                 .values(donation_cursor=func.greatest(devices.c.donation_cursor, up_to))
             )
+    elif kind == "ack_kick":
+        up_to = as_int(message.get("up_to"))
+        if up_to is None or not 0 <= up_to <= MAX_CURSOR:
+            return _bad_ack(kind)
+        async with request.app[ENGINE].begin() as conn:
+            await kick_events.acknowledge(conn, client.account_id, client.device_id, up_to)
     elif kind == "ping":
-        client.offer(None, '{"type":"pong"}')  # through the queue: one writer per socket
+        client.offer('{"type":"pong"}')  # through the queue: one writer per socket
     return None

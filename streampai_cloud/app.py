@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
@@ -18,11 +19,18 @@ from streampai_cloud.keys import (
     CONFIG,
     ENGINE,
     HUB,
+    KICK,
+    KICK_VERIFIER,
     LIMITER,
     MEDIA_STORE,
     PASSWORDS,
     REFRESH_TOKENS,
 )
+from streampai_cloud.kick import api as kick_api
+from streampai_cloud.kick import events as kick_events
+from streampai_cloud.kick import webhooks as kick_webhooks
+from streampai_cloud.kick.client import KickClient
+from streampai_cloud.kick.signature import WebhookVerifier
 from streampai_cloud.live import LiveHub
 from streampai_cloud.media import open_media_store
 from streampai_cloud.openapi import build_openapi
@@ -38,7 +46,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(cfg.database_url, cfg.pool_size)
     app[ENGINE] = engine
     app[LIMITER] = RateLimiter(engine)
-    hub = LiveHub(cfg.database_url)
+
+    async def load_kick_event(account_id: uuid.UUID, seq: int) -> str | None:
+        return await kick_events.load_message(engine, account_id, seq)
+
+    hub = LiveHub(cfg.database_url, load_kick_event)
     await hub.start()
     app[HUB] = hub
     yield
@@ -54,6 +66,13 @@ async def _media_store(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
+async def _kick_client(app: web.Application) -> AsyncIterator[None]:
+    kick = app[KICK]
+    await kick.start()
+    yield
+    await kick.close()
+
+
 async def _close_live_sockets(app: web.Application) -> None:
     # Open WebSockets would otherwise hold graceful shutdown until its timeout.
     if HUB in app:
@@ -65,7 +84,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(build_openapi())
+    return web.json_response(build_openapi(kick=request.app[CONFIG].kick_configured))
 
 
 def create_app(config: CloudConfig) -> web.Application:
@@ -82,12 +101,18 @@ def create_app(config: CloudConfig) -> web.Application:
     # Media uploads are streamed (request.content), so client_max_size, which caps bodies read
     # whole, does not limit them; their limits are the plan's (api_media).
     app[MEDIA_STORE] = open_media_store(config)
+    # Kick's client and webhook key cache exist even without a Kick app configured (then the
+    # Kick endpoints answer 503 before using them).
+    kick = KickClient(config)
+    app[KICK] = kick
+    app[KICK_VERIFIER] = WebhookVerifier(kick.public_key_pem)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_media_store)
+    app.cleanup_ctx.append(_kick_client)
     app.on_shutdown.append(_close_live_sockets)
     app.on_response_prepare.append(secure_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
-    for module in (api_auth, api_sync, api_donations, api_live, api_media):
+    for module in (api_auth, api_sync, api_donations, api_live, api_media, kick_api, kick_webhooks):
         app.router.add_routes(module.routes)
     return app

@@ -41,7 +41,7 @@ class CloudConfig:
     behind a load balancer share one database and behave as one service."""
 
     database_url: str
-    secret: str
+    secret: str = field(repr=False)
     access_token_ttl: int = 15 * 60
     refresh_token_ttl: int = 60 * 24 * 3600
     # A client whose refresh request timed out retries with the same token; within this window that
@@ -79,6 +79,38 @@ class CloudConfig:
     media_free_quota_bytes: int = 500 * MB
     media_pro_max_file_bytes: int = 100 * MB
     media_pro_quota_bytes: int = 10 * GB
+    # The service's own public base URL (https://cloud.example.com): Kick redirects the
+    # streamer's browser to {public_url}/v1/platforms/kick/callback, which must be registered as
+    # the redirect URL of the Kick app.
+    public_url: str = ""
+    # Kick (kick/): the app's credentials and Kick's hosts. Without the id and secret (and a
+    # public_url) the Kick endpoints answer 503 kick_not_configured.
+    kick_client_id: str = ""
+    kick_client_secret: str = field(default="", repr=False)
+    kick_auth_url: str = "https://id.kick.com"
+    kick_api_url: str = "https://api.kick.com"
+    # Where the key that signs Kick's webhooks is fetched; empty means {kick_api_url}/public/v1/
+    # public-key.
+    kick_public_key_url: str = ""
+    # What the streamer is asked to allow: everything the desktop's Kick features use.
+    kick_scopes: str = (
+        "user:read channel:read channel:write chat:write streamkey:read events:subscribe "
+        "moderation:ban moderation:chat_message:manage kicks:read channel:rewards:read"
+    )
+    # How long a relayed Kick event waits for a device that is off (then it is pruned).
+    kick_event_ttl_s: int = 7 * 24 * 3600
+
+    @property
+    def kick_configured(self) -> bool:
+        return bool(self.kick_client_id and self.kick_client_secret and self.public_url)
+
+    @property
+    def kick_callback_url(self) -> str:
+        return f"{self.public_url}/v1/platforms/kick/callback"
+
+    @property
+    def kick_public_key_endpoint(self) -> str:
+        return self.kick_public_key_url or f"{self.kick_api_url}/public/v1/public-key"
 
     def media_limits(self, plan: str) -> MediaLimits:
         """The plan's media limits (an unknown plan gets the free one's)."""
@@ -97,6 +129,7 @@ class CloudConfig:
                 "STREAMPAI_CLOUD_SECRET must be at least 32 characters of random data"
             )
         _check_media_store(self.media_store)
+        _check_kick(self)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> CloudConfig:
@@ -143,6 +176,14 @@ _ENV_OVERRIDES: dict[str, str] = {
     "media_free_quota_bytes": "int",
     "media_pro_max_file_bytes": "int",
     "media_pro_quota_bytes": "int",
+    "public_url": "str",
+    "kick_client_id": "str",
+    "kick_client_secret": "str",
+    "kick_auth_url": "str",
+    "kick_api_url": "str",
+    "kick_public_key_url": "str",
+    "kick_scopes": "str",
+    "kick_event_ttl_s": "int",
 }
 
 
@@ -162,6 +203,36 @@ def _check_media_store(url: str) -> None:
         "STREAMPAI_CLOUD_MEDIA_STORE must be file:///absolute/folder or s3://bucket/prefix "
         "(S3 credentials go in the AWS_* variables, not in the URL)"
     )
+
+
+def _check_kick(config: CloudConfig) -> None:
+    """Kick is off (nothing set) or fully described; URLs are plain http(s) bases. The secret is
+    never echoed."""
+    for name in ("public_url", "kick_auth_url", "kick_api_url", "kick_public_key_url"):
+        value = getattr(config, name)
+        if not value:
+            continue
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+            raise ConfigError(
+                f"STREAMPAI_CLOUD_{name.upper()} must be an http(s) URL without credentials, "
+                f"e.g. https://cloud.example.com"
+            )
+        if value.endswith("/"):
+            # Paths are appended to these bases; a trailing slash would double it.
+            object.__setattr__(config, name, value.rstrip("/"))
+    if bool(config.kick_client_id) != bool(config.kick_client_secret):
+        raise ConfigError(
+            "Kick needs both STREAMPAI_CLOUD_KICK_CLIENT_ID and STREAMPAI_CLOUD_KICK_CLIENT_SECRET "
+            "(or neither, to leave Kick off)"
+        )
+    if config.kick_client_id and not config.public_url:
+        raise ConfigError(
+            "Kick needs STREAMPAI_CLOUD_PUBLIC_URL, the service's public base URL: Kick sends the "
+            "streamer's browser back to {public_url}/v1/platforms/kick/callback"
+        )
+    if config.kick_event_ttl_s < 60:
+        raise ConfigError("STREAMPAI_CLOUD_KICK_EVENT_TTL_S must be at least 60 seconds")
 
 
 def _parse(raw: str, kind: str) -> object:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -146,6 +147,119 @@ media = Table(
     Column("size", BigInteger, nullable=False),
     Column("content_type", Text, nullable=False),  # as uploaded; what downloads are served as
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+# --- Kick (kick/) -----------------------------------------------------------------------------
+
+# A sign-in with Kick between `POST /v1/platforms/kick/authorize` and the desktop picking the
+# tokens up: at most AUTHORIZATION_TTL (10 minutes) old, then pruned. The state is kept only as its
+# SHA-256; the PKCE verifier until the code is exchanged; the tokens sealed (kick/sealing.py) and
+# only until handed over.
+kick_authorizations = Table(
+    "kick_authorizations",
+    metadata,
+    Column("state_hash", Text, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("device_id", Uuid, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    Column("code_verifier", Text),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("handover", LargeBinary),
+    Column("error_code", Text),
+    Column("error_message", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(
+        "status IN ('pending', 'exchanging', 'connected', 'failed')",
+        name="kick_authorizations_status",
+    ),
+    Index("kick_authorizations_expires", "expires_at"),
+)
+
+# Per account that connected Kick: its relayed events' counter (kick_events.seq, bumped under
+# this row's lock, so seq follows commit order) and when the last one came in.
+kick_accounts = Table(
+    "kick_accounts",
+    metadata,
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_seq", BigInteger, nullable=False, server_default="0"),
+    Column("last_event_at", DateTime(timezone=True)),
+)
+
+# Which account a Kick channel's webhooks go to: the last account that signed in as it.
+kick_broadcasters = Table(
+    "kick_broadcasters",
+    metadata,
+    Column("broadcaster_user_id", BigInteger, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("connected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("kick_broadcasters_account", "account_id"),
+)
+
+# The webhook subscriptions Kick confirmed for a channel, as of the last ensure.
+kick_subscriptions = Table(
+    "kick_subscriptions",
+    metadata,
+    Column(
+        "broadcaster_user_id",
+        BigInteger,
+        ForeignKey("kick_broadcasters.broadcaster_user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("event", Text, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("subscription_id", Text, nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Webhook events waiting for the account's devices. `message_id` is unique: Kick's idempotency key,
+# so a delivery seen before is never relayed twice. Rows go once expired (and past the replay
+# window, so a replayed message id is still recognised).
+kick_events = Table(
+    "kick_events",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # Per account 1, 2, 3... in commit order: what devices acknowledge (kick_cursors.up_to).
+    Column("seq", BigInteger, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("event_version", Text, nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("subscription_id", Text),
+    Column("broadcaster_user_id", BigInteger, nullable=False),
+    # `json`, not `jsonb`: relayed exactly as Kick sent it (key order, duplicates and all).
+    Column("payload", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("kick_events_account_seq", "account_id", "seq", unique=True),
+    Index("kick_events_message_id", "message_id", unique=True),
+    Index("kick_events_expires", "expires_at"),
+)
+
+# Highest Kick event seq each device acknowledged. No row: nothing acknowledged yet, and the
+# device gets only events received after it signed in (devices.created_at).
+kick_cursors = Table(
+    "kick_cursors",
+    metadata,
+    Column("device_id", Uuid, ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("up_to", BigInteger, nullable=False),
+)
+
+# What the service did with Kick on an account's behalf (connect, refresh, subscribe), for support
+# and abuse questions. Never a token: the service keeps none beyond the hand-over.
+kick_audit = Table(
+    "kick_audit",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("device_id", Uuid),
+    Column("action", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("broadcaster_user_id", BigInteger),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("kick_audit_account", "account_id", "at"),
 )
 
 

@@ -6,6 +6,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from streampai_cloud.config import CloudConfig
+from streampai_cloud.kick.client import KickClient
+from streampai_cloud.kick.signature import WebhookVerifier
 from streampai_cloud.live import LiveHub
 from streampai_cloud.media import MediaStore
 from streampai_cloud.ratelimit import RateLimiter
@@ -19,3 +21,5 @@ REFRESH_TOKENS = web.AppKey("refresh_tokens", RefreshTokens)
 LIMITER = web.AppKey("limiter", RateLimiter)
 HUB = web.AppKey("hub", LiveHub)
 MEDIA_STORE = web.AppKey("media_store", MediaStore)
+KICK = web.AppKey("kick", KickClient)
+KICK_VERIFIER = web.AppKey("kick_verifier", WebhookVerifier)

@@ -1,10 +1,10 @@
 """The live channel: each process LISTENs on PostgreSQL and fans commits out to its WebSockets.
 
 Writers NOTIFY inside their transaction (live_notify.py), so every process hears of every commit
-and a device connected to any process learns at once that it should pull, that a donation came
-in, or that it was signed out. Each message is serialised once per account, not per socket, and
-each socket has a bounded queue: a socket that cannot keep up is closed (the app reconnects and
-pulls) instead of stalling the others.
+and a device connected to any process learns at once that it should pull, that a donation or a
+Kick event came in, or that it was signed out. Each message is serialised once per account, not
+per socket, and each socket has a bounded queue: a socket that cannot keep up is closed (the app
+reconnects and pulls) instead of stalling the others.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 from aiohttp import WSCloseCode, web
 from sqlalchemy.engine import make_url
 
+from streampai_cloud.kick.events import kick_event_message
 from streampai_cloud.live_notify import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,13 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 256
 CLOSE_REVOKED = 4001  # the app maps this to "signed out on this device"
 CLOSE_TOO_SLOW = 4008
+
+# Numbered streams a device acknowledges: each message of one carries the account's number for it.
+DONATIONS = "donation"
+KICK_EVENTS = "kick"
+
+# Reads the live frame of a Kick event that was notified by reference (account id, seq).
+KickEventLoader = Callable[[uuid.UUID, int], Awaitable[str | None]]
 
 
 class LiveClient:
@@ -37,38 +46,39 @@ class LiveClient:
         self.ws = ws
         self.account_id = account_id
         self.device_id = device_id
-        self.queue: asyncio.Queue[tuple[int | None, str]] = asyncio.Queue(QUEUE_SIZE)
-        # Highest donation id already sent: a donation that arrives live while the backlog is
-        # being read is sent once, not twice.
-        self.last_donation = 0
+        # (stream, number, text); stream and number are None for unnumbered messages.
+        self.queue: asyncio.Queue[tuple[str | None, int, str]] = asyncio.Queue(QUEUE_SIZE)
+        # Highest number already sent per numbered stream: a donation or Kick event that
+        # arrives live while the backlog is being read is sent once, not twice.
+        self.last_sent: dict[str, int] = {}
         self.closing: int | None = None
 
-    def offer(self, donation_id: int | None, text: str) -> None:
+    def offer(self, text: str, stream: str | None = None, number: int = 0) -> None:
         try:
-            self.queue.put_nowait((donation_id, text))
+            self.queue.put_nowait((stream, number, text))
         except asyncio.QueueFull:
             self.close_soon(CLOSE_TOO_SLOW)
 
     def close_soon(self, code: int) -> None:
         self.closing = code
         with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait((None, ""))
+            self.queue.put_nowait((None, 0, ""))
 
-    async def send_donation(self, donation_id: int, text: str) -> None:
-        if donation_id > self.last_donation:
-            self.last_donation = donation_id
+    async def send_numbered(self, stream: str, number: int, text: str) -> None:
+        if number > self.last_sent.get(stream, 0):
+            self.last_sent[stream] = number
             await self.ws.send_str(text)
 
     async def run_writer(self) -> None:
         """Drain the queue to the socket until told to close or the peer goes away."""
         try:
             while True:
-                donation_id, text = await self.queue.get()
+                stream, number, text = await self.queue.get()
                 if self.closing is not None:
                     await self.ws.close(code=self.closing)
                     return
-                if donation_id is not None:
-                    await self.send_donation(donation_id, text)
+                if stream is not None:
+                    await self.send_numbered(stream, number, text)
                 else:
                     await self.ws.send_str(text)
         except ConnectionResetError:
@@ -82,7 +92,7 @@ def donation_message(donation: dict[str, Any]) -> str:
 class LiveHub:
     """This process's live sockets by account, fed by one LISTEN connection."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, load_kick_event: KickEventLoader | None = None) -> None:
         self._dsn = (
             make_url(database_url)
             .set(drivername="postgresql")
@@ -93,17 +103,25 @@ class LiveHub:
         self._supervisor: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self.listening = asyncio.Event()
+        # Kick events go through one queue, in the order they were notified: one notified by
+        # reference is read from the database before any later one is offered, so a device never
+        # gets (and acks) a later event before an earlier one.
+        self._load_kick_event = load_kick_event
+        self._kick_notes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._kick_relay: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._listen()  # fail start-up loudly if the database is unreachable
         self._supervisor = asyncio.create_task(self._supervise(), name="live-listen")
+        self._kick_relay = asyncio.create_task(self._relay_kick_events(), name="live-kick")
 
     async def stop(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
-            self._supervisor = None
+        for task in (self._supervisor, self._kick_relay):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._supervisor = self._kick_relay = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -172,14 +190,49 @@ class LiveHub:
         if kind == "changed":
             text = json.dumps({"type": "changed", "version": message["version"]})
             for client in list(clients):
-                client.offer(None, text)
+                client.offer(text)
         elif kind == "donation":
             donation = message["donation"]
             text = donation_message(donation)
             for client in list(clients):
-                client.offer(int(donation["id"]), text)
+                client.offer(text, DONATIONS, int(donation["id"]))
+        elif kind == "kick_event":
+            self._kick_notes.put_nowait(message)
+        elif kind == "kick_authorized":
+            text = json.dumps({"type": "kick_authorized", "state": message["state"]})
+            for client in list(clients):
+                client.offer(text)
         elif kind == "revoked":
             device_id = uuid.UUID(message["device_id"])
             for client in list(clients):
                 if client.device_id == device_id:
                     client.close_soon(CLOSE_REVOKED)
+
+    async def _relay_kick_events(self) -> None:
+        """Offer notified Kick events to this process's sockets of their account, in order."""
+        while True:
+            message = await self._kick_notes.get()
+            try:
+                await self._relay_kick_event(message)
+            except Exception:
+                # The sockets miss this one live; it is sent again on their next connect.
+                log.exception("live channel: a Kick event could not be relayed")
+
+    async def _relay_kick_event(self, message: dict[str, Any]) -> None:
+        account_id = uuid.UUID(message["account_id"])
+        if not self._clients.get(account_id):
+            return
+        event = message.get("event")
+        if event is not None:
+            number = int(event["id"])
+            text = kick_event_message(event)
+        elif self._load_kick_event is not None:
+            number = int(message["seq"])
+            loaded = await self._load_kick_event(account_id, number)
+            if loaded is None:
+                return  # pruned meanwhile
+            text = loaded
+        else:
+            return
+        for client in list(self._clients.get(account_id, ())):
+            client.offer(text, KICK_EVENTS, number)

@@ -258,8 +258,8 @@ def _op(
         all_responses["415"] = _error("`unsupported_charset`: send the body as UTF-8")
     all_responses["426"] = _error("The app is too old; update it (its unsynced edits are kept)")
     if auth:
-        all_responses["401"] = _error(
-            "No, invalid or expired access token, or the device was signed out"
+        all_responses.setdefault(
+            "401", _error("No, invalid or expired access token, or the device was signed out")
         )
     op: dict[str, Any] = {
         "summary": summary,
@@ -524,8 +524,10 @@ PATHS: dict[str, Any] = {
     },
     "/v1/live": {
         "get": _op(
-            "WebSocket: `hello` {version}, `changed` {version}, `donation` {donation}; the app "
-            'may send `{"type": "ack", "up_to": id}` and `{"type": "ping"}`',
+            "WebSocket: `hello` {version}, `changed` {version}, `donation` {donation}, and with "
+            "Kick `kick_event` {event} and `kick_authorized` {state}; the app may send "
+            '`{"type": "ack", "up_to": id}`, `{"type": "ack_kick", "up_to": id}` and '
+            '`{"type": "ping"}`',
             {
                 "101": {
                     "description": "Switching to WebSocket. Frames the app sends are JSON text "
@@ -600,6 +602,188 @@ PATHS: dict[str, Any] = {
 }
 
 
+# --- Kick (kick/): documented only by a service that has a Kick app configured ----------------
+
+_KICK_TOKENS = {
+    "access_token": _STR,
+    "refresh_token": {**_STR, "description": "Kick rotates it: store the new one each time"},
+    "expires_in": {**_INT, "description": "seconds until the access token expires"},
+    "scope": _STR,
+    "token_type": _STR,
+}
+_KICK_ERRORS = {
+    "503": _error("`kick_not_configured`: this service has no Kick app"),
+}
+_KICK_UNAVAILABLE = {
+    "description": "`kick_unavailable`: Kick could not be reached; retry after the given seconds",
+    "headers": {"Retry-After": {"schema": {"type": "string"}, "required": True}},
+    "content": {JSON: {"schema": _ref("Error")}},
+}
+_KICK_FAILED = _json(
+    _obj(
+        {
+            "status": {"type": "string", "const": "failed"},
+            "error": _obj({"code": _STR, "message": _STR}),
+        }
+    ),
+    "",
+)
+_KICK_CHANNEL = _obj({"user_id": _INT, "name": _STR})
+
+KICK_SCHEMAS: dict[str, Any] = {
+    "KickTokens": _obj(_KICK_TOKENS),
+    "KickHandover": _obj(
+        {"status": {"type": "string", "const": "connected"}, **_KICK_TOKENS, "user": _KICK_CHANNEL}
+    ),
+    "KickSubscription": _obj(
+        {
+            "event": _STR,
+            "version": _INT,
+            "id": {**_STR, "description": "Kick's subscription id"},
+            "broadcaster_user_id": _INT,
+            "checked_at": _TS,
+        }
+    ),
+    "KickStatus": _obj(
+        {
+            "connected": {"type": "array", "items": _KICK_CHANNEL},
+            "subscriptions": {"type": "array", "items": _ref("KickSubscription")},
+            "last_event_at": {"type": ["string", "null"], "format": "date-time"},
+        }
+    ),
+}
+
+KICK_PATHS: dict[str, Any] = {
+    "/v1/platforms/kick/authorize": {
+        "post": _op(
+            "Start connecting Kick: the URL of Kick's consent page (state + PKCE; no body)",
+            {
+                "200": _json(
+                    _obj(
+                        {
+                            "state": _STR,
+                            "authorization_url": {**_STR, "format": "uri"},
+                            "expires_in": {**_INT, "description": "seconds the state lives"},
+                        }
+                    ),
+                    "Open the URL in any browser; then take the tokens under the state",
+                ),
+                "429": _RATE_LIMITED,
+                **_KICK_ERRORS,
+            },
+        )
+    },
+    "/v1/platforms/kick/callback": {
+        "get": _op(
+            "Where Kick sends the streamer's browser back (an HTML page, not for apps)",
+            {
+                "200": {"description": "Kick is connected (or was declined): a page"},
+                "400": {"description": "The link is not (or no longer) valid: a page"},
+                "502": {"description": "Kick could not be reached: a page"},
+                "503": {"description": "No Kick app is configured: a page"},
+            },
+            auth=False,
+            params=[
+                {"name": "code", "in": "query", "schema": _STR},
+                {"name": "state", "in": "query", "schema": _STR},
+                {"name": "error", "in": "query", "schema": _STR},
+            ],
+        )
+    },
+    "/v1/platforms/kick/authorize/{state}": {
+        "get": _op(
+            "Take a Kick sign-in's tokens (once, by the account that started it)",
+            {
+                "200": _tokens("KickHandover", "The tokens; the service forgets them now"),
+                "202": _json(
+                    _obj({"status": {"type": "string", "const": "pending"}}),
+                    "The streamer has not come back from Kick yet; ask again (or wait for "
+                    "`kick_authorized` on /v1/live)",
+                ),
+                "403": {**_KICK_FAILED, "description": "`kick_access_denied`: declined on Kick"},
+                "404": {
+                    **_KICK_FAILED,
+                    "description": "`authorization_not_found`: unknown, expired, already taken "
+                    "or another account's",
+                },
+                "409": {
+                    **_KICK_FAILED,
+                    "description": "`kick_sign_in_failed` or `kick_unavailable`: start again",
+                },
+                **_KICK_ERRORS,
+            },
+            params=[{"name": "state", "in": "path", "required": True, "schema": _STR}],
+        )
+    },
+    "/v1/platforms/kick/refresh": {
+        "post": _op(
+            "Renew Kick tokens (the service adds the client secret and keeps nothing)",
+            {
+                "200": _tokens("KickTokens", "New tokens"),
+                "401": _error(
+                    "`kick_sign_in_required`: Kick refused the refresh token; connect Kick again "
+                    "(or the account's own 401s)"
+                ),
+                "429": _RATE_LIMITED,
+                "502": _KICK_UNAVAILABLE,
+                **_KICK_ERRORS,
+            },
+            body=_obj({"refresh_token": _text(4096, min_len=1)}),
+        )
+    },
+    "/v1/platforms/kick/subscriptions": {
+        "post": _op(
+            "Make sure Kick delivers the connected channels' events (app token; no body)",
+            {
+                "200": _json(
+                    {
+                        "allOf": [
+                            _ref("KickStatus"),
+                            _obj({"errors": {"type": "array", "items": {"type": "object"}}}),
+                        ]
+                    },
+                    "The status, and the events Kick would not subscribe",
+                ),
+                "409": _error("`kick_not_connected`: the account has no Kick channel"),
+                "429": _RATE_LIMITED,
+                "502": _KICK_UNAVAILABLE,
+                **_KICK_ERRORS,
+            },
+        )
+    },
+    "/v1/platforms/kick/status": {
+        "get": _op(
+            "The Kick relay's state: channels, subscriptions, last event",
+            {"200": _json(_ref("KickStatus"), "As of the last subscription check"), **_KICK_ERRORS},
+        )
+    },
+    "/v1/webhooks/kick": {
+        "post": _op(
+            "Kick's webhooks (signed by Kick; see the README): relayed to the account's devices "
+            "as `kick_event` on /v1/live",
+            {
+                "200": _json(
+                    _obj({"status": {"type": "string", "enum": ["accepted", "duplicate"]}}),
+                    "Relayed (or delivered before: not relayed again)",
+                ),
+                "400": _error(
+                    "`missing_header`, `invalid_header`, `stale_message` (timestamp more than "
+                    "5 minutes away) or `invalid_body`"
+                ),
+                "401": _error("`invalid_signature`: not signed by Kick"),
+                "404": _error("`unknown_broadcaster`: no account connected the channel"),
+                "413": _error("`payload_too_large`"),
+                "503": _error(
+                    "`kick_not_configured`, or `kick_unavailable` (Kick's key could not be "
+                    "fetched: Kick delivers again)"
+                ),
+            },
+            auth=False,
+        )
+    },
+}
+
+
 _DEFAULTS = CloudConfig(database_url="postgresql+asyncpg://", secret="-" * 32)
 
 _DESCRIPTION = f"""{(SERVICE_DOC or "").strip()}
@@ -634,8 +818,9 @@ Every answer carries `Cache-Control: no-store`, except a media file's, which nev
 under its hash: `private, max-age=31536000, immutable`."""
 
 
-def build_openapi() -> dict[str, Any]:
-    """The document served at /v1/openapi.json."""
+def build_openapi(*, kick: bool = False) -> dict[str, Any]:
+    """The document served at /v1/openapi.json; the Kick operations only when `kick` (the
+    service has a Kick app: without one they all answer 503)."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -644,9 +829,9 @@ def build_openapi() -> dict[str, Any]:
             "description": _DESCRIPTION,
             "x-limits": LIMITS,
         },
-        "paths": PATHS,
+        "paths": {**PATHS, **KICK_PATHS} if kick else PATHS,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **KICK_SCHEMAS} if kick else SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
