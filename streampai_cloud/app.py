@@ -13,11 +13,14 @@ from streampai_cloud.client_version import client_version_middleware
 from streampai_cloud.config import CloudConfig
 from streampai_cloud.db import create_engine
 from streampai_cloud.errors import error_middleware
+from streampai_cloud.facebook import api as facebook_api
+from streampai_cloud.facebook.client import FacebookClient
 from streampai_cloud.headers import secure_headers
 from streampai_cloud.keys import (
     ACCESS_TOKENS,
     CONFIG,
     ENGINE,
+    FACEBOOK,
     HUB,
     KICK,
     KICK_VERIFIER,
@@ -66,10 +69,12 @@ async def _media_store(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
-async def _kick_client(app: web.Application) -> AsyncIterator[None]:
-    kick = app[KICK]
+async def _platform_clients(app: web.Application) -> AsyncIterator[None]:
+    kick, facebook = app[KICK], app[FACEBOOK]
     await kick.start()
+    await facebook.start()
     yield
+    await facebook.close()
     await kick.close()
 
 
@@ -84,7 +89,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(build_openapi(kick=request.app[CONFIG].kick_configured))
+    cfg = request.app[CONFIG]
+    return web.json_response(
+        build_openapi(kick=cfg.kick_configured, facebook=cfg.facebook_configured)
+    )
 
 
 def create_app(config: CloudConfig) -> web.Application:
@@ -101,18 +109,28 @@ def create_app(config: CloudConfig) -> web.Application:
     # Media uploads are streamed (request.content), so client_max_size, which caps bodies read
     # whole, does not limit them; their limits are the plan's (api_media).
     app[MEDIA_STORE] = open_media_store(config)
-    # Kick's client and webhook key cache exist even without a Kick app configured (then the
-    # Kick endpoints answer 503 before using them).
+    # The platforms' clients (and Kick's webhook key cache) exist even without their app
+    # configured: then their endpoints answer 503 before using them.
     kick = KickClient(config)
     app[KICK] = kick
     app[KICK_VERIFIER] = WebhookVerifier(kick.public_key_pem)
+    app[FACEBOOK] = FacebookClient(config)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_media_store)
-    app.cleanup_ctx.append(_kick_client)
+    app.cleanup_ctx.append(_platform_clients)
     app.on_shutdown.append(_close_live_sockets)
     app.on_response_prepare.append(secure_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
-    for module in (api_auth, api_sync, api_donations, api_live, api_media, kick_api, kick_webhooks):
+    for module in (
+        api_auth,
+        api_sync,
+        api_donations,
+        api_live,
+        api_media,
+        kick_api,
+        kick_webhooks,
+        facebook_api,
+    ):
         app.router.add_routes(module.routes)
     return app

@@ -99,6 +99,19 @@ class CloudConfig:
     )
     # How long a relayed Kick event waits for a device that is off (then it is pruned).
     kick_event_ttl_s: int = 7 * 24 * 3600
+    # Facebook (facebook/): the app's id and secret and Facebook's hosts (versioned). Without the
+    # id and secret (and a public_url) the Facebook endpoints answer 503 facebook_not_configured.
+    facebook_app_id: str = ""
+    facebook_app_secret: str = field(default="", repr=False)
+    facebook_graph_url: str = "https://graph.facebook.com/v21.0"
+    facebook_dialog_url: str = "https://www.facebook.com/v21.0/dialog/oauth"
+    # What the streamer is asked to allow (comma separated, as Facebook's Login dialog takes it):
+    # list their Pages and get Page tokens, read the Pages' live videos, their comments and
+    # reactions, and comment as the Page. Each needs the app to pass App Review (see the README).
+    facebook_scopes: str = (
+        "pages_show_list,pages_read_engagement,pages_read_user_content,pages_manage_posts,"
+        "pages_manage_engagement"
+    )
 
     @property
     def kick_configured(self) -> bool:
@@ -107,6 +120,14 @@ class CloudConfig:
     @property
     def kick_callback_url(self) -> str:
         return f"{self.public_url}/v1/platforms/kick/callback"
+
+    @property
+    def facebook_configured(self) -> bool:
+        return bool(self.facebook_app_id and self.facebook_app_secret and self.public_url)
+
+    @property
+    def facebook_callback_url(self) -> str:
+        return f"{self.public_url}/v1/platforms/facebook/callback"
 
     @property
     def kick_public_key_endpoint(self) -> str:
@@ -129,7 +150,9 @@ class CloudConfig:
                 "STREAMPAI_CLOUD_SECRET must be at least 32 characters of random data"
             )
         _check_media_store(self.media_store)
+        _check_urls(self)
         _check_kick(self)
+        _check_facebook(self)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> CloudConfig:
@@ -184,6 +207,11 @@ _ENV_OVERRIDES: dict[str, str] = {
     "kick_public_key_url": "str",
     "kick_scopes": "str",
     "kick_event_ttl_s": "int",
+    "facebook_app_id": "str",
+    "facebook_app_secret": "str",
+    "facebook_graph_url": "str",
+    "facebook_dialog_url": "str",
+    "facebook_scopes": "str",
 }
 
 
@@ -205,10 +233,16 @@ def _check_media_store(url: str) -> None:
     )
 
 
-def _check_kick(config: CloudConfig) -> None:
-    """Kick is off (nothing set) or fully described; URLs are plain http(s) bases. The secret is
-    never echoed."""
-    for name in ("public_url", "kick_auth_url", "kick_api_url", "kick_public_key_url"):
+def _check_urls(config: CloudConfig) -> None:
+    """The service's and the platforms' URLs are plain http(s) bases (or empty)."""
+    for name in (
+        "public_url",
+        "kick_auth_url",
+        "kick_api_url",
+        "kick_public_key_url",
+        "facebook_graph_url",
+        "facebook_dialog_url",
+    ):
         value = getattr(config, name)
         if not value:
             continue
@@ -221,6 +255,10 @@ def _check_kick(config: CloudConfig) -> None:
         if value.endswith("/"):
             # Paths are appended to these bases; a trailing slash would double it.
             object.__setattr__(config, name, value.rstrip("/"))
+
+
+def _check_kick(config: CloudConfig) -> None:
+    """Kick is off (nothing set) or fully described. The secret is never echoed."""
     if bool(config.kick_client_id) != bool(config.kick_client_secret):
         raise ConfigError(
             "Kick needs both STREAMPAI_CLOUD_KICK_CLIENT_ID and STREAMPAI_CLOUD_KICK_CLIENT_SECRET "
@@ -233,6 +271,22 @@ def _check_kick(config: CloudConfig) -> None:
         )
     if config.kick_event_ttl_s < 60:
         raise ConfigError("STREAMPAI_CLOUD_KICK_EVENT_TTL_S must be at least 60 seconds")
+
+
+def _check_facebook(config: CloudConfig) -> None:
+    """Facebook is off (nothing set) or fully described. The secret is never echoed."""
+    if bool(config.facebook_app_id) != bool(config.facebook_app_secret):
+        raise ConfigError(
+            "Facebook needs both STREAMPAI_CLOUD_FACEBOOK_APP_ID and "
+            "STREAMPAI_CLOUD_FACEBOOK_APP_SECRET (or neither, to leave Facebook off)"
+        )
+    if config.facebook_app_id and not config.public_url:
+        raise ConfigError(
+            "Facebook needs STREAMPAI_CLOUD_PUBLIC_URL, the service's public base URL: Facebook "
+            "sends the streamer's browser back to {public_url}/v1/platforms/facebook/callback"
+        )
+    if not config.facebook_scopes.strip():
+        raise ConfigError("STREAMPAI_CLOUD_FACEBOOK_SCOPES must name at least one permission")
 
 
 def _parse(raw: str, kind: str) -> object:

@@ -150,16 +150,18 @@ media = Table(
 )
 
 
-# --- Kick (kick/) -----------------------------------------------------------------------------
+# --- Platform sign-ins (platform_signin.py) ---------------------------------------------------
 
-# A sign-in with Kick between `POST /v1/platforms/kick/authorize` and the desktop picking the
-# tokens up: at most AUTHORIZATION_TTL (10 minutes) old, then pruned. The state is kept only as its
-# SHA-256; the PKCE verifier until the code is exchanged; the tokens sealed (kick/sealing.py) and
-# only until handed over.
-kick_authorizations = Table(
-    "kick_authorizations",
+# A sign-in with a platform through the service (platform_signin.py: Kick, Facebook) between
+# `POST /v1/platforms/{platform}/authorize` and the desktop picking the tokens up: at most
+# AUTHORIZATION_TTL (10 minutes) old, then pruned. The state is kept only as its SHA-256; a PKCE
+# verifier (Kick's) until the code is exchanged; the tokens sealed (platform_signin.seal) and only
+# until handed over.
+platform_signins = Table(
+    "platform_signins",
     metadata,
     Column("state_hash", Text, primary_key=True),
+    Column("platform", Text, nullable=False),  # "kick", "facebook"
     Column("account_id", Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("device_id", Uuid, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
     Column("code_verifier", Text),
@@ -171,10 +173,13 @@ kick_authorizations = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     CheckConstraint(
         "status IN ('pending', 'exchanging', 'connected', 'failed')",
-        name="kick_authorizations_status",
+        name="platform_signins_status",
     ),
-    Index("kick_authorizations_expires", "expires_at"),
+    Index("platform_signins_expires", "expires_at"),
 )
+
+
+# --- Kick (kick/) -----------------------------------------------------------------------------
 
 # Per account that connected Kick: its relayed events' counter (kick_events.seq, bumped under
 # this row's lock, so seq follows commit order) and when the last one came in.

@@ -30,6 +30,21 @@ class ApiError(Exception):
         self.details = details
 
 
+class PlatformRefused(Exception):
+    """A platform the service calls for the streamer (Kick, Facebook) refused the request: a bad
+    or used code, a revoked grant. Trying again will not help; starting over may."""
+
+    def __init__(self, status: int, detail: str, platform: str = "The platform") -> None:
+        super().__init__(f"{platform} refused it (HTTP {status}): {detail}")
+        self.status = status
+        self.detail = detail
+
+
+class PlatformUnavailable(Exception):
+    """A platform could not be reached, failed, rate limited the app or answered something the
+    service cannot read. Nothing is known to be wrong with the request: try again later."""
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **details: Any
 ) -> web.Response:

@@ -6,6 +6,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from streampai_cloud.config import CloudConfig
+from streampai_cloud.facebook.client import FacebookClient
 from streampai_cloud.kick.client import KickClient
 from streampai_cloud.kick.signature import WebhookVerifier
 from streampai_cloud.live import LiveHub
@@ -23,3 +24,4 @@ HUB = web.AppKey("hub", LiveHub)
 MEDIA_STORE = web.AppKey("media_store", MediaStore)
 KICK = web.AppKey("kick", KickClient)
 KICK_VERIFIER = web.AppKey("kick_verifier", WebhookVerifier)
+FACEBOOK = web.AppKey("facebook", FacebookClient)

@@ -198,8 +198,10 @@ class LiveHub:
                 client.offer(text, DONATIONS, int(donation["id"]))
         elif kind == "kick_event":
             self._kick_notes.put_nowait(message)
-        elif kind == "kick_authorized":
-            text = json.dumps({"type": "kick_authorized", "state": message["state"]})
+        elif kind == "platform_authorized":
+            # A sign-in through the service ended (platform_signin.py): kick_authorized, ...
+            poke = {"type": f"{message['platform']}_authorized", "state": message["state"]}
+            text = json.dumps(poke)
             for client in list(clients):
                 client.offer(text)
         elif kind == "revoked":

@@ -524,8 +524,9 @@ PATHS: dict[str, Any] = {
     },
     "/v1/live": {
         "get": _op(
-            "WebSocket: `hello` {version}, `changed` {version}, `donation` {donation}, and with "
-            "Kick `kick_event` {event} and `kick_authorized` {state}; the app may send "
+            "WebSocket: `hello` {version}, `changed` {version}, `donation` {donation}, with "
+            "Kick `kick_event` {event}, and `kick_authorized` / `facebook_authorized` {state} "
+            "when a platform sign-in ends; the app may send "
             '`{"type": "ack", "up_to": id}`, `{"type": "ack_kick", "up_to": id}` and '
             '`{"type": "ping"}`',
             {
@@ -619,7 +620,8 @@ _KICK_UNAVAILABLE = {
     "headers": {"Retry-After": {"schema": {"type": "string"}, "required": True}},
     "content": {JSON: {"schema": _ref("Error")}},
 }
-_KICK_FAILED = _json(
+# A sign-in that ended without tokens (platform_signin.py), for every platform.
+_SIGN_IN_FAILED = _json(
     _obj(
         {
             "status": {"type": "string", "const": "failed"},
@@ -700,14 +702,14 @@ KICK_PATHS: dict[str, Any] = {
                     "The streamer has not come back from Kick yet; ask again (or wait for "
                     "`kick_authorized` on /v1/live)",
                 ),
-                "403": {**_KICK_FAILED, "description": "`kick_access_denied`: declined on Kick"},
+                "403": {**_SIGN_IN_FAILED, "description": "`kick_access_denied`: declined on Kick"},
                 "404": {
-                    **_KICK_FAILED,
+                    **_SIGN_IN_FAILED,
                     "description": "`authorization_not_found`: unknown, expired, already taken "
                     "or another account's",
                 },
                 "409": {
-                    **_KICK_FAILED,
+                    **_SIGN_IN_FAILED,
                     "description": "`kick_sign_in_failed` or `kick_unavailable`: start again",
                 },
                 **_KICK_ERRORS,
@@ -784,6 +786,102 @@ KICK_PATHS: dict[str, Any] = {
 }
 
 
+# --- Facebook (facebook/): documented only by a service that has a Facebook app configured -------
+
+_FACEBOOK_ERRORS = {
+    "503": _error("`facebook_not_configured`: this service has no Facebook app"),
+}
+
+FACEBOOK_SCHEMAS: dict[str, Any] = {
+    "FacebookHandover": _obj(
+        {
+            "status": {"type": "string", "const": "connected"},
+            "access_token": {
+                **_STR,
+                "description": "A long-lived user token: list the Pages (`/me/accounts`) with it "
+                "and keep the chosen Page's token, which does not expire",
+            },
+            "expires_in": {
+                "type": ["integer", "null"],
+                "description": "seconds until the user token expires (about 60 days); null "
+                "when Facebook does not say",
+            },
+            "user": _obj({"id": {**_STR, "description": "app-scoped user id"}, "name": _STR}),
+        }
+    ),
+}
+
+FACEBOOK_PATHS: dict[str, Any] = {
+    "/v1/platforms/facebook/authorize": {
+        "post": _op(
+            "Start connecting Facebook: the URL of Facebook's Login dialog (no body)",
+            {
+                "200": _json(
+                    _obj(
+                        {
+                            "state": _STR,
+                            "authorization_url": {**_STR, "format": "uri"},
+                            "expires_in": {**_INT, "description": "seconds the state lives"},
+                        }
+                    ),
+                    "Open the URL in any browser; then take the token under the state",
+                ),
+                "429": _RATE_LIMITED,
+                **_FACEBOOK_ERRORS,
+            },
+        )
+    },
+    "/v1/platforms/facebook/callback": {
+        "get": _op(
+            "Where Facebook sends the streamer's browser back (an HTML page, not for apps)",
+            {
+                "200": {"description": "Facebook is connected (or was declined): a page"},
+                "400": {"description": "The link is not (or no longer) valid: a page"},
+                "502": {"description": "Facebook could not be reached: a page"},
+                "503": {"description": "No Facebook app is configured: a page"},
+            },
+            auth=False,
+            params=[
+                {"name": "code", "in": "query", "schema": _STR},
+                {"name": "state", "in": "query", "schema": _STR},
+                {"name": "error", "in": "query", "schema": _STR},
+                {"name": "error_reason", "in": "query", "schema": _STR},
+                {"name": "error_description", "in": "query", "schema": _STR},
+            ],
+        )
+    },
+    "/v1/platforms/facebook/authorize/{state}": {
+        "get": _op(
+            "Take a Facebook sign-in's token (once, by the account that started it)",
+            {
+                "200": _json(_ref("FacebookHandover"), "The token; the service forgets it now"),
+                "202": _json(
+                    _obj({"status": {"type": "string", "const": "pending"}}),
+                    "The streamer has not come back from Facebook yet; ask again (or wait for "
+                    "`facebook_authorized` on /v1/live)",
+                ),
+                "403": {
+                    **_SIGN_IN_FAILED,
+                    "description": "`facebook_access_denied`: declined on Facebook",
+                },
+                "404": {
+                    **_SIGN_IN_FAILED,
+                    "description": "`authorization_not_found`: unknown, expired, already taken "
+                    "or another account's",
+                },
+                "409": {
+                    **_SIGN_IN_FAILED,
+                    "description": "`facebook_sign_in_failed` or `facebook_unavailable`: start "
+                    "again",
+                },
+                **_FACEBOOK_ERRORS,
+            },
+            params=[{"name": "state", "in": "path", "required": True, "schema": _STR}],
+        )
+    },
+}
+
+
 _DEFAULTS = CloudConfig(database_url="postgresql+asyncpg://", secret="-" * 32)
 
 _DESCRIPTION = f"""{(SERVICE_DOC or "").strip()}
@@ -818,9 +916,16 @@ Every answer carries `Cache-Control: no-store`, except a media file's, which nev
 under its hash: `private, max-age=31536000, immutable`."""
 
 
-def build_openapi(*, kick: bool = False) -> dict[str, Any]:
-    """The document served at /v1/openapi.json; the Kick operations only when `kick` (the
-    service has a Kick app: without one they all answer 503)."""
+def build_openapi(*, kick: bool = False, facebook: bool = False) -> dict[str, Any]:
+    """The document served at /v1/openapi.json; a platform's operations only when the service has
+    its app (`kick`, `facebook`): without one they all answer 503."""
+    paths, schemas = dict(PATHS), dict(SCHEMAS)
+    if kick:
+        paths.update(KICK_PATHS)
+        schemas.update(KICK_SCHEMAS)
+    if facebook:
+        paths.update(FACEBOOK_PATHS)
+        schemas.update(FACEBOOK_SCHEMAS)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -829,9 +934,9 @@ def build_openapi(*, kick: bool = False) -> dict[str, Any]:
             "description": _DESCRIPTION,
             "x-limits": LIMITS,
         },
-        "paths": {**PATHS, **KICK_PATHS} if kick else PATHS,
+        "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **KICK_SCHEMAS} if kick else SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

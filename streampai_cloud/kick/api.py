@@ -4,7 +4,8 @@ subscriptions and the relay's status.
 Sign-in (OAuth 2.1 with PKCE; the client secret never leaves the service):
 
 1. `POST /v1/platforms/kick/authorize` (a signed-in device) → `{state, authorization_url,
-   expires_in}`. The PKCE verifier stays here, under the state, for AUTHORIZATION_TTL.
+   expires_in}`. The PKCE verifier stays here, under the state, for AUTHORIZATION_TTL. The
+   steps Kick shares with Facebook are platform_signin.py's.
 2. The streamer opens the URL (in any browser, on any device), allows the app on Kick, and Kick
    sends the browser to `GET /v1/platforms/kick/callback?code&state`, which exchanges the code
    (secret + verifier), learns whose channel it is, and shows "Kick is connected". The state is
@@ -23,39 +24,29 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import logging
 import secrets
 import uuid
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from streampai_cloud import platform_signin
 from streampai_cloud.auth import require_auth
-from streampai_cloud.db import (
-    kick_accounts,
-    kick_audit,
-    kick_authorizations,
-    kick_broadcasters,
-    kick_subscriptions,
-)
+from streampai_cloud.db import kick_accounts, kick_audit, kick_broadcasters, kick_subscriptions
 from streampai_cloud.errors import ApiError
 from streampai_cloud.keys import CONFIG, ENGINE, KICK, LIMITER
 from streampai_cloud.kick.client import KickClient, KickRefused, KickUnavailable, int_field
-from streampai_cloud.kick.sealing import seal, unseal
-from streampai_cloud.live_notify import notify
+from streampai_cloud.platform_signin import Callback, Connected, SignInPlatform
 from streampai_cloud.validation import read_object, required_string
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
-AUTHORIZATION_TTL = timedelta(minutes=10)
-MAX_STATE_CHARS = 200
 MAX_KICK_TOKEN_CHARS = 4096
 
 # The events relayed to the desktop (issue #15), all at version 1 as Kick documents them.
@@ -72,9 +63,8 @@ SUBSCRIBED_EVENTS: tuple[tuple[str, int], ...] = (
     ("kicks.gifted", 1),
 )
 
-# Per account: sign-ins started, refreshes and subscription checks (each costs a call to Kick
-# made with the app's credentials, which Kick rate limits per app).
-AUTHORIZE_LIMIT, AUTHORIZE_WINDOW = 20, 600
+# Per account: refreshes and subscription checks (each costs a call to Kick made with the app's
+# credentials, which Kick rate limits per app; sign-ins are limited in platform_signin).
 REFRESH_LIMIT, REFRESH_WINDOW = 120, 3600
 SUBSCRIBE_LIMIT, SUBSCRIBE_WINDOW = 60, 3600
 
@@ -89,11 +79,6 @@ def kick_client(request: web.Request) -> KickClient:
             "through it.",
         )
     return request.app[KICK]
-
-
-def state_digest(state: str) -> str:
-    """States are kept as their SHA-256: a copy of the table cannot answer a callback."""
-    return hashlib.sha256(state.encode("utf-8")).hexdigest()
 
 
 def _pkce_challenge(verifier: str) -> str:
@@ -121,14 +106,16 @@ async def audit(
     )
 
 
-async def _prune_authorizations(conn: AsyncConnection) -> None:
-    # Expired sign-ins (and any tokens nobody picked up) go as soon as anyone starts or ends one.
-    await conn.execute(
-        delete(kick_authorizations).where(kick_authorizations.c.expires_at < func.now())
-    )
+# --- sign-in (platform_signin.py: the steps Kick and Facebook share) ---------------------------
 
 
-# --- 1. start ----------------------------------------------------------------------------------
+def _handover_fields(sealed: dict[str, Any]) -> dict[str, Any]:
+    # Sealed as {"tokens", "user"}: the shape sign-ins started before platform_signin had, so
+    # one in progress during an upgrade is still handed over.
+    return {**sealed["tokens"], "user": sealed["user"]}
+
+
+SIGN_IN = SignInPlatform("kick", "Kick", present=_handover_fields, audit=audit)
 
 
 @routes.post("/v1/platforms/kick/authorize")
@@ -136,22 +123,8 @@ async def authorize(request: web.Request) -> web.Response:
     kick_client(request)
     cfg = request.app[CONFIG]
     me = await require_auth(request)
-    await request.app[LIMITER].hit(
-        f"kick-authorize:{me.account_id}", AUTHORIZE_LIMIT, AUTHORIZE_WINDOW, "Kick sign-ins"
-    )
-    state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters: RFC 7636 asks for 43 to 128
-    async with request.app[ENGINE].begin() as conn:
-        await _prune_authorizations(conn)
-        await conn.execute(
-            insert(kick_authorizations).values(
-                state_hash=state_digest(state),
-                account_id=me.account_id,
-                device_id=me.device_id,
-                code_verifier=verifier,
-                expires_at=func.now() + AUTHORIZATION_TTL,
-            )
-        )
+    state = await platform_signin.start(request, SIGN_IN, me, code_verifier=verifier)
     query = urlencode(
         {
             "response_type": "code",
@@ -163,215 +136,61 @@ async def authorize(request: web.Request) -> web.Response:
             "code_challenge_method": "S256",
         }
     )
-    return web.json_response(
-        {
-            "state": state,
-            "authorization_url": f"{cfg.kick_auth_url}/oauth/authorize?{query}",
-            "expires_in": int(AUTHORIZATION_TTL.total_seconds()),
-        }
-    )
-
-
-# --- 2. the browser comes back -----------------------------------------------------------------
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;
-color:#1f2328}}h1{{font-size:1.4rem}}</style></head>
-<body><h1>{title}</h1><p>{text}</p></body></html>
-"""
-
-
-def _page(status: int, title: str, text: str) -> web.Response:
-    body = _PAGE.format(title=html.escape(title), text=html.escape(text))
-    return web.Response(
-        status=status,
-        text=body,
-        content_type="text/html",
-        headers={
-            # The page runs nothing and loads nothing; its URL holds the code, so it is never
-            # sent on as a referrer.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
-
-
-_RESTART = "Start connecting Kick again from Streampai."
-
-
-async def _fail(request: web.Request, claimed: Any, state: str, code: str, message: str) -> None:
-    """Record why a sign-in ended without tokens, and poke the account's devices."""
-    async with request.app[ENGINE].begin() as conn:
-        await conn.execute(
-            update(kick_authorizations)
-            .where(kick_authorizations.c.state_hash == state_digest(state))
-            .values(status="failed", error_code=code, error_message=message)
-        )
-        await audit(conn, claimed.account_id, claimed.device_id, "connect", code)
-        await notify(
-            conn, {"kind": "kick_authorized", "account_id": claimed.account_id, "state": state}
-        )
+    return platform_signin.started(state, f"{cfg.kick_auth_url}/oauth/authorize?{query}")
 
 
 @routes.get("/v1/platforms/kick/callback")
 async def callback(request: web.Request) -> web.Response:
-    cfg = request.app[CONFIG]
-    if not cfg.kick_configured:
-        return _page(503, "Kick is not set up here", "This Streampai service has no Kick app.")
     kick = request.app[KICK]
-    state = request.query.get("state", "")
-    if not state or len(state) > MAX_STATE_CHARS:
-        return _page(400, "This link is not complete", f"It carries no sign-in. {_RESTART}")
-    async with request.app[ENGINE].begin() as conn:
-        # Claim the sign-in: only the first callback for a state gets its verifier (a second
-        # one waits on the row lock, then finds it no longer pending).
-        claimed = (
-            await conn.execute(
-                select(
-                    kick_authorizations.c.account_id,
-                    kick_authorizations.c.device_id,
-                    kick_authorizations.c.code_verifier,
-                )
-                .where(
-                    kick_authorizations.c.state_hash == state_digest(state),
-                    kick_authorizations.c.status == "pending",
-                    kick_authorizations.c.expires_at > func.now(),
-                )
-                .with_for_update()
-            )
-        ).one_or_none()
-        if claimed is not None:
-            await conn.execute(
-                update(kick_authorizations)
-                .where(kick_authorizations.c.state_hash == state_digest(state))
-                .values(status="exchanging", code_verifier=None)
-            )
-    if claimed is None or claimed.code_verifier is None:
-        return _page(
-            400,
-            "This sign-in link is not valid any more",
-            f"It expired or was already used. {_RESTART}",
-        )
-    verifier: str = claimed.code_verifier
-    error = request.query.get("error")
-    code = request.query.get("code", "")
-    if error or not code:
-        if error == "access_denied":
-            await _fail(request, claimed, state, "kick_access_denied", "Kick access was declined.")
-            return _page(200, "Kick was not connected", f"You declined on Kick. {_RESTART}")
-        detail = (request.query.get("error_description") or error or "no code")[:200]
-        await _fail(request, claimed, state, "kick_sign_in_failed", f"Kick said: {detail}")
-        return _page(400, "Kick was not connected", f"Kick said: {detail}. {_RESTART}")
-    try:
-        tokens = await kick.exchange_code(code[:2000], verifier)
+
+    async def exchange(claimed: Callback) -> Connected:
+        if claimed.code_verifier is None:
+            raise KickRefused(400, "the sign-in kept no PKCE verifier")
+        tokens = await kick.exchange_code(claimed.code, claimed.code_verifier)
         user = await kick.current_user(tokens.access_token)
-    except KickRefused as exc:
-        log.warning("Kick refused a sign-in's code: %s", exc.detail)
-        await _fail(request, claimed, state, "kick_sign_in_failed", f"Kick refused: {exc.detail}")
-        return _page(400, "Kick was not connected", f"Kick refused the sign-in. {_RESTART}")
-    except KickUnavailable as exc:
-        log.warning("Kick sign-in failed: %s", exc)
-        await _fail(request, claimed, state, "kick_unavailable", "Kick could not be reached.")
-        return _page(502, "Kick was not connected", f"Kick could not be reached. {_RESTART}")
-    handover = {"tokens": tokens.as_json(), "user": {"user_id": user.user_id, "name": user.name}}
-    async with request.app[ENGINE].begin() as conn:
-        # The channel's webhooks go to the account that signed in as it last.
-        stmt = pg_insert(kick_broadcasters).values(
-            broadcaster_user_id=user.user_id, account_id=claimed.account_id, name=user.name
-        )
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[kick_broadcasters.c.broadcaster_user_id],
-                set_={
-                    "account_id": stmt.excluded.account_id,
-                    "name": stmt.excluded.name,
-                    "connected_at": func.now(),
-                },
+
+        async def record(conn: AsyncConnection) -> None:
+            # The channel's webhooks go to the account that signed in as it last.
+            stmt = pg_insert(kick_broadcasters).values(
+                broadcaster_user_id=user.user_id, account_id=claimed.account_id, name=user.name
             )
-        )
-        await conn.execute(
-            pg_insert(kick_accounts).values(account_id=claimed.account_id).on_conflict_do_nothing()
-        )
-        await conn.execute(
-            update(kick_authorizations)
-            .where(kick_authorizations.c.state_hash == state_digest(state))
-            .values(
-                status="connected",
-                handover=seal(cfg.secret, state_digest(state), handover),
-                # The desktop gets the whole window to pick the tokens up, from now.
-                expires_at=func.now() + AUTHORIZATION_TTL,
+            await conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[kick_broadcasters.c.broadcaster_user_id],
+                    set_={
+                        "account_id": stmt.excluded.account_id,
+                        "name": stmt.excluded.name,
+                        "connected_at": func.now(),
+                    },
+                )
             )
+            await conn.execute(
+                pg_insert(kick_accounts)
+                .values(account_id=claimed.account_id)
+                .on_conflict_do_nothing()
+            )
+            await audit(
+                conn, claimed.account_id, claimed.device_id, "connect", "connected", user.user_id
+            )
+
+        return Connected(
+            handover={
+                "tokens": tokens.as_json(),
+                "user": {"user_id": user.user_id, "name": user.name},
+            },
+            page_text=f"Streampai can now use your Kick channel {user.name}.",
+            record=record,
         )
-        await audit(
-            conn, claimed.account_id, claimed.device_id, "connect", "connected", user.user_id
-        )
-        await notify(
-            conn, {"kind": "kick_authorized", "account_id": claimed.account_id, "state": state}
-        )
-    return _page(
-        200,
-        "Kick is connected — you can close this page",
-        f"Streampai can now use your Kick channel {user.name}.",
-    )
 
-
-# --- 3. the desktop takes the tokens -----------------------------------------------------------
-
-
-def _failed(status: int, code: str, message: str) -> web.Response:
-    body = {"status": "failed", "error": {"code": code, "message": message}}
-    return web.json_response(body, status=status)
-
-
-_FAILURE_STATUS = {"kick_access_denied": 403}
+    configured = request.app[CONFIG].kick_configured
+    return await platform_signin.callback(request, SIGN_IN, configured, exchange)
 
 
 @routes.get("/v1/platforms/kick/authorize/{state}")
 async def handover(request: web.Request) -> web.Response:
     kick_client(request)
-    cfg = request.app[CONFIG]
     me = await require_auth(request)
-    state = request.match_info["state"]
-    digest = state_digest(state[:MAX_STATE_CHARS])
-    async with request.app[ENGINE].begin() as conn:
-        await _prune_authorizations(conn)
-        row = (
-            await conn.execute(
-                select(kick_authorizations)
-                .where(
-                    kick_authorizations.c.state_hash == digest,
-                    # Another account's sign-in looks exactly like one that does not exist.
-                    kick_authorizations.c.account_id == me.account_id,
-                )
-                .with_for_update()
-            )
-        ).one_or_none()
-        if row is None:
-            return _failed(
-                404,
-                "authorization_not_found",
-                "No Kick sign-in is waiting under this state: it expired, was already taken, "
-                "or was never started by this account.",
-            )
-        if row.status in ("pending", "exchanging"):
-            return web.json_response({"status": "pending"}, status=202)
-        if row.status == "failed":
-            code = row.error_code or "kick_sign_in_failed"
-            return _failed(_FAILURE_STATUS.get(code, 409), code, row.error_message or "")
-        # Handed over once, then forgotten.
-        await conn.execute(
-            delete(kick_authorizations).where(kick_authorizations.c.state_hash == digest)
-        )
-        await audit(conn, me.account_id, me.device_id, "handover", "taken")
-    opened = unseal(cfg.secret, digest, row.handover or b"")
-    if opened is None:
-        # Sealed under another STREAMPAI_CLOUD_SECRET (rotated mid-sign-in): nothing to give.
-        return _failed(
-            409, "kick_sign_in_failed", f"The sign-in could not be completed. {_RESTART}"
-        )
-    return web.json_response({"status": "connected", **opened["tokens"], "user": opened["user"]})
+    return await platform_signin.hand_over(request, SIGN_IN, me)
 
 
 # --- refresh -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from streampai_cloud.config import CloudConfig
+from streampai_cloud.errors import PlatformRefused, PlatformUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +27,14 @@ TIMEOUT = aiohttp.ClientTimeout(total=10)
 APP_TOKEN_MARGIN_S = 60
 
 
-class KickRefused(Exception):
+class KickRefused(PlatformRefused):
     """Kick refused the request (4xx): the code, refresh token or grant is not valid."""
 
     def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"Kick refused it (HTTP {status}): {detail}")
-        self.status = status
-        self.detail = detail
+        super().__init__(status, detail, "Kick")
 
 
-class KickUnavailable(Exception):
+class KickUnavailable(PlatformUnavailable):
     """Kick could not be reached, failed (5xx, 429) or answered something the service cannot
     read. Nothing is known to be wrong with the request: try again later."""
 

@@ -139,7 +139,7 @@ async def test_connecting_hands_the_tokens_to_the_account_once(
     # Waiting for the hand-over, the tokens are in the database only sealed.
     sealed = await db_rows(
         cloud_config,
-        "SELECT handover FROM kick_authorizations WHERE state_hash = :h",
+        "SELECT handover FROM platform_signins WHERE state_hash = :h",
         h=hashlib.sha256(started["state"].encode()).hexdigest(),
     )
     issued = next(iter(fake_kick.tokens.values()))
@@ -165,7 +165,7 @@ async def test_connecting_hands_the_tokens_to_the_account_once(
     assert (
         await db_rows(
             cloud_config,
-            "SELECT 1 FROM kick_authorizations WHERE account_id = :a",
+            "SELECT 1 FROM platform_signins WHERE account_id = :a",
             a=laptop.account["id"],
         )
         == []
@@ -203,7 +203,7 @@ async def test_a_wrong_or_expired_state_connects_nothing(
     # ...but not once its 10 minutes are up.
     await db_rows(
         cloud_config,
-        "UPDATE kick_authorizations SET expires_at = now() - interval '1 second' "
+        "UPDATE platform_signins SET expires_at = now() - interval '1 second' "
         "WHERE account_id = :a",
         a=s.account["id"],
     )
@@ -291,7 +291,7 @@ async def test_refresh_adds_the_secret_and_keeps_no_token(
         ("refresh", "refused"),
     ]
     everything = ""
-    for table in ("kick_audit", "kick_authorizations", "kick_broadcasters", "kick_accounts"):
+    for table in ("kick_audit", "platform_signins", "kick_broadcasters", "kick_accounts"):
         everything += str(await db_rows(cloud_config, f"SELECT * FROM {table}"))
     for token in (tokens["access_token"], tokens["refresh_token"], body["refresh_token"]):
         assert token not in everything
