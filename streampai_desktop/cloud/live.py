@@ -6,6 +6,10 @@ makes them. Each donation becomes a :class:`~streampai_desktop.core.events.Donat
 app's ingest path (alerts, event log) and is acknowledged only after that, so one received while
 this computer was off arrives when it reconnects, once. Polling in the sync engine is the
 fallback when the channel is down.
+
+What the service relays for a platform (Kick's events, its sign-in pokes) goes to the
+:class:`~streampai_desktop.platforms.service_relay.ServiceRelay`, which hands it to that
+platform's code and sends back its acknowledgement, again only after ingest.
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from streampai_desktop.cloud.transport import AccountSession
 from streampai_desktop.core.backoff import Backoff
 from streampai_desktop.core.events import Donation, EventError, Money, Platform, User
 from streampai_desktop.core.worker import Worker
+from streampai_desktop.platforms.service_relay import ServiceRelay
 
 log = logging.getLogger(__name__)
+
+# The frames this channel handles itself; any other type is a platform's (the relay's).
+_OWN_FRAMES = frozenset({"hello", "changed", "donation", "pong", "error"})
 
 
 def donation_event(donation: dict[str, Any]) -> Donation:
@@ -57,11 +65,13 @@ class LiveChannel:
         on_changed: Callable[[int], None],
         submit: Callable[[Donation], Awaitable[bool]],
         *,
+        relay: ServiceRelay | None = None,
         max_backoff: float = 60.0,
     ) -> None:
         self.session = session
         self._on_changed = on_changed
         self._submit = submit
+        self.relay = relay or ServiceRelay()
         self.backoff = Backoff(min(1.0, max_backoff), max_backoff)
         self.connected = False
         # Stops at once (grace 0): closing the socket mid-read loses nothing, a donation is
@@ -87,6 +97,7 @@ class LiveChannel:
                     ) as ws:
                         self.connected = True
                         self.backoff.reset()
+                        self.relay.connected(ws.send_json)
                         await self._read(ws)
                 except SignInRequired:
                     log.info("live channel: signed out; stopping")
@@ -97,6 +108,7 @@ class LiveChannel:
                     log.info("live channel down (%s)", type(exc).__name__)
                 finally:
                     self.connected = False
+                    self.relay.connected(None)
                 delay = self.backoff.next_delay()
                 if renew and self.backoff.attempts == 1:
                     delay = 0.0  # an expired token: renew at once, but never in a tight loop
@@ -118,6 +130,8 @@ class LiveChannel:
                 self._on_changed(body["version"])
             elif kind == "donation" and isinstance(body.get("donation"), dict):
                 await self._donation(ws, body["donation"])
+            elif isinstance(kind, str) and kind not in _OWN_FRAMES:
+                await self.relay.dispatch(body)
 
     async def _donation(self, ws: aiohttp.ClientWebSocketResponse, donation: dict) -> None:
         try:

@@ -47,7 +47,9 @@ class AccountService:
         from streampai_desktop.cloud.engine import SyncEngine
         from streampai_desktop.cloud.live import LiveChannel
         from streampai_desktop.cloud.media import MediaMover, stored_media_refs
+        from streampai_desktop.cloud.platform_access import PlatformAccess
         from streampai_desktop.cloud.transport import AccountSession, HttpTransport, local_row_ids
+        from streampai_desktop.platforms.service_relay import relay_for
 
         self.bus = bus
         self._db = db
@@ -67,7 +69,14 @@ class AccountService:
             on_status=self._status,
             media=self.media,
         )
-        self.live: LiveChannel = LiveChannel(self.session, lambda version: self.sync.poke(), submit)
+        # Platforms that go through the service (Kick) call it with this session and get what
+        # it relays through this computer's live channel.
+        self.relay = relay_for(secrets)
+        self._platform_access = PlatformAccess(self.session)
+        self.relay.attach(self._platform_access)
+        self.live: LiveChannel = LiveChannel(
+            self.session, lambda version: self.sync.poke(), submit, relay=self.relay
+        )
         self._trouble = ""  # the sync trouble last logged, until sync is back
 
     async def start(self) -> None:
@@ -82,6 +91,7 @@ class AccountService:
     async def stop(self) -> None:
         await self.live.stop()
         await self.sync.stop()
+        self.relay.detach(self._platform_access)
         await self.session.close()
 
     async def pending_count(self) -> int:

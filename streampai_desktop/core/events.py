@@ -403,6 +403,20 @@ class CharityDonation(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KicksGift(Event):
+    """A viewer sent Kicks, Kick's paid gifts: ``kicks`` of them (Kick sells 100 for about one
+    US dollar) as a named gift (``gift_name``, e.g. "Rage Quit"; ``tier`` is Kick's size of it,
+    e.g. ``MID``), with their ``message``."""
+
+    kind: ClassVar[str] = "kicks_gift"
+    alertable: ClassVar[bool] = True
+    kicks: int
+    gift_name: str = ""
+    tier: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HypeTrainEvent(Event):
     """Fields every hype train event has (not a kind itself).
 
@@ -621,6 +635,27 @@ class RaidSent(Event):
     viewers: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ReactionCount:
+    """How many reactions of one type (the platform's name: Facebook's ``LIKE``, ``LOVE``, …)."""
+
+    type: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionsTally(Event):
+    """Viewers' reactions to the live video in one second, by type (``counts``, only the types
+    that came), with the ``totals`` by type since the stream started. Reactions come in bursts of
+    hundreds a second: one tally a second instead of an event per tap."""
+
+    kind: ClassVar[str] = "reactions_tally"
+    has_actor: ClassVar[bool] = False
+    running_update: ClassVar[bool] = True
+    counts: tuple[ReactionCount, ...] = ()
+    totals: tuple[ReactionCount, ...] = ()
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -642,6 +677,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ViewerCount,
         ChatNotification,
         CharityDonation,
+        KicksGift,
         HypeTrainBegin,
         HypeTrainProgress,
         HypeTrainLevelUp,
@@ -660,6 +696,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         GoalProgress,
         GoalEnd,
         RaidSent,
+        ReactionsTally,
     )
 }
 """Every kind, by its JSON name: the one list of kinds; nothing else enumerates them."""

@@ -34,6 +34,7 @@ class Capabilities:
     channel_points: bool = False
     hype_trains: bool = False
     charity: bool = False  # donations to a charity campaign the channel runs
+    kicks: bool = False  # Kick's paid gifts (Kicks), an alert with their amount
     donations: bool = False
     viewer_count: bool = True
     follower_count: bool = False
@@ -80,6 +81,8 @@ class PlatformSpec:
     endpoints: tuple[Endpoint, ...] = ()
     # The setting (one of ``endpoints``) holding the emote image URL template, with ``{id}``.
     emote_url_key: str | None = None
+    # (word, emote id) pairs of global emotes the demo chat may draw with this platform's images.
+    demo_emotes: tuple[tuple[str, str], ...] = ()
     # "module:function" of the connector factory: (account, deps, *, settings, secrets).
     connector: str | None = None
     # "module:function" of the sign-in factory: (settings, secrets) → the flow kind's protocol.

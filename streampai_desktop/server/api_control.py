@@ -94,12 +94,16 @@ async def get_platforms(request: web.Request) -> web.StreamResponse:
 async def post_connect(request: web.Request) -> web.StreamResponse:
     """POST /api/v1/platforms/{platform}/connect — start the platform's sign-in here; answers
     with its first step (the device code to enter, or the URL to open) once it is known.
-    ``{"again": true}`` signs in again over a connected account."""
+    ``{"again": true}`` signs in again over a connected account; ``{"choice": "NAME|ID"}`` names
+    the channel when the sign-in may reach several (a Facebook Page)."""
     body = await json_body(request) if request.can_read_body else {}
     again = bool(body.get("again")) if isinstance(body, dict) else False
+    choice = body.get("choice") if isinstance(body, dict) else None
+    if choice is not None and not isinstance(choice, str):
+        return _usage('"choice" is the name or id of the channel to connect, as a string.')
     try:
         attempt = await _platforms(request).begin_sign_in(
-            request.match_info["platform"], again=again
+            request.match_info["platform"], again=again, choice=choice
         )
     except Exception as exc:
         return _platform_failure(exc)

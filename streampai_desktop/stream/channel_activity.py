@@ -28,7 +28,9 @@ How it is published — the same way as the stream state (``StreamStateChanged``
                     "type", "shared", "shared_with": [display names]} | null,
      "ad_break": {"started_at", "duration_s", "ends_at", "remaining_s", "automatic"} | null,
      "goals": [{"id", "type", "description", "current", "target", "percent"}],
-     "raid": {"to": display name, "to_login", "viewers", "at"} | null}
+     "raid": {"to": display name, "to_login", "viewers", "at"} | null,
+     "reactions": {"totals": [{"type", "count"}], "last_second": [{"type", "count"}],
+                   "at"} | null}
 
   ``percent`` values are shares of the total (0-100, one decimal), for the dashboard's bars.
 
@@ -36,7 +38,9 @@ Lifecycles: a poll stays with its result after it ends (``status`` says how) unt
 starts; one taken off the channel (Twitch's ``archived``) clears. A prediction goes open → locked
 → resolved (with the winner) or canceled, and stays until the next. A hype train clears when it
 ends. An ad break clears when its ``duration_s`` is over. A goal clears when it ends. The raid the
-streamer sends stays until the next stream starts.
+streamer sends stays until the next stream starts. Reactions (Facebook's) are the stream's
+running totals by type, the most given first, and the last second's burst; they clear when the
+next stream starts.
 """
 
 from __future__ import annotations
@@ -214,6 +218,22 @@ class OutgoingRaid:
 
 
 @dataclass(frozen=True, slots=True)
+class ReactionsState:
+    """The live video's reactions: running totals by type and the last tallied second's."""
+
+    totals: tuple[ev.ReactionCount, ...]
+    last_second: tuple[ev.ReactionCount, ...]
+    at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "totals": [{"type": c.type, "count": c.count} for c in self.totals],
+            "last_second": [{"type": c.type, "count": c.count} for c in self.last_second],
+            "at": _iso(self.at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelActivity:
     """What is running on one account's channel; see the module docstring."""
 
@@ -223,6 +243,7 @@ class ChannelActivity:
     ad_break: AdBreakState | None = None
     goals: tuple[GoalState, ...] = ()
     raid: OutgoingRaid | None = None
+    reactions: ReactionsState | None = None
 
     @property
     def idle(self) -> bool:
@@ -237,6 +258,7 @@ class ChannelActivity:
             "ad_break": self.ad_break.to_json(now) if self.ad_break else None,
             "goals": [g.to_json() for g in self.goals],
             "raid": self.raid.to_json() if self.raid else None,
+            "reactions": self.reactions.to_json() if self.reactions else None,
         }
 
     def expired(self, now: datetime) -> ChannelActivity:
@@ -316,7 +338,17 @@ def _raid_sent(state: ChannelActivity, event: Any) -> ChannelActivity:
 
 
 def _stream_online(state: ChannelActivity, event: Any) -> ChannelActivity:
-    return dataclasses.replace(state, raid=None)  # a new stream: last stream's raid is history
+    # A new stream: the last one's raid and reactions are history.
+    return dataclasses.replace(state, raid=None, reactions=None)
+
+
+def _by_count(counts: tuple[ev.ReactionCount, ...]) -> tuple[ev.ReactionCount, ...]:
+    return tuple(sorted(counts, key=lambda c: (-c.count, c.type)))
+
+
+def _reactions(state: ChannelActivity, event: Any) -> ChannelActivity:
+    reactions = ReactionsState(_by_count(event.totals), _by_count(event.counts), event.at)
+    return dataclasses.replace(state, reactions=reactions)
 
 
 _APPLY: dict[type[ev.Event], Callable[[ChannelActivity, Any], ChannelActivity]] = {
@@ -337,6 +369,7 @@ _APPLY: dict[type[ev.Event], Callable[[ChannelActivity, Any], ChannelActivity]] 
     ev.GoalEnd: _goal,
     ev.RaidSent: _raid_sent,
     ev.StreamOnline: _stream_online,
+    ev.ReactionsTally: _reactions,
 }
 """Event type → how it changes the activity; other events change nothing."""
 

@@ -120,9 +120,11 @@ class PlatformService:
         """Stop every connector (app quit); queued metric samples are written first."""
         await self.streams.stop()
 
-    async def sign_in(self, platform_id: str, show: flows.ShowStep) -> Account:
+    async def sign_in(
+        self, platform_id: str, show: flows.ShowStep, *, choice: str | None = None
+    ) -> Account:
         """The platform's sign-in flow (``show`` draws or prints each step), then its connector
-        starts and demo events stop."""
+        starts and demo events stop. ``choice`` names the channel ahead (``--page``)."""
         spec = get_platform(platform_id)
         who = await flows.sign_in(
             spec,
@@ -130,6 +132,7 @@ class PlatformService:
             settings=self._settings,
             secrets=self._secrets,
             open_browser=self.open_browser,
+            choice=choice,
         )
         account = await save_signed_in(self._db, self._run_db, spec, who)
         await self.streams.enable(account)
@@ -137,7 +140,9 @@ class PlatformService:
         await self._on_connected()
         return account
 
-    async def begin_sign_in(self, platform_id: str, *, again: bool = False) -> SignInAttempt:
+    async def begin_sign_in(
+        self, platform_id: str, *, again: bool = False, choice: str | None = None
+    ) -> SignInAttempt:
         """Start a sign-in that the terminal or the local API follows by polling; returns once
         its first step is known (or it already failed). AlreadyConnected when a working account
         is connected and ``again`` is not set; a sign-in already running is returned as is."""
@@ -151,7 +156,7 @@ class PlatformService:
 
         async def run() -> None:
             try:
-                account = await self.sign_in(spec.id, attempt.show)
+                account = await self.sign_in(spec.id, attempt.show, choice=choice)
             except BaseException as exc:
                 attempt.finish(None, exc)
                 if not isinstance(exc, Exception):

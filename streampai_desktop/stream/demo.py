@@ -35,6 +35,7 @@ from streampai_desktop.core.events import (
     GiftSubscription,
     HypeTrainBegin,
     HypeTrainLevelUp,
+    KicksGift,
     Membership,
     Money,
     Platform,
@@ -74,8 +75,6 @@ _CHAT_LINES = [
     "PogChamp PogChamp",
     "how long have you been streaming today?",
 ]
-# Global emotes of the one platform with emote images so far (its spec's ``emote_url_key``).
-_EMOTES = {"LUL": "425618", "PogChamp": "305954156", "Kappa": "25"}
 _DONATION_MESSAGES = ["Keep it up!", "For the snack fund", "", "Loved the last stream <3"]
 # Which capability (``Capabilities`` field) a platform needs to send each kind the demo makes.
 CHAT = "chat_read"
@@ -194,8 +193,8 @@ class DemoSource:
     def chat_message(self) -> ChatMessage:
         platform = self._platform(CHAT)
         spec = PLATFORMS.get(platform)
-        # Emote ids only mean something where the platform serves emote images.
-        emotes = _EMOTES if spec is not None and spec.emote_url_key else {}
+        # Emote ids only mean something on their platform, where it serves emote images.
+        emotes = dict(spec.demo_emotes) if spec is not None and spec.emote_url_key else {}
         text = self._random.choice(_CHAT_LINES).replace("{streamer}", self._streamer)
         fragments: list[Fragment] = []
         plain: list[str] = []  # consecutive plain words become one text fragment
@@ -321,6 +320,21 @@ class DemoSource:
             test=True,
             amount=Money(self._random.choice([500, 1000, 2500]), "USD"),
             charity_name=self._random.choice(["Direct Relief", "St. Jude", "Water.org"]),
+        )
+
+    def kicks_gift(self) -> KicksGift:
+        kicks, name, tier = self._random.choice(
+            [(100, "Hype", "BASIC"), (500, "Rage Quit", "MID"), (5000, "Full Send", "HIGH")]
+        )
+        return KicksGift(
+            platform=self._platform("kicks"),
+            id=self._id(),
+            user=self._user(),
+            test=True,
+            kicks=kicks,
+            gift_name=name,
+            tier=tier,
+            message=self._random.choice(_DONATION_MESSAGES),
         )
 
     def hype_train_begin(self) -> HypeTrainBegin:

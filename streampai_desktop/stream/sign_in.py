@@ -27,9 +27,12 @@ from streampai_desktop.core.errors import (
 from streampai_desktop.platforms.base import NotReady
 from streampai_desktop.platforms.flows import (
     BrowserStep,
+    ChoiceNeeded,
+    ChoiceStep,
     DeviceCodeStep,
     SignedInAccount,
     SignInStep,
+    describe_choices,
 )
 from streampai_desktop.platforms.spec import PlatformSpec
 from streampai_desktop.store import Account, Database
@@ -57,6 +60,13 @@ def step_json(step: SignInStep) -> dict[str, Any]:
             "user_code": step.user_code,
             "verification_uri": step.verification_uri,
             "expires_in_s": max(0, round(step.expires_at - time.monotonic())),
+        }
+    if isinstance(step, ChoiceStep):
+        return {
+            "kind": "choice",
+            "prompt": step.prompt,
+            "option": step.option,
+            "choices": describe_choices(step.choices),
         }
     assert isinstance(step, BrowserStep)
     return {"kind": "browser", "url": step.url, "opened": step.opened}
@@ -97,6 +107,10 @@ class SignInAttempt:
 
     async def show(self, step: SignInStep) -> None:
         """The flow's ``show``: a step is ready for the streamer."""
+        if isinstance(step, ChoiceStep):
+            # Nobody here can click one: the terminal names it ahead (--page), else it hears
+            # the choices and how to name one.
+            raise ChoiceNeeded.listing(step)
         self.step, self.state = step, "waiting"
         self._changed.set()
 

@@ -8,7 +8,9 @@ and stores the account, which the app connects when it starts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import webbrowser
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from streampai_desktop.core.errors import EXIT_NOT_CONNECTED
 from streampai_desktop.platforms import flows
 from streampai_desktop.platforms.base import AlreadyConnected, NotConnected
 from streampai_desktop.platforms.registry import get_platform
+from streampai_desktop.platforms.spec import PlatformSpec, SignInKind
 from streampai_desktop.stream.platform_status import platform_rows
 from streampai_desktop.stream.sign_in import save_signed_in, sign_in_failure, step_json
 from streampai_desktop.terminal.output import Out
@@ -72,21 +75,33 @@ def show_step(out: Out, step: dict[str, Any], label: str) -> None:
 
 
 async def connect_command(
-    data_dir: Path, out: Out, platform: str, *, again: bool, open_browser: bool
+    data_dir: Path,
+    out: Out,
+    platform: str,
+    *,
+    again: bool,
+    open_browser: bool,
+    choice: str | None = None,
 ) -> int:
+    """``choice`` (``--page``) names the channel when the sign-in may reach several."""
     spec = get_platform(platform)
     api = await running_api(data_dir)
     if api is not None:
         try:
-            return await _connect_running(api, out, spec.id, spec.label, again)
+            return await _connect_running(api, out, spec.id, spec.label, again, choice)
         finally:
             await api.close()
     async with DataFolder(data_dir) as folder:
-        return await _connect_here(folder, out, spec.id, again, open_browser)
+        return await _connect_here(folder, out, spec.id, again, open_browser, choice)
 
 
-async def _connect_running(api: LocalApi, out: Out, platform: str, label: str, again: bool) -> int:
-    attempt = await api.call("POST", f"/platforms/{platform}/connect", {"again": again})
+async def _connect_running(
+    api: LocalApi, out: Out, platform: str, label: str, again: bool, choice: str | None
+) -> int:
+    body: dict[str, Any] = {"again": again}
+    if choice is not None:
+        body["choice"] = choice
+    attempt = await api.call("POST", f"/platforms/{platform}/connect", body)
     shown = False
     try:
         while attempt["state"] in ("starting", "waiting"):
@@ -102,7 +117,12 @@ async def _connect_running(api: LocalApi, out: Out, platform: str, label: str, a
 
 
 async def _connect_here(
-    folder: DataFolder, out: Out, platform: str, again: bool, open_browser: bool
+    folder: DataFolder,
+    out: Out,
+    platform: str,
+    again: bool,
+    open_browser: bool,
+    choice: str | None,
 ) -> int:
     from streampai_desktop.store import operations as ops
 
@@ -116,13 +136,22 @@ async def _connect_here(
         )
 
     async def show(step: flows.SignInStep) -> None:
+        if isinstance(step, flows.ChoiceStep):
+            # Several to choose from and none named (--page): say which there are.
+            raise flows.ChoiceNeeded.listing(step)
         show_step(out, step_json(step), spec.label)
 
     browser = webbrowser.open if open_browser else (lambda url: False)
     try:
-        who = await flows.sign_in(
-            spec, show, settings=folder.settings, secrets=folder.secrets, open_browser=browser
-        )
+        async with _account_session(spec, folder):
+            who = await flows.sign_in(
+                spec,
+                show,
+                settings=folder.settings,
+                secrets=folder.secrets,
+                open_browser=browser,
+                choice=choice,
+            )
     except Exception as exc:
         message = sign_in_failure(exc)
         return _finished(
@@ -137,6 +166,16 @@ async def _connect_here(
         "account": {"id": account.id, "login": account.login, "display_name": who.display_name},
     }
     return _finished(out, done, spec.label, running=False)
+
+
+def _account_session(spec: PlatformSpec, folder: DataFolder) -> AbstractAsyncContextManager[Any]:
+    """A platform that signs in through the Streampai account service needs the account's
+    session, which the app holds when it runs: here, the data folder's, for the sign-in."""
+    if spec.sign_in is not SignInKind.VIA_SERVICE:
+        return contextlib.nullcontext()
+    from streampai_desktop.terminal.account import stopped_app_account
+
+    return stopped_app_account(folder)
 
 
 def _finished(out: Out, attempt: dict[str, Any], label: str, *, running: bool) -> int:

@@ -85,7 +85,12 @@ def _command(args: argparse.Namespace, data_dir: Path, out: Out) -> Coroutine[An
         return platforms.platforms_command(data_dir, out)
     if args.command == "connect":
         return platforms.connect_command(
-            data_dir, out, args.platform, again=args.again, open_browser=not args.no_browser
+            data_dir,
+            out,
+            args.platform,
+            again=args.again,
+            open_browser=not args.no_browser,
+            choice=args.page,
         )
     if args.command == "disconnect":
         return platforms.disconnect_command(data_dir, out, args.platform)
@@ -141,6 +146,11 @@ def add_subcommands(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     connect.add_argument(
         "--no-browser", action="store_true", help="print the sign-in address, do not open it"
+    )
+    connect.add_argument(
+        "--page",
+        metavar="NAME|ID",
+        help="the Page to connect when your sign-in manages several (Facebook): its name or id",
     )
     disconnect = sub.add_parser(
         "disconnect",

@@ -31,6 +31,7 @@ KIND_LABELS: dict[str, str] = {
     "viewer_count": "Viewers",
     "chat_notification": "Chat notice",
     "charity_donation": "Charity",
+    "kicks_gift": "Kicks",
     "hype_train_begin": "Hype Train",
     "hype_train_progress": "Hype Train points",
     "hype_train_level_up": "Hype Train level",
@@ -49,6 +50,7 @@ KIND_LABELS: dict[str, str] = {
     "goal_progress": "Goal progress",
     "goal_end": "Goal end",
     "raid_sent": "Raid sent",
+    "reactions_tally": "Reactions",
 }
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
@@ -105,6 +107,32 @@ def _tier(tier: str) -> str:
 
 def _with_message(text: str, message: str) -> str:
     return f"{text}: {message}" if message else text
+
+
+# Facebook's reaction types, as its buttons name them.
+REACTION_NAMES = {
+    "LIKE": "Like",
+    "LOVE": "Love",
+    "WOW": "Wow",
+    "HAHA": "Haha",
+    "SAD": "Sad",
+    "ANGRY": "Angry",
+    "THANKFUL": "Thankful",
+    "PRIDE": "Pride",
+    "CARE": "Care",
+    "FIRE": "Fire",
+    "HUNDRED": "100",
+}
+
+
+def reaction_name(kind: str) -> str:
+    return REACTION_NAMES.get(kind.upper(), kind.replace("_", " ").capitalize())
+
+
+def reactions_line(counts: Any) -> str:
+    """``12 Like · 3 Love``: reaction counts, the most given first."""
+    ordered = sorted(counts, key=lambda c: (-c.count, c.type))
+    return " · ".join(f"{c.count:,} {reaction_name(c.type)}" for c in ordered) or "no reactions"
 
 
 def _plural(n: int, word: str) -> str:
@@ -239,6 +267,10 @@ _SUMMARIES: dict[type[Event], Callable[[Any], str]] = {
     ev.ViewerCount: lambda e: _plural(e.viewers, "viewer"),
     ev.ChatNotification: _chat_notification,
     ev.CharityDonation: lambda e: f"{format_money(e.amount)} to {e.charity_name or 'charity'}",
+    ev.KicksGift: lambda e: _with_message(
+        f"sent {_plural(e.kicks, 'Kick')}" + (f" ({e.gift_name})" if e.gift_name else ""),
+        e.message,
+    ),
     ev.HypeTrainBegin: _hype_train,
     ev.HypeTrainProgress: _hype_train,
     ev.HypeTrainLevelUp: _hype_train,
@@ -257,6 +289,7 @@ _SUMMARIES: dict[type[Event], Callable[[Any], str]] = {
     ev.GoalProgress: _goal,
     ev.GoalEnd: _goal,
     ev.RaidSent: lambda e: f"was raided by you with {_plural(e.viewers, 'viewer')}",
+    ev.ReactionsTally: lambda e: reactions_line(e.counts),
 }
 
 

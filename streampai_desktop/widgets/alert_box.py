@@ -22,6 +22,7 @@ from streampai_desktop.core.events import (
     Event,
     GiftSubscription,
     HypeTrainEvent,
+    KicksGift,
     Membership,
     Money,
     Raid,
@@ -52,6 +53,7 @@ KIND_TITLES = {
     "super_chat": "Super Chat",
     "membership": "Membership",
     "charity_donation": "Charity donation",
+    "kicks_gift": "Kicks (Kick gifts)",
     # Two types, not one with a level: a streamer wants the start to be the big moment and each
     # level up shorter (or off, or only from level 3), with their own sound.
     "hype_train_begin": "Hype Train start",
@@ -97,6 +99,8 @@ _KIND_DEFAULTS: dict[str, tuple[str, str, str]] = {
         "builtin/charity.svg",
         "builtin/coins.wav",
     ),
+    # ``{amount}`` is "500 Kicks" (amount_text); the gift's own name is Kick's, not ours to show.
+    "kicks_gift": ("{name} sent {amount}!", "builtin/cheer.svg", "builtin/coins.wav"),
     "hype_train_begin": (
         "The Hype Train has started at level {level}!",
         "builtin/hype_train.svg",
@@ -127,13 +131,22 @@ AMOUNTS: dict[str, tuple[str, str, str]] = {
     "super_chat": ("Minimum amount", "money", "Amount"),
     "membership": ("Minimum months", "months", "Months"),
     "charity_donation": ("Minimum amount", "money", "Amount"),
+    "kicks_gift": ("Minimum Kicks", "Kicks", "Kicks"),
     "hype_train_begin": ("Minimum level", "level", "Level"),
     "hype_train_level_up": ("Minimum level", "level", "Level"),
 }
 # Kinds whose event carries the viewer's own words (a resub message, a cheer's or donation's
 # message, a redemption's input): only these show "Show the viewer's message".
 WITH_MESSAGE = frozenset(
-    {"subscription", "cheer", "donation", "channel_point_redemption", "super_chat", "membership"}
+    {
+        "subscription",
+        "cheer",
+        "donation",
+        "channel_point_redemption",
+        "super_chat",
+        "membership",
+        "kicks_gift",
+    }
 )
 # Kinds whose events can be one of several gifts a gifter gave at once (Twitch sends one
 # community gift for the gifter and one gifted sub per recipient): only these show "Alert each
@@ -160,6 +173,7 @@ KIND_CONDITIONS: dict[str, tuple[str, ...]] = {
     "super_chat": ("amount", "platform"),
     "membership": ("months", "platform"),
     "charity_donation": ("amount", "platform"),
+    "kicks_gift": ("amount", "tier", "platform"),
     "hype_train_begin": ("amount", "platform"),
     "hype_train_level_up": ("amount", "platform"),
 }
@@ -539,6 +553,8 @@ def event_amount(event: Event) -> int | None:
             return event.cost
         case CharityDonation():
             return event.amount.minor
+        case KicksGift():
+            return event.kicks
         case HypeTrainEvent():
             return event.level
     return None
@@ -550,6 +566,8 @@ def amount_text(event: Event) -> str:
             return format_money(event.amount)
         case Cheer():
             return f"{event.bits:,} {'bit' if event.bits == 1 else 'bits'}"
+        case KicksGift():
+            return f"{event.kicks:,} {'Kick' if event.kicks == 1 else 'Kicks'}"
     amount = event_amount(event)
     return "" if amount is None else f"{amount:,}"
 

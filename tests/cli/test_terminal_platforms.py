@@ -146,5 +146,5 @@ def test_an_expired_code_and_an_unreachable_twitch_say_so(
 def test_usage_errors_have_their_own_exit_code(terminal: Terminal) -> None:
     unknown = terminal.run("connect", "myspace")
     assert unknown.returncode == 2 and "use one of: twitch" in unknown.stderr
-    later = terminal.run("connect", "kick")
-    assert later.returncode == 2 and "cannot be connected in this version" in later.stderr
+    misspelt = terminal.run("connect", "twitch", "--pages", "Mine")
+    assert misspelt.returncode == 2 and "--pages" in misspelt.stderr

@@ -159,5 +159,6 @@ def test_progress_kinds_are_marked_as_running_updates() -> None:
         "poll_progress",
         "prediction_progress",
         "goal_progress",
+        "reactions_tally",
     }
     assert not any(ev.EVENT_TYPES[k].alertable for k in updates)

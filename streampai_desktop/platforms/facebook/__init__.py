@@ -1,1 +1,2 @@
-"""Facebook: declared (endpoints, capabilities); its connector comes in a later issue."""
+"""Facebook Live on a Page: sign-in through the account service, the Page's live comments and
+reactions over Server-Sent Events, viewers, and commenting as the Page."""

@@ -1,1 +1,1 @@
-"""Kick: declared (endpoints, capabilities); its connector comes in a later issue."""
+"""Kick, through the Streampai account service (it holds the secret, receives the webhooks)."""

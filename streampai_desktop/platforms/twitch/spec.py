@@ -60,6 +60,7 @@ SPEC = PlatformSpec(
         ),
     ),
     emote_url_key="twitch_emote_url",
+    demo_emotes=(("LUL", "425618"), ("PogChamp", "305954156"), ("Kappa", "25")),
     connector="streampai_desktop.platforms.twitch.connector:create_connector",
     authenticator="streampai_desktop.platforms.twitch.auth:create_authenticator",
     packages=("twitchio",),

@@ -2,7 +2,8 @@
 hype train on the streamer's channel, each readable at a glance, each gone when it is over.
 
 An ad break is a tinted strip across the page ("Ad break — 1:23 left") with a thin bar; the poll,
-the prediction and the hype train are small cards side by side, each choice or outcome with its
+the prediction, the hype train and the stream's reactions (Facebook's, running totals by type
+with the last second's burst) are small cards side by side, each choice or outcome with its
 numbers, its share and a bar (a prediction's in its Twitch colour). A poll's result stays, the
 winner marked, until the next poll starts; a prediction stays locked, resolved or canceled until
 the next one. Nothing running: nothing shown. With more than one account, each item names its
@@ -36,8 +37,15 @@ from streampai_desktop.stream.channel_activity import (
     HypeTrainState,
     PollState,
     PredictionState,
+    ReactionsState,
 )
-from streampai_desktop.ui.formatting import format_countdown, format_percent, plural
+from streampai_desktop.ui.formatting import (
+    format_countdown,
+    format_percent,
+    plural,
+    reaction_name,
+    reactions_line,
+)
 from streampai_desktop.ui.pages.common import Card, label, restyle
 from streampai_desktop.ui.viewmodels.channel_activity import ChannelActivityModel, RunningActivity
 
@@ -45,6 +53,7 @@ MAX_COLUMNS = 3  # a channel's poll, prediction and hype train side by side, whe
 PANEL_WIDTH = 290  # below this a panel's header and numbers crowd: fewer panels to a row
 POLL_COLOR = "#9146ff"  # Twitch's purple: ≥ 3:1 on the light and the dark card alike
 HYPE_TRAIN_COLOR = "#ea580c"
+REACTIONS_COLOR = "#1877f2"  # Facebook's blue
 # Twitch's prediction colours, by the outcome's ``color``; an unknown one gets the poll's.
 OUTCOME_COLORS = {"blue": "#387aff", "pink": "#f5009b"}
 TRAIN_NAMES = {"golden_kappa": "Golden Kappa Train", "treasure": "Treasure Train"}
@@ -312,6 +321,29 @@ class HypeTrainPanel(ActivityPanel):
         self.shared.setVisible(bool(self.shared.text()))
 
 
+class ReactionsPanel(ActivityPanel):
+    """The stream's reactions: the total, each type's running total and share (the most given
+    first), and what came in the last second with reactions."""
+
+    def __init__(self) -> None:
+        super().__init__("Reactions")
+
+    def show_state(self, reactions: ReactionsState, now: datetime) -> None:
+        total = sum(c.count for c in reactions.totals)
+        self.title.setText(plural(total, "reaction"))
+        burst = reactions_line(reactions.last_second) if reactions.last_second else ""
+        self.status.setText(f"Last: +{burst}" if burst else "")
+        self.status.setToolTip("The last second with reactions in it")
+        rows = self.set_row_count(len(reactions.totals), REACTIONS_COLOR)
+        for row, count in zip(rows, reactions.totals, strict=True):
+            row.show_share(
+                reaction_name(count.type),
+                f"{count.count:,}",
+                100.0 * count.count / total if total else 0.0,
+                color=REACTIONS_COLOR,
+            )
+
+
 class AdBreakStrip(QFrame):
     """ "Ad break — 1:23 left" across the page, with a thin bar that fills as the ads play."""
 
@@ -343,7 +375,7 @@ class AdBreakStrip(QFrame):
         self.bar.set_share(percent, f"Ad break: {left} left of {format_countdown(ad.duration_s)}")
 
 
-Panel = TypeVar("Panel", PollPanel, PredictionPanel, HypeTrainPanel)
+Panel = TypeVar("Panel", PollPanel, PredictionPanel, HypeTrainPanel, ReactionsPanel)
 
 
 class _Panels(Generic[Panel]):
@@ -385,6 +417,7 @@ class ChannelActivityCard(QWidget):
         self.polls = _Panels(PollPanel)
         self.predictions = _Panels(PredictionPanel)
         self.trains = _Panels(HypeTrainPanel)
+        self.reactions = _Panels(ReactionsPanel)
         self._rows: list[list[ActivityPanel]] = []  # the panels as laid out, a list per channel
         self._columns = MAX_COLUMNS
         # Wakes when a shown countdown's second changes; runs only while one is shown.
@@ -443,6 +476,10 @@ class ChannelActivityCard(QWidget):
             panels.append(train_panel)
             if train.ends_at is not None:
                 deadlines.append(train.ends_at)
+        if (reactions := activity.reactions) is not None:
+            reactions_panel = self.reactions.get(account_id)
+            reactions_panel.show_state(reactions, now)
+            panels.append(reactions_panel)
         for panel in panels:
             panel.set_channel(item.channel)
         return strip, panels
@@ -461,7 +498,7 @@ class ChannelActivityCard(QWidget):
     def _place_panels(self, rows: list[list[ActivityPanel]]) -> None:
         """Lay the panels out; drop the ones that ended."""
         kept = {panel for row in rows for panel in row}
-        for group in (self.polls, self.predictions, self.trains):
+        for group in (self.polls, self.predictions, self.trains, self.reactions):
             for account_id, ended in list(group.by_account.items()):
                 if ended not in kept:
                     del group.by_account[account_id]

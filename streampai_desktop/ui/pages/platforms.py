@@ -14,11 +14,24 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from streampai_desktop.core.errors import UserFacingError, describe
 from streampai_desktop.platforms.base import ConnectorState, NotReady, asks_for_permissions
-from streampai_desktop.platforms.flows import BrowserStep, DeviceCodeStep, SignInStep
+from streampai_desktop.platforms.flows import (
+    BrowserStep,
+    ChoiceStep,
+    DeviceCodeStep,
+    SignInStep,
+)
 from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.platforms.spec import PlatformSpec, SignInKind
 from streampai_desktop.store import Account
@@ -47,8 +60,8 @@ SIGN_IN_NOTES: dict[SignInKind, str] = {
         "Your browser opens {label}'s sign-in page; your password never goes through this app."
     ),
     SignInKind.VIA_SERVICE: (
-        "Your browser opens {label}'s sign-in page through your Streampai account; your "
-        "password never goes through this app."
+        "{label} connects through your Streampai account: sign in under Account first. Your "
+        "browser then opens {label}'s sign-in page; your password never goes through this app."
     ),
 }
 
@@ -75,8 +88,9 @@ def short_url(url: str) -> str:
 
 
 class SignInPanel(QFrame):
-    """The flow's current step: a code to type on the platform's site (with a countdown), or
-    the consent page the browser opened; a button to open the page again, and Cancel."""
+    """The flow's current step: a code to type on the platform's site (with a countdown), the
+    consent page the browser opened (a button to open it again), or — when the sign-in reaches
+    several channels (a Facebook user's Pages) — the list to pick one from; and Cancel."""
 
     cancel_requested = Signal()
 
@@ -99,6 +113,13 @@ class SignInPanel(QFrame):
         self.code.setFont(font)
         self.code.setAccessibleName("Sign-in code")
         layout.addWidget(self.code)
+        self.choices = QListWidget()
+        self.choices.setObjectName("signInChoices")
+        self.choices.setAccessibleName("Choose one")
+        self.choices.setMaximumHeight(160)
+        self.choices.itemDoubleClicked.connect(lambda _item: self._choose())
+        self.choices.hide()
+        layout.addWidget(self.choices)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open")
         self.open_button.setObjectName("primary")
@@ -107,7 +128,13 @@ class SignInPanel(QFrame):
         self.copy_button.clicked.connect(self._copy)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_requested.emit)
-        for button in (self.open_button, self.copy_button):
+        self.choose_button = QPushButton("Connect this one")
+        self.choose_button.setObjectName("primary")
+        self.choose_button.clicked.connect(self._choose)
+        self.choose_button.hide()
+        self._choice_step: ChoiceStep | None = None
+        self.choices.currentRowChanged.connect(lambda row: self.choose_button.setEnabled(row >= 0))
+        for button in (self.open_button, self.copy_button, self.choose_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
@@ -124,8 +151,40 @@ class SignInPanel(QFrame):
     def show_step(self, step: SignInStep) -> None:
         if isinstance(step, DeviceCodeStep):
             self.show_code(step.user_code, step.verification_uri, step.expires_at)
+        elif isinstance(step, ChoiceStep):
+            self.show_choice(step)
         else:
             self.show_browser(step)
+
+    def show_choice(self, step: ChoiceStep) -> None:
+        """The platform answered; the streamer picks which channel (Page) to connect."""
+        self._timer.stop()
+        self._choice_step = step
+        self.instructions.setText(step.prompt)
+        self.code.hide()
+        self.open_button.hide()
+        self.copy_button.hide()
+        self.choices.clear()
+        for choice in step.choices:
+            text = f"{choice.label} — {choice.detail}" if choice.detail else choice.label
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, choice.id)
+            item.setToolTip(f"id {choice.id}")
+            self.choices.addItem(item)
+        self.choices.show()
+        self.choose_button.setEnabled(False)
+        self.choose_button.show()
+        self.waiting.setText("")
+        self.show()
+
+    def _choose(self) -> None:
+        step, item = self._choice_step, self.choices.currentItem()
+        if step is None or item is None:
+            return
+        chosen = item.data(Qt.ItemDataRole.UserRole)
+        step.choose(next(c for c in step.choices if c.id == chosen))
+        self.choose_button.setEnabled(False)
+        self.waiting.setText(f"Connecting {item.text()}…")
 
     def show_code(self, user_code: str, verification_uri: str, expires_at: float) -> None:
         """Show ``user_code``; ``expires_at`` is on the ``time.monotonic()`` clock."""
@@ -164,6 +223,11 @@ class SignInPanel(QFrame):
     def reset(self) -> None:
         self._timer.stop()
         self.code.setText("")
+        self._choice_step = None
+        self.choices.clear()
+        self.choices.hide()
+        self.choose_button.hide()
+        self.open_button.show()
         self.hide()
 
     def _tick(self) -> None:

@@ -34,9 +34,10 @@ class RunningActivity:
 
 def shows_anything(activity: ChannelActivity, now: datetime) -> bool:
     """Whether the Dashboard has something to draw for ``activity`` at ``now``: a poll (running
-    or its result), a prediction, a hype train or an ad break that is not over yet."""
+    or its result), a prediction, a hype train, an ad break that is not over yet, or the
+    stream's reactions."""
     shown = activity.expired(now)
-    return any((shown.poll, shown.prediction, shown.hype_train, shown.ad_break))
+    return any((shown.poll, shown.prediction, shown.hype_train, shown.ad_break, shown.reactions))
 
 
 class ChannelActivityModel(BusListener):

@@ -56,6 +56,7 @@ FACTORIES: dict[str, Callable[[DemoSource], Event]] = {
     "super_chat": DemoSource.super_chat,
     "membership": DemoSource.membership,
     "charity_donation": DemoSource.charity_donation,
+    "kicks_gift": DemoSource.kicks_gift,
     "hype_train_begin": DemoSource.hype_train_begin,
     "hype_train_level_up": DemoSource.hype_train_level_up,
     "chat_message": DemoSource.chat_message,
