@@ -11,6 +11,7 @@ write for the same records.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -22,6 +23,9 @@ _INSERT = (
     "INSERT INTO event_log (platform, event_id, kind, at, payload, test, recorded_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, event_id) DO NOTHING"
 )
+
+
+ROWS_BETWEEN_YIELDS = 50  # rows built between two chances for the event loop to run
 
 
 def utc_text(value: datetime) -> str:
@@ -52,7 +56,15 @@ def append_events(db: Database, records: Sequence[EventRecord]) -> int:
     if not records:
         return 0
     recorded_at = utc_text(datetime.now(UTC))
-    rows = [_row(r, recorded_at) for r in records]  # bad input fails before the transaction
+    rows: list[tuple[object, ...]] = []
+    for start in range(0, len(records), ROWS_BETWEEN_YIELDS):
+        if start:
+            # Building a row is Python work under the GIL; a batch of 500 held it for
+            # milliseconds at a time, and the event loop (the overlays' chat) waited that long.
+            # Let it run between slices: the log is on disk a moment later, chat is not late.
+            time.sleep(0)
+        chunk = records[start : start + ROWS_BETWEEN_YIELDS]
+        rows.extend(_row(r, recorded_at) for r in chunk)  # bad input fails before the write
     pooled = db.engine.raw_connection()
     try:
         connection = pooled.driver_connection
