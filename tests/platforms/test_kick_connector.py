@@ -38,6 +38,7 @@ from streampai_desktop.secrets import SecretStore
 from tests.cloud.conftest import cloud_config, database_url, media_root  # noqa: F401  (fixtures)
 from tests.fakes.kick import CLIENT_SECRET, FakeKick, viewer
 from tests.platforms.kick_world import (  # noqa: F401  (fixtures)
+    PASSWORD,
     Browser,
     KickService,
     account,
@@ -369,19 +370,25 @@ async def test_a_refused_renewal_asks_to_sign_in_again(
     assert "sign in again" in h.connector.status.reason
 
 
-async def test_signing_out_of_streampai_stops_kick_with_the_reason(
+async def test_signed_out_of_streampai_kick_waits_and_comes_back_on_sign_in(
     account: AccountService,  # noqa: F811
     fake_kick: FakeKick,  # noqa: F811
     secrets_store: SecretStore,  # noqa: F811
 ) -> None:
     who = await connect_kick(secrets_store)
+    email = await account.signed_in_as()
+    assert email
     await account.sign_out()
     h = build_harness(fake_kick, secrets_store, who.platform_user_id)
     h.start()
-    with pytest.raises(AccountRequired):
-        await h.wait_for(lambda: False)
-    assert h.connector.status.state is ConnectorState.NEEDS_SIGN_IN
-    assert h.connector.status.reason == ACCOUNT_NEEDED
+    await h.wait_for(lambda: h.connector.status.state is ConnectorState.ERROR)
+    assert h.connector.status.reason.startswith(ACCOUNT_NEEDED)
+    assert "comes back by itself" in h.connector.status.reason
+    # The streamer signs in to Streampai again: Kick is back without signing in to Kick again.
+    await account.sign_in(email, PASSWORD)
+    await h.connected()
+    assert await fake_kick.emit("channel.followed") == 200
+    await h.wait_for(lambda: h.of(Follow))
 
 
 async def test_signing_out_of_kick_revokes_and_forgets_the_tokens(

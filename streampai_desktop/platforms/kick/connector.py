@@ -47,6 +47,7 @@ from streampai_desktop.platforms.base import (
 from streampai_desktop.platforms.kick import mapping
 from streampai_desktop.platforms.kick.auth import (
     HTTP_TIMEOUT_S,
+    AccountRequired,
     KickEndpoints,
     KickNotConfigured,
     KickService,
@@ -73,6 +74,7 @@ class KickOptions:
     offline_poll_s: float = 300.0  # while not live, is it live after all? (a late delivery)
     resubscribe_s: float = 6 * 3600.0
     not_configured_wait_s: float = 300.0
+    account_recheck_s: float = 2.0  # signed out of Streampai: how often to look for a sign-in
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 60.0
 
@@ -143,6 +145,13 @@ class KickConnector(SessionLoop):
                 # Not ours to fix by retrying fast: say so, and look again in a while.
                 self._set_state(ConnectorState.ERROR, str(exc))
                 await self._pause(self.options.not_configured_wait_s)
+            except AccountRequired as exc:
+                # This computer signed out of Streampai, which Kick's events come through: say
+                # so, and come back by itself once it signs in again (no "Sign in again" to
+                # Kick: Kick's own sign-in is still good).
+                self._set_state(ConnectorState.ERROR, f"{exc} Kick comes back by itself then.")
+                while not self._stop.is_set() and not await access.signed_in():
+                    await self._pause(self.options.account_recheck_s)
 
     async def _account_access(self) -> ServiceAccess | None:
         """The app's Streampai sign-in; the app attaches it just after starting the
