@@ -82,6 +82,8 @@ class LiveChannel:
         self._worker.start()
 
     async def stop(self) -> None:
+        # Acknowledge what was handled before closing, so the next start is not sent it again.
+        await self.relay.flush_acks()
         await self._worker.stop()
 
     async def _run(self) -> None:

@@ -36,6 +36,10 @@ Handler = Callable[[Frame], Awaitable[Frame | None]]
 Send = Callable[[Frame], Awaitable[None]]
 
 WAITING_PER_TYPE = 1000  # frames kept for a type nobody handles yet (oldest dropped first)
+# An acknowledgement says "everything up to this id": in a burst the last one says it all, and
+# each one sent is a database transaction on the service (17% of its CPU in a chat flood when
+# every event had its own). One goes out at once, then at most one per this long, the latest.
+ACK_COALESCE_S = 0.05
 
 
 class SignedOut(Exception):
@@ -68,6 +72,10 @@ class ServiceRelay:
         self._access: ServiceAccess | None = None
         self._attached = asyncio.Event()
         self._send: Send | None = None
+        self._acks: dict[str, Frame] = {}  # the latest acknowledgement per type, not sent yet
+        self._ack_timer: asyncio.TimerHandle | None = None
+        self._last_ack_at = float("-inf")  # the event loop's clock
+        self._ack_sending: set[asyncio.Task[None]] = set()  # keep references until done
 
     # --- the account sign-in ----------------------------------------------------------------------
 
@@ -97,6 +105,12 @@ class ServiceRelay:
     def connected(self, send: Send | None) -> None:
         """The live channel is open (``send`` writes a frame on it) or closed (None)."""
         self._send = send
+        # Acknowledgements not sent on a closed channel are not sent on the next one: the
+        # service sends those frames again there, and their handler's dedupe drops them.
+        self._acks.clear()
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
 
     @property
     def is_connected(self) -> bool:
@@ -149,11 +163,45 @@ class ServiceRelay:
     async def _reply(self, reply: Frame | None) -> None:
         # No channel open: the frame stays unacknowledged, so the service sends it again on the
         # next connection, and the handler's dedupe drops the copy.
-        if reply is not None and self._send is not None:
-            try:
-                await self._send(reply)
-            except (ConnectionError, RuntimeError) as exc:
-                log.info("live channel: reply not sent (%s); the frame comes again", exc)
+        if reply is None or self._send is None:
+            return
+        if "up_to" in reply:  # cumulative: in a burst, only the latest needs to go
+            loop = asyncio.get_running_loop()
+            if self._ack_timer is None and loop.time() - self._last_ack_at >= ACK_COALESCE_S:
+                self._last_ack_at = loop.time()  # the first of a burst, or a lone event: now
+            else:
+                self._acks[str(reply.get("type"))] = reply
+                if self._ack_timer is None:
+                    when = self._last_ack_at + ACK_COALESCE_S
+                    self._ack_timer = loop.call_at(when, self._flush_acks)
+                return
+        await self._send_now(reply)
+
+    async def flush_acks(self) -> None:
+        """Send the acknowledgements held back now (the channel is about to close)."""
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
+        acks, self._acks = list(self._acks.values()), {}
+        for ack in acks:
+            await self._send_now(ack)
+
+    def _flush_acks(self) -> None:
+        self._ack_timer = None
+        self._last_ack_at = asyncio.get_running_loop().time()
+        acks, self._acks = list(self._acks.values()), {}
+        for ack in acks:
+            task = asyncio.create_task(self._send_now(ack))
+            self._ack_sending.add(task)
+            task.add_done_callback(self._ack_sending.discard)
+
+    async def _send_now(self, reply: Frame) -> None:
+        if self._send is None:
+            return
+        try:
+            await self._send(reply)
+        except (ConnectionError, RuntimeError) as exc:
+            log.info("live channel: reply not sent (%s); the frame comes again", exc)
 
 
 _RELAYS: weakref.WeakKeyDictionary[Any, ServiceRelay] = weakref.WeakKeyDictionary()
