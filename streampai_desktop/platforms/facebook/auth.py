@@ -2,18 +2,12 @@
 keyring.
 
 Facebook's code exchange needs the app secret, which a desktop app cannot keep, so the account
-service does it (``streampai_cloud``'s Facebook endpoints). Signing in:
-
-1. ``POST /v1/platforms/facebook/authorize`` → Facebook's Login dialog, which the browser opens —
-   on this computer or any other.
-2. Facebook sends the browser to the service's callback; the service exchanges the code (adding
-   the secret) and swaps the user token for a long-lived one.
-3. The desktop learns it from ``GET /v1/platforms/facebook/authorize/{state}``, asked every 2 s,
-   or at once when the live channel brings ``{"type": "facebook_authorized"}``; the answer hands
-   the user token over (once).
-4. With it the desktop checks what the streamer allowed (``/me/permissions``), lists their Pages
-   (``/me/accounts``, each with its own Page token) and asks which one streams (one: no
-   question); that Page's token goes to the keyring. The user token is not kept.
+service does it (``streampai_cloud``'s Facebook endpoints). Signing in goes as
+``service_signin`` describes, the consent page being Facebook's Login dialog; the service swaps
+the user token for a long-lived one and hands it over (once). With it the desktop checks what
+the streamer allowed (``/me/permissions``), lists their Pages (``/me/accounts``, each with its
+own Page token) and asks which one streams (one: no question); that Page's token goes to the
+keyring. The user token is not kept.
 
 A Page token from a long-lived user token does not expire; when Facebook refuses it anyway
 (error 190: the password changed, the app was removed) or a permission is taken back (10, 200),
@@ -24,18 +18,13 @@ All of it needs a Streampai account: without one, :class:`AccountRequired` says 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from streampai_desktop import __version__
-from streampai_desktop.core.errors import EXIT_NOT_CONNECTED, UserFacingError
-from streampai_desktop.platforms.base import AuthFailed, NotReady, SignInExpired
+from streampai_desktop.platforms.base import AuthFailed, NotReady
 from streampai_desktop.platforms.facebook.client import (
     COMMENT_PERMISSION,
     LIST_PERMISSION,
@@ -44,122 +33,47 @@ from streampai_desktop.platforms.facebook.client import (
     graph_error,
 )
 from streampai_desktop.platforms.flows import Ask, Choice, ChoiceStep, SignedInAccount
-from streampai_desktop.platforms.service_relay import ServiceAccess, SignedOut, relay_for
+from streampai_desktop.platforms.service_signin import (
+    HTTP_TIMEOUT_S,
+    POLL_INTERVAL_S,
+    AccountRequired,
+    PlatformNotConfigured,
+    PlatformService,
+    ServiceSignIn,
+    account_needed,
+)
 from streampai_desktop.secrets import SecretStore
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "ACCOUNT_NEEDED",
+    "HTTP_TIMEOUT_S",
+    "OPTIONAL",
+    "REQUIRED",
+    "AccountRequired",
+    "FacebookAuthenticator",
+    "FacebookNotConfigured",
+    "FacebookService",
+    "PageToken",
+    "PageTokenStore",
+    "create_authenticator",
+    "token_key",
+]
 
-HTTP_TIMEOUT_S = 15.0
-POLL_INTERVAL_S = 2.0  # how often a sign-in asks the service, when no poke comes first
-NOT_CONFIGURED = "facebook_not_configured"  # the service has no Facebook app (id and secret)
-AUTHORIZED_POKE = "facebook_authorized"  # the live channel: a sign-in's callback completed
 # Without these the app cannot list the Pages or read a live video's comments at all.
 REQUIRED = (LIST_PERMISSION, READ_PERMISSION)
 # Without this the Page's comments are read but the app cannot comment as the Page.
 OPTIONAL = {COMMENT_PERMISSION: "commenting as the Page"}
 
-ACCOUNT_NEEDED = (
-    "Connecting Facebook needs a Streampai account: sign in under Account first "
-    "(in a terminal: streampai-desktop account signin)."
-)
+ACCOUNT_NEEDED = account_needed("Facebook")
+FacebookNotConfigured = PlatformNotConfigured  # the service has no Facebook app (id and secret)
 
 
-class AccountRequired(AuthFailed):
-    """This computer is not signed in to a Streampai account, which Facebook goes through."""
-
-    title = "Streampai account needed"
-    exit_code = EXIT_NOT_CONNECTED
-
-
-class FacebookNotConfigured(UserFacingError):
-    """The account service has no Facebook app set up (a self-hosted service without one)."""
-
-    title = "Facebook is not available"
-    exit_code = EXIT_NOT_CONNECTED
-
-
-def _error(response: httpx.Response) -> tuple[str, str]:
-    """(code, message) from the service's error body: ``{"error": {"code", "message"}}`` or
-    ``{"error": code, "message": …}``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return "", f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
-        return "", f"HTTP {response.status_code}"
-    error = body.get("error")
-    if isinstance(error, dict):
-        return str(error.get("code") or ""), str(error.get("message") or error.get("code") or "")
-    return str(error or ""), str(body.get("message") or error or f"HTTP {response.status_code}")
-
-
-class FacebookService:
+class FacebookService(PlatformService):
     """The account service's Facebook endpoints, called as this computer's Streampai sign-in."""
 
-    def __init__(self, access: ServiceAccess, http: httpx.AsyncClient) -> None:
-        self.access = access
-        self._http = http
-
-    async def request(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        """An authorised call; a 401 renews the account token once. Answers the caller reads
-        (2xx, 4xx) come back; 429 and 5xx raise NotReady."""
-        if not await self.access.signed_in():
-            raise AccountRequired(ACCOUNT_NEEDED)
-        url = f"{self.access.base_url}{path}"
-        response: httpx.Response | None = None
-        for renew in (False, True):
-            try:
-                token = await self.access.bearer(renew=renew)
-            except SignedOut:
-                raise AccountRequired(ACCOUNT_NEEDED) from None
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "Streampai-Client-Version": __version__,
-            }
-            try:
-                response = await self._http.request(method, url, json=body, headers=headers)
-            except httpx.HTTPError as exc:
-                raise NotReady(
-                    f"the Streampai account service is not reachable ({type(exc).__name__})"
-                ) from exc
-            if response.status_code != 401:
-                break
-        assert response is not None
-        if response.status_code == 401:
-            raise AccountRequired(ACCOUNT_NEEDED)
-        code, message = _error(response) if response.status_code >= 400 else ("", "")
-        if code == NOT_CONFIGURED:
-            raise FacebookNotConfigured(
-                f"The Streampai account service at {self.access.base_url} cannot connect "
-                f"Facebook ({message or 'no Facebook app is set up there'})."
-            )
-        if response.status_code == 429 or response.status_code >= 500:
-            retry = response.headers.get("Retry-After", "")
-            raise NotReady(
-                f"the account service could not answer ({message or response.status_code})",
-                retry_after=float(retry) if retry.isdigit() else None,
-            )
-        return response
-
-    async def authorize(self) -> dict[str, Any]:
-        response = await self.request("POST", "/v1/platforms/facebook/authorize", {})
-        if response.status_code >= 300:
-            raise AuthFailed(f"Facebook sign-in could not start: {_error(response)[1]}.")
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise NotReady("the account service sent an unexpected answer")
-        return body
-
-    async def authorize_status(self, state: str) -> tuple[int, dict[str, Any]]:
-        response = await self.request("GET", f"/v1/platforms/facebook/authorize/{state}")
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        return response.status_code, body if isinstance(body, dict) else {}
+    platform = "facebook"
+    label = "Facebook"
+    cannot_connect = "cannot connect Facebook"
 
 
 # --- the Page's token ------------------------------------------------------------------------
@@ -238,9 +152,11 @@ async def _graph_get(
     return body if isinstance(body, dict) else {}
 
 
-class FacebookAuthenticator:
-    """The steps of a sign-in through the account service, for ``flows.run_via_service``, then
-    the Page choice (:meth:`choose`)."""
+class FacebookAuthenticator(ServiceSignIn):
+    """A Facebook sign-in through the account service, for ``flows.run_via_service``, then the
+    Page choice (:meth:`choose`)."""
+
+    service_type = FacebookService
 
     def __init__(
         self,
@@ -249,69 +165,12 @@ class FacebookAuthenticator:
         *,
         poll_interval_s: float = POLL_INTERVAL_S,
     ) -> None:
-        self._secrets = secrets
+        super().__init__(secrets, poll_interval_s=poll_interval_s)
         self._endpoints = endpoints
-        self._relay = relay_for(secrets)
-        self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S)
-        self._service: FacebookService | None = None
-        self._poll_interval_s = poll_interval_s
-        self._state: str | None = None
-        self._deadline = 0.0
-        self._poked = asyncio.Event()
-        self._unsubscribe: Any = None
         self._user_token: str | None = None
 
-    async def _on_poke(self, frame: dict[str, Any]) -> None:
-        if self._state is not None and frame.get("state") == self._state:
-            self._poked.set()
-
-    async def start(self) -> str:
-        # The app's account service (or the terminal's, while the app is stopped) is attached.
-        access = self._relay.access
-        if access is None or not await access.signed_in():
-            raise AccountRequired(ACCOUNT_NEEDED)
-        self._service = FacebookService(access, self._http)
-        # Listen before asking: a quick approval's poke must not come before anyone listens.
-        self._unsubscribe = await self._relay.subscribe(AUTHORIZED_POKE, self._on_poke)
-        body = await self._service.authorize()
-        try:
-            self._state = str(body["state"])
-            url = str(body["authorization_url"])
-        except KeyError:
-            raise NotReady("the account service did not say where to sign in to Facebook") from None
-        expires_in = float(body.get("expires_in") or 600)
-        self._deadline = asyncio.get_running_loop().time() + expires_in
-        return url
-
-    async def wait(self) -> SignedInAccount:
-        """Until the service hands the user token over: who signed in (a person, not yet the
-        Page: :meth:`choose` comes next)."""
-        assert self._state is not None and self._service is not None, "start() first"
-        loop = asyncio.get_running_loop()
-        while loop.time() < self._deadline:
-            # Cleared before asking: a poke that comes while the answer is on its way counts.
-            self._poked.clear()
-            try:
-                status, body = await self._service.authorize_status(self._state)
-            except NotReady as exc:
-                log.info("Facebook sign-in: the service did not answer (%s); asking again", exc)
-                status, body = 202, {}
-            if status == 200 and body.get("status") == "connected":
-                return self._connected(body)
-            if status == 404:
-                raise SignInExpired(
-                    "The Facebook sign-in is no longer known to the service; start again."
-                )
-            if status >= 400:
-                raise AuthFailed(_failure(body))
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(
-                    max(0.0, min(self._poll_interval_s, self._deadline - loop.time()))
-                ):
-                    await self._poked.wait()
-        raise SignInExpired("The Facebook sign-in was not completed in time; start again.")
-
-    def _connected(self, body: dict[str, Any]) -> SignedInAccount:
+    async def _connected(self, body: dict[str, Any]) -> SignedInAccount:
+        """Who signed in: a person, not yet the Page (:meth:`choose` comes next)."""
         token = body.get("access_token")
         who = body.get("user") or {}
         if not isinstance(token, str) or not token:
@@ -382,22 +241,8 @@ class FacebookAuthenticator:
         return pages
 
     async def close(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
         self._user_token = None
-        await self._http.aclose()
-
-
-def _failure(body: dict[str, Any]) -> str:
-    error = body.get("error")
-    code = str(error.get("code") if isinstance(error, dict) else error or "")
-    message = str(
-        (error.get("message") if isinstance(error, dict) else None) or body.get("message") or ""
-    )
-    if code in ("access_denied", "facebook_access_denied"):
-        return "Facebook sign-in was declined on Facebook's page."
-    return f"Facebook sign-in did not complete: {message or code or 'the service refused it'}."
+        await super().close()
 
 
 def create_authenticator(*, settings: Any, secrets: SecretStore) -> FacebookAuthenticator:
