@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     {"store", "logging_setup", "secrets", "instance"},
     {"platforms"},
     {"settings", "widgets"},
-    {"stream", "cloud", "preferences", "archive"},
+    {"stream", "cloud", "preferences", "archive", "obs"},
     {"server"},
     {"app_options", "app", "diagnostics", "urls_command", "autostart", "terminal"},
     {"ui"},
