@@ -90,6 +90,7 @@ class App:
             self._init_platforms,
             self._init_account,
             self._init_archive,
+            self._init_obs,
             self._init_server,
             self._init_demo,
         )
@@ -184,6 +185,7 @@ class App:
             platforms=self.platforms,
             account=self.account,
             archive=self.archive,
+            obs=self.obs,
             status=self.status,
             raise_window=lambda: self.raise_window(),
             server_id=self.server_id,
@@ -247,6 +249,16 @@ class App:
         self.archive.daily.start()  # its first backup comes after start-up, never on its path
         self.on_shutdown("daily backups", self.archive.daily.stop)
 
+    async def _init_obs(self) -> None:
+        from streampai_desktop.obs.service import ObsService
+
+        # Always on, at the saved address or OBS's default: a streamer whose OBS has its
+        # WebSocket server on is found without a setup step; while OBS is closed it retries
+        # quietly (one log line per change, not per attempt).
+        self.obs = ObsService(self.settings, self.secrets, self.preferences.save, bus=self.bus)
+        await self.obs.start()
+        self.on_shutdown("obs", self.obs.stop)
+
     async def _init_demo(self) -> None:
         self.demo = DemoControl(self.bus, self.ingest.submit)
         has_account = await self.run_db(ops.any_account_enabled, self.db)
@@ -281,6 +293,7 @@ class App:
             "stream": self.streams.combined().to_json(),
             "sync": {"state": sync.state, "detail": sync.detail, "pending": sync.pending},
             "demo": self.demo.on,
+            "obs": self.obs.status.to_json(),
             "port": self.port,
             "overlays": self.overlays.connected_counts(),
             "headless": self.options.headless,

@@ -75,6 +75,15 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(sorted(names - {""}))
 
 
+def _json_object(value: Any) -> dict[str, Any]:
+    """A JSON object (what OBS's stream settings are); None or "" for none."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(f"expected an object, got {value!r}")
+    return dict(value)
+
+
 def _hotkey(value: Any) -> str:
     try:
         return normalize_hotkey(str(value or ""))
@@ -125,6 +134,15 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "obs_websocket_url", _url, "ws://127.0.0.1:4455", "STREAMPAI_OBS_URL", "OBS WebSocket"
+        ),
+        # After the overlay token or port changed: update OBS's browser sources without asking.
+        SettingSpec(
+            "obs_always_update_sources", _bool, False, None, "OBS: always update overlay sources"
+        ),
+        # OBS's stream settings before the app pointed OBS elsewhere, to switch back (their stream
+        # key and passwords are in the keyring, never here: obs/stream_settings.py).
+        SettingSpec(
+            "obs_previous_stream_service", _json_object, {}, None, "OBS: previous stream settings"
         ),
         # None by default: a global hotkey takes its key from every other program.
         *(SettingSpec(a.setting, _hotkey, "", None, f"Hotkey: {a.label}") for a in HOTKEY_ACTIONS),

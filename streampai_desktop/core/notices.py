@@ -113,6 +113,14 @@ class AlertQueueChanged(Notice):
     state: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ObsStatusChanged(Notice):
+    """What OBS is doing changed: connection, scene, streaming, recording (``status`` is an
+    obs.service.ObsStatus). OBS says "streaming" before the platforms report the stream live."""
+
+    status: Any
+
+
 AlertOutcomeKind = Literal["waiting", "shown", "skipped", "cleared", "missed", "off", "gifted"]
 """What became of an alertable event in the queue:
 

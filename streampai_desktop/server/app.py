@@ -9,7 +9,7 @@ import socket
 from aiohttp import web
 
 from streampai_desktop.core.errors import EXIT_PORT_IN_USE, UserFacingError
-from streampai_desktop.server import api, api_archive, api_control, pages
+from streampai_desktop.server import api, api_archive, api_control, api_obs, pages
 from streampai_desktop.server.context import CONTEXT, ServerContext
 from streampai_desktop.server.hub import OverlayHub
 from streampai_desktop.server.security import host_and_origin_guard, security_headers
@@ -56,6 +56,7 @@ def create_app(ctx: ServerContext) -> web.Application:
     r.add_put("/api/v1/widgets/{widget_id}/config", api.put_widget_config)
     api_control.add_routes(r)
     api_archive.add_routes(r)
+    api_obs.add_routes(r)
     return app
 
 

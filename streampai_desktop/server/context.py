@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from streampai_desktop.archive.service import ArchiveService
     from streampai_desktop.cloud.service import AccountService
     from streampai_desktop.core.alerts import AlertQueue
+    from streampai_desktop.obs.service import ObsService
     from streampai_desktop.stream.connections import PlatformService
     from streampai_desktop.stream.ingest import EventIngest
     from streampai_desktop.widgets.instances import WidgetInstance
@@ -54,6 +55,8 @@ class ServerContext:
     account: AccountService | None = None
     # Backups, export and import (the local API's /export and /import).
     archive: ArchiveService | None = None
+    # OBS: its status and controls (the local API's /obs routes).
+    obs: ObsService | None = None
     # Read-only facts for GET /api/v1/status (the app's own summary).
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     # Brings the main window to the front (a second launch asks for it); False when headless.

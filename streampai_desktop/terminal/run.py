@@ -31,6 +31,7 @@ COMMANDS = (
     "backup",
     "export",
     "import",
+    "obs",
 )
 
 
@@ -83,6 +84,10 @@ def _command(args: argparse.Namespace, data_dir: Path, out: Out) -> Coroutine[An
         return transfer.dispatch(args, data_dir, out)
     if args.command == "platforms":
         return platforms.platforms_command(data_dir, out)
+    if args.command == "obs":
+        from streampai_desktop.terminal import obs
+
+        return obs.dispatch(args, data_dir, out)
     if args.command == "connect":
         return platforms.connect_command(
             data_dir,
@@ -194,3 +199,6 @@ def add_subcommands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     backups.add_parsers(sub, shared)
     transfer.add_parsers(sub, shared)
+    from streampai_desktop.terminal import obs
+
+    obs.add_parsers(sub, shared)

@@ -26,6 +26,7 @@ from streampai_desktop.ui.pages.common import Banner, Card, Page, Stat, label, r
 from streampai_desktop.ui.pages.dashboard_chat import ChatCard
 from streampai_desktop.ui.pages.feed_list import FeedList
 from streampai_desktop.ui.pages.first_run import GetOnStreamCard
+from streampai_desktop.ui.pages.obs_cards import ObsDashboardCard
 from streampai_desktop.ui.pages.overlays_card import OverlaysCard
 from streampai_desktop.ui.pages.stream_card import StreamCard
 from streampai_desktop.ui.pages.viewer_chart import ViewerChart
@@ -193,6 +194,9 @@ class DashboardPage(Page):
         self.chart_card.layout_.addWidget(self.chart, 1)
         self.stream_row = _row(self.stream_card, self.chart_card, stretches=(2, 3))
         self.body.addWidget(self.stream_row)
+        # OBS's own line: it says "streaming" before the platforms report the stream live.
+        self.obs_card = ObsDashboardCard(vm)
+        self.body.addWidget(self.obs_card)
         self._chart_live = False
         self._chart_stream: datetime | None = None  # the start of the stream the chart shows
         # What runs on the channel now (ad break, poll, prediction, hype train); hidden when
@@ -242,6 +246,7 @@ class DashboardPage(Page):
         vm.streams.stream_changed.connect(self._on_stream)
         vm.streams.states_changed.connect(self._on_states)
         vm.streams.accounts_changed.connect(self._on_states)
+        vm.obs.changed.connect(lambda _status: self._arrange())
         self._update_demo(vm.demo_on)
         self._update_counters()
         self._on_states()
@@ -277,6 +282,13 @@ class DashboardPage(Page):
         self._place(self.checklist, -1 if stream.live else 0)
         first = self.feeds if stream.live else self.cards_row
         self._place(first, self.body.indexOf(self.channel_activity) + 1)
+        # OBS's line comes up under the stream once there is an OBS to show or to fix (the
+        # password it asks for); "not running" waits at the bottom, out of a first run's way.
+        obs = self.vm.obs.status
+        if obs.connected or obs.state == "auth_failed":
+            self._place(self.obs_card, self.body.indexOf(self.stream_row) + 1)
+        else:
+            self._place(self.obs_card, self.body.indexOf(self.stats_row) + 1)
 
     # --- stream -----------------------------------------------------------------------------------
 

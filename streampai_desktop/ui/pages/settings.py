@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from streampai_desktop import autostart
 from streampai_desktop.core.errors import describe
+from streampai_desktop.obs.overlay_sources import UrlRepair
 from streampai_desktop.platforms.registry import PLATFORMS
 from streampai_desktop.secrets import API_TOKEN, OVERLAY_TOKEN
 from streampai_desktop.server import PortInUseError
@@ -35,6 +36,8 @@ from streampai_desktop.ui.dialogs import confirm
 from streampai_desktop.ui.pages.backups_card import BackupsCard
 from streampai_desktop.ui.pages.common import Banner, Card, Page, StatusLine, label
 from streampai_desktop.ui.pages.hotkeys_card import HotkeysCard
+from streampai_desktop.ui.pages.obs_cards import ObsSettingsCard
+from streampai_desktop.ui.pages.obs_overlays import offer_repair
 from streampai_desktop.ui.theme import THEME_LABELS
 from streampai_desktop.ui.viewmodels.app_model import AppViewModel
 
@@ -45,8 +48,9 @@ TOKENS = {
     OVERLAY_TOKEN: (
         "Regenerate overlay token",
         "New overlay token?",
-        "Every overlay URL changes. The browser sources in OBS stop working until you paste the "
-        "new URLs, and open overlay pages are disconnected now.",
+        "Every overlay URL changes. The browser sources in OBS stop working until they have the "
+        "new URLs (with OBS connected, Streampai offers to update them), and open overlay pages "
+        "are disconnected now.",
     ),
     API_TOKEN: (
         "Regenerate API token",
@@ -87,6 +91,8 @@ class SettingsPage(Page):
         self.body.addWidget(self.hotkeys_card)
         self._build_server(app.settings.source("overlay_port"))
         self._build_tokens()
+        self.obs_card = ObsSettingsCard(vm)
+        self.body.addWidget(self.obs_card)
         self._build_appearance(app.settings.theme, app.settings.demo_when_offline)
         self._build_storage()
         self.backups_card = BackupsCard(vm)
@@ -194,7 +200,9 @@ class SettingsPage(Page):
         except SettingsError as exc:
             self.port_status.error(str(exc).capitalize())
         else:
-            self.port_status.ok(f"The overlay server now runs on port {port}. {RECOPY}")
+            self.port_status.ok(f"The overlay server now runs on port {port}.")
+            obs = await offer_repair(self.window(), self.vm.obs_overlays)
+            self.port_status.ok(f"The overlay server now runs on port {port}. {obs or RECOPY}")
         finally:
             self.port_apply.setEnabled(True)
             self.port_spin.setValue(self.vm.port)
@@ -219,6 +227,15 @@ class SettingsPage(Page):
         self.token_status = StatusLine()
         card.layout_.addWidget(self.token_status)
         self.body.addWidget(card)
+        # OBS connected with sources on an old URL (changed while OBS was closed): offer the fix.
+        self.vm.obs_overlays.repair_needed.connect(
+            lambda stale: self.vm.spawn(self._repair_obs(stale), "update OBS overlay URLs")
+        )
+
+    async def _repair_obs(self, stale: list[UrlRepair]) -> None:
+        text = await offer_repair(self.window(), self.vm.obs_overlays, stale)
+        if text:
+            self.token_status.ok(text)
 
     def _regenerate(self, which: str) -> None:
         self.token_buttons[which].setEnabled(False)
@@ -232,7 +249,9 @@ class SettingsPage(Page):
             self.token_status.busy("Making a new token…")
             await self.vm.regenerate_token(which)
             if which == OVERLAY_TOKEN:
-                self.token_status.ok(f"New overlay token made. {RECOPY}")
+                self.token_status.ok("New overlay token made.")
+                obs = await offer_repair(self.window(), self.vm.obs_overlays)
+                self.token_status.ok(f"New overlay token made. {obs or RECOPY}")
             else:
                 self.token_status.ok("New API token made. Give it to the tools that use the API.")
         finally:

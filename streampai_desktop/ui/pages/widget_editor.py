@@ -52,6 +52,7 @@ from streampai_desktop.ui.pages.alert_types import (
     split_type_path,
 )
 from streampai_desktop.ui.pages.common import FLASH_MS, Banner, Card, StatusLine, label
+from streampai_desktop.ui.pages.obs_overlays import ObsWidgetLine
 from streampai_desktop.ui.pages.widget_form import FormContext, SchemaForm
 from streampai_desktop.ui.sound import OPENED, SoundPlayer
 from streampai_desktop.ui.viewmodels.test_events import Preview, TestEventError
@@ -291,6 +292,9 @@ class WidgetEditor(QWidget):
         card.layout_.addLayout(row)
 
         self.feedback = StatusLine()
+        # "In OBS: scene “Live”", or "Add to OBS" (ui/pages/obs_overlays.py).
+        self.obs_line = ObsWidgetLine(self.vm.obs_overlays, widget.id, self.feedback)
+        row.addWidget(self.obs_line)
         card.layout_.addWidget(self.feedback)
         return card
 

@@ -26,6 +26,8 @@ from streampai_desktop.ui.viewmodels.alert_queue import AlertQueueModel
 from streampai_desktop.ui.viewmodels.channel_activity import ChannelActivityModel
 from streampai_desktop.ui.viewmodels.event_feed import EventFeed
 from streampai_desktop.ui.viewmodels.event_table import AlertOutcomeFeed, EventTableModel
+from streampai_desktop.ui.viewmodels.obs import ObsModel
+from streampai_desktop.ui.viewmodels.obs_overlays import ObsOverlaysModel
 from streampai_desktop.ui.viewmodels.overlays import OverlayPresence
 from streampai_desktop.ui.viewmodels.streams import StreamsModel
 from streampai_desktop.ui.viewmodels.test_events import TestEvents
@@ -75,7 +77,11 @@ class AppViewModel(QObject):
             app.bus, app.platforms.streams.channel_activity, self.streams, self
         )
         self.account = AccountModel(app.account, app.preferences, self)
+        # OBS's status and controls (Dashboard, Settings → OBS).
+        self.obs = ObsModel(app.bus, app.obs, self)
         self.account.sync_applied.connect(self._sync_applied)
+        # Which scenes show each widget in OBS, "Add to OBS", and URL repair (Widgets, Settings).
+        self.obs_overlays = ObsOverlaysModel(app, self)
         self._closed = False
         self._applied_theme = app.settings.theme
         self.theme_changed.connect(self._remember_theme)
@@ -89,7 +95,9 @@ class AppViewModel(QObject):
         self.streams.start()
         self.activity.start()
         self.account.start()
+        self.obs.start()
         self.hotkeys.start()
+        self.obs_overlays.start()
 
     async def load(self) -> None:
         """What the window needs before it shows (local reads only)."""
@@ -220,6 +228,8 @@ class AppViewModel(QObject):
         await self.streams.close()
         await self.activity.close()
         await self.account.close()
+        await self.obs.close()
+        await self.obs_overlays.close()
         self.hotkeys.close()
 
     async def shutdown(self) -> None:
