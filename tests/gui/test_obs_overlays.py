@@ -148,6 +148,8 @@ def test_a_new_overlay_token_or_port_updates_obs_after_asking_once(
     )
     assert gui.window.grab().save(str(artifacts_dir / "obs-repair-report.png"))
     assert gui.app.settings.get("obs_always_update_sources") is True
+    always = settings.obs_card.always_update  # type: ignore[attr-defined]
+    assert always.isChecked(), "Settings → OBS shows the choice made in the question"
 
     # "Always": the next new token updates OBS without a question.
     gui.run(regenerate(""))
@@ -163,6 +165,12 @@ def test_a_new_overlay_token_or_port_updates_obs_after_asking_once(
     assert fake_obs.input("Alerts").settings["url"] == gui.app.overlay_urls()["alert_box"]
     assert f":{new_port}/overlay/alert_box" in fake_obs.input("Alerts").settings["url"]
     assert f"port {free_port} → {new_port}" in settings.port_status.text()  # type: ignore[attr-defined]
+
+    # Taken back in Settings → OBS: the next new token asks again.
+    always.setChecked(False)
+    gui.run(until(lambda: gui.app.settings.get("obs_always_update_sources") is False, what="off"))
+    gui.run(regenerate("Update OBS"))
+    assert fake_obs.input("Alerts").settings["url"] == gui.app.overlay_urls()["alert_box"]
 
 
 def test_sources_left_on_an_old_url_are_offered_the_fix_when_obs_connects(

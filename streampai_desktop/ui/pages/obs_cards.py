@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPushButton
 
 from streampai_desktop.core.errors import UserFacingError, describe
 from streampai_desktop.obs.errors import SETTINGS_PATH
@@ -138,6 +138,17 @@ class ObsSettingsCard(Card):
                 wrap=True,
             )
             self.layout_.addWidget(self.env_note)
+        # The answer to the repair question ("Always update OBS"), and the way to take it back.
+        # (short: a check box does not wrap, and the page must not scroll sideways at 860 px)
+        self.always_update = QCheckBox("Update OBS by itself when overlay addresses change")
+        self.always_update.setToolTip("After a new overlay token or a new port")
+        self.always_update.setObjectName("obsAlwaysUpdate")
+        self.always_update.setChecked(vm.obs_overlays.always_update)
+        self.always_update.toggled.connect(
+            lambda on: vm.spawn(vm.obs_overlays.set_always_update(on), "OBS always-update setting")
+        )
+        vm.obs_overlays.always_update_changed.connect(self._show_always_update)
+        self.layout_.addWidget(self.always_update)
         self.state = label("", "obsState", wrap=True)
         self.layout_.addWidget(self.state)
         self.details = label("", "muted", wrap=True)
@@ -146,6 +157,12 @@ class ObsSettingsCard(Card):
         self.layout_.addWidget(self.result)
         self.obs.changed.connect(self.show_status)
         self.show_status(self.obs.status)
+
+    def _show_always_update(self, on: bool) -> None:
+        if self.always_update.isChecked() != on:  # chosen in the repair question meanwhile
+            self.always_update.blockSignals(True)
+            self.always_update.setChecked(on)
+            self.always_update.blockSignals(False)
 
     def show_status(self, status: ObsStatus) -> None:
         self.password_field.setPlaceholderText(

@@ -56,6 +56,7 @@ class ObsOverlaysModel(QObject):
     # OBS (re)connected and some of its sources show an old URL (the token or port changed
     # while OBS was closed, or before this version): the page asks or repairs.
     repair_needed = Signal(object)  # list[UrlRepair]
+    always_update_changed = Signal(bool)
 
     def __init__(self, app: App, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -158,6 +159,7 @@ class ObsOverlaysModel(QObject):
 
     async def set_always_update(self, on: bool) -> None:
         await self.app.preferences.save(ALWAYS_SETTING, on)
+        self.always_update_changed.emit(on)
 
     async def stale(self) -> list[UrlRepair]:
         """The sources in OBS that show an old URL of one of the widgets."""
