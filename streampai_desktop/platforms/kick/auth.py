@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,8 @@ from streampai_desktop.platforms.service_signin import (
     service_error,
     service_json,
 )
+from streampai_desktop.platforms.token_store import TokenSet
+from streampai_desktop.platforms.token_store import TokenStore as SharedTokenStore
 from streampai_desktop.secrets import SecretStore
 
 __all__ = [
@@ -120,23 +121,16 @@ class KickService(PlatformService):
 # --- tokens ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TokenSet:
-    access: str
-    refresh: str
-    expires_at: float  # wall clock (time.time()), so it survives a restart
-
-    @classmethod
-    def from_service(cls, body: dict[str, Any], previous: TokenSet | None = None) -> TokenSet:
-        """The service's token fields (``access_token``, ``refresh_token``, ``expires_in``)."""
-        try:
-            return cls(
-                access=str(body["access_token"]),
-                refresh=str(body.get("refresh_token") or (previous.refresh if previous else "")),
-                expires_at=time.time() + float(body.get("expires_in") or 3600),
-            )
-        except (KeyError, TypeError, ValueError):
-            raise NotReady("the account service sent no usable Kick token") from None
+def tokens_from_service(body: dict[str, Any], previous: TokenSet | None = None) -> TokenSet:
+    """The service's token fields (``access_token``, ``refresh_token``, ``expires_in``)."""
+    try:
+        return TokenSet(
+            access=str(body["access_token"]),
+            refresh=str(body.get("refresh_token") or (previous.refresh if previous else "")),
+            expires_at=time.time() + float(body.get("expires_in") or 3600),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise NotReady("the account service sent no usable Kick token") from None
 
 
 def token_key(user_id: str) -> str:
@@ -144,33 +138,11 @@ def token_key(user_id: str) -> str:
     return f"kick:{user_id}:tokens"
 
 
-class TokenStore:
-    """One channel's tokens in the secret store (JSON)."""
+class TokenStore(SharedTokenStore):
+    """One Kick channel's tokens in the secret store."""
 
     def __init__(self, secrets: SecretStore, user_id: str) -> None:
-        self._secrets = secrets
-        self.key = token_key(user_id)
-
-    async def load(self) -> TokenSet | None:
-        raw = await self._secrets.get(self.key)
-        if not raw:
-            return None
-        try:
-            data = json.loads(raw)
-            return TokenSet(str(data["access"]), str(data["refresh"]), float(data["expires_at"]))
-        except (ValueError, KeyError, TypeError):
-            return None  # a damaged entry: the same as signed out
-
-    async def save(self, tokens: TokenSet) -> None:
-        value = {
-            "access": tokens.access,
-            "refresh": tokens.refresh,
-            "expires_at": tokens.expires_at,
-        }
-        await self._secrets.set(self.key, json.dumps(value))
-
-    async def delete(self) -> None:
-        await self._secrets.delete(self.key)
+        super().__init__(secrets, token_key(user_id))
 
 
 class Tokens:
@@ -191,7 +163,7 @@ class Tokens:
                     raise AuthFailed("Not signed in to Kick; sign in to connect.")
             if force_refresh or self._tokens.expires_at - time.time() < REFRESH_MARGIN_S:
                 body = await self._service.refresh(self._tokens.refresh)
-                self._tokens = TokenSet.from_service(body, self._tokens)
+                self._tokens = tokens_from_service(body, self._tokens)
                 await self._store.save(self._tokens)
                 self.refreshes += 1
             return self._tokens.access
@@ -228,7 +200,7 @@ class KickAuthenticator(ServiceSignIn):
             raise NotReady("the account service did not say which Kick channel signed in")
         user_id = str(who["user_id"])
         name = str(who.get("name") or user_id)
-        await TokenStore(self._secrets, user_id).save(TokenSet.from_service(body))
+        await TokenStore(self._secrets, user_id).save(tokens_from_service(body))
         return SignedInAccount(user_id, name, name)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,8 @@ import httpx
 
 from streampai_desktop.platforms.base import AuthFailed, NotReady, SignInExpired
 from streampai_desktop.platforms.flows import DeviceCodeStep, SignedInAccount
+from streampai_desktop.platforms.token_store import TokenSet
+from streampai_desktop.platforms.token_store import TokenStore as SharedTokenStore
 from streampai_desktop.secrets import SecretStore
 
 SCOPE = "https://www.googleapis.com/auth/youtube"  # read and send chat, read broadcasts
@@ -52,45 +53,16 @@ class YouTubeEndpoints:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class TokenSet:
-    access: str
-    refresh: str
-    expires_at: float  # wall clock (time.time()), so it survives a restart
-
-
 def token_key(channel_id: str) -> str:
     """The keyring entry holding one YouTube channel's tokens."""
     return f"youtube:{channel_id}:tokens"
 
 
-class TokenStore:
-    """One channel's tokens in the secret store (JSON)."""
+class TokenStore(SharedTokenStore):
+    """One YouTube channel's tokens in the secret store."""
 
     def __init__(self, secrets: SecretStore, channel_id: str) -> None:
-        self._secrets = secrets
-        self.key = token_key(channel_id)
-
-    async def load(self) -> TokenSet | None:
-        raw = await self._secrets.get(self.key)
-        if not raw:
-            return None
-        try:
-            data = json.loads(raw)
-            return TokenSet(str(data["access"]), str(data["refresh"]), float(data["expires_at"]))
-        except (ValueError, KeyError, TypeError):
-            return None  # a damaged entry: the same as signed out
-
-    async def save(self, tokens: TokenSet) -> None:
-        value = {
-            "access": tokens.access,
-            "refresh": tokens.refresh,
-            "expires_at": tokens.expires_at,
-        }
-        await self._secrets.set(self.key, json.dumps(value))
-
-    async def delete(self) -> None:
-        await self._secrets.delete(self.key)
+        super().__init__(secrets, token_key(channel_id))
 
 
 def _oauth_error(response: httpx.Response) -> str:
