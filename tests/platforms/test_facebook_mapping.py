@@ -78,7 +78,7 @@ def test_the_tally_counts_what_each_second_added_to_the_totals() -> None:
     assert isinstance(first, ReactionsTally)
     assert first.counts == (ReactionCount("LIKE", 10), ReactionCount("LOVE", 1))
     assert first.totals == first.counts
-    assert first.id == f"reactions:vid:{int(second.timestamp())}" and first.at == second
+    assert first.id == f"reactions:vid:{int(second.timestamp())}:1" and first.at == second
     assert first.running_update and not first.alertable
     assert event_from_json(first.to_json()) == first
     # The same totals again (a reconnect's first update) add nothing.
@@ -88,6 +88,10 @@ def test_the_tally_counts_what_each_second_added_to_the_totals() -> None:
     tally.add({"LIKE": 9, "LOVE": 1, "WOW": 2})
     later = tally.take(second.replace(second=1))
     assert later is not None and later.counts == (ReactionCount("WOW", 2),)
+    # Two tallies in one clock second (a late tick) are two, not one delivered twice.
+    tally.add({"LIKE": 9, "LOVE": 1, "WOW": 3})
+    same_second = tally.take(second.replace(second=1))
+    assert same_second is not None and same_second.id != later.id
     assert later.totals == (
         ReactionCount("LIKE", 9),
         ReactionCount("LOVE", 1),

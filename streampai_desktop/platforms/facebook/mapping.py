@@ -90,6 +90,7 @@ class ReactionTally:
         self.totals: Counter[str] | None = Counter(baseline) if baseline is not None else None
         self.pending: Counter[str] = Counter()
         self._totals_changed = False  # the next tally goes out even with nothing pending
+        self._taken = 0  # tallies made so far: part of each one's id
 
     def add(self, totals: Mapping[str, int]) -> None:
         """A new update of the video's running totals; the increase per type is pending."""
@@ -114,9 +115,12 @@ class ReactionTally:
         totals = tuple(
             ev.ReactionCount(k, n) for k, n in sorted((self.totals or {}).items()) if n > 0
         )
+        # The count makes the id unique: two tallies in one clock second (a late tick) must not
+        # look like one delivered twice, or ingest would drop the second and its reactions.
+        self._taken += 1
         return ev.ReactionsTally(
             platform=P,
-            id=f"reactions:{self.video_id}:{int(second.timestamp())}",
+            id=f"reactions:{self.video_id}:{int(second.timestamp())}:{self._taken}",
             at=second,
             counts=counts,
             totals=totals,
